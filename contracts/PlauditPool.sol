@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+
+import {IPlauditPool} from "./interfaces/IPlauditPool.sol";
+import {ClickTypes} from "./libraries/ClickTypes.sol";
+import {ProRataSplit} from "./libraries/ProRataSplit.sol";
+
+/// @title Plaudit pool
+/// @notice See {IPlauditPool}. One pool per stablecoin; no owner, no admin, no pause, no upgrade.
+contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SlotDerivation for bytes32;
+    using TransientSlot for bytes32;
+    using TransientSlot for TransientSlot.Uint256Slot;
+
+    // ---------------------------------------------------------------------------------------------
+    // Limits
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Basis points in a whole.
+    uint256 public constant BPS = 10_000;
+    /// @notice The highest keeper tip a pool may be deployed with: 1% of each settled budget.
+    uint16 public constant MAX_KEEPER_TIP_BPS = 100;
+    /// @notice How many epochs one subscription may fund, and how far ahead of the current epoch.
+    uint64 public constant MAX_SUBSCRIPTION_EPOCHS = 120;
+    /// @notice How many expired epochs one `withdraw` sweeps at most; call again for more.
+    uint64 public constant MAX_SWEEP_EPOCHS = 256;
+    /// @notice How many signing keys (devices) of one reader count in one epoch.
+    uint256 public constant MAX_TALLIES_PER_READER = 8;
+    /// @notice How many creators one tally may name.
+    uint256 public constant MAX_CREATORS_PER_TALLY = 256;
+    /// @notice Gas an ERC-1271 wallet gets to answer `isValidSignature`; a hostile wallet burns no more.
+    uint256 public constant ERC1271_GAS_STIPEND = 50_000;
+    /// @dev Gas this frame needs beside the stipend (call set-up, 1/64 kept back by EIP-150, decoding).
+    uint256 private constant ERC1271_GAS_OVERHEAD = 10_000;
+
+    /// @dev Transient mapping creator => amount credited by the batch being settled, flushed to storage
+    /// once per creator at the end of the batch. keccak256("plaudit.pool.pendingCredits") - 1.
+    bytes32 private constant PENDING_CREDITS_SLOT = bytes32(uint256(keccak256("plaudit.pool.pendingCredits")) - 1);
+
+    // ---------------------------------------------------------------------------------------------
+    // Immutable configuration
+    // ---------------------------------------------------------------------------------------------
+
+    IERC20 private immutable TOKEN;
+    uint64 private immutable START_TIME;
+    uint64 private immutable EPOCH_LENGTH;
+    uint16 private immutable KEEPER_TIP_BPS;
+
+    // ---------------------------------------------------------------------------------------------
+    // Storage layout (EIP712 keeps its name and version fallbacks in slots 0 and 1)
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev One slot: 128 bits of amount, 8 bits of status.
+    struct Budget {
+        uint128 amount;
+        BudgetStatus status;
+    }
+
+    /// @dev One slot. Every epoch outside `[sweepFrom, fundedUntil)` holds no open budget of the reader.
+    struct ReaderAccount {
+        uint64 sweepFrom;
+        uint64 fundedUntil;
+    }
+
+    /// @dev Accumulators of one `settle` call, kept in memory to stay clear of the stack limit.
+    struct BatchTotals {
+        address[] credited;
+        uint256 creditedCount;
+        uint256 settled;
+        uint256 skipped;
+        uint256 tip;
+    }
+
+    /// @dev slot 2: reader => epoch => budget
+    mapping(address reader => mapping(uint64 epoch => Budget)) private _budgets;
+    /// @dev slot 3: reader => range of epochs with budgets
+    mapping(address reader => ReaderAccount) private _accounts;
+    /// @dev slot 4: reader => session key => revoked for good
+    mapping(address reader => mapping(address key => bool)) private _revokedSessions;
+    /// @dev slot 5: creator => claimable balance
+    mapping(address creator => uint256) private _claimable;
+
+    /// @param token_ The stablecoin. Fee-on-transfer tokens are refused at every deposit.
+    /// @param startTime_ When epoch 0 starts (may be in the past).
+    /// @param epochLength_ Length of an epoch in seconds.
+    /// @param keeperTipBps_ The share of each settled budget paid to the keeper, at most `MAX_KEEPER_TIP_BPS`.
+    constructor(IERC20 token_, uint64 startTime_, uint64 epochLength_, uint16 keeperTipBps_) EIP712("Plaudit", "1") {
+        if (address(token_) == address(0) || epochLength_ == 0) revert InvalidConfiguration();
+        if (keeperTipBps_ > MAX_KEEPER_TIP_BPS) revert KeeperTipTooHigh(keeperTipBps_, MAX_KEEPER_TIP_BPS);
+        TOKEN = token_;
+        START_TIME = startTime_;
+        EPOCH_LENGTH = epochLength_;
+        KEEPER_TIP_BPS = keeperTipBps_;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Readers
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditPool
+    function subscribe(uint256 amountPerEpoch, uint64 epochs, uint64 firstEpoch) external nonReentrant {
+        uint256 total = _recordSubscription(msg.sender, amountPerEpoch, epochs, firstEpoch);
+        _pull(msg.sender, total);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function subscribeWithPermit(
+        uint256 amountPerEpoch,
+        uint64 epochs,
+        uint64 firstEpoch,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        uint256 total = _recordSubscription(msg.sender, amountPerEpoch, epochs, firstEpoch);
+        // A permit someone front-ran reverts here although the allowance is in place: go on, and let
+        // transferFrom decide.
+        try IERC20Permit(address(TOKEN)).permit(msg.sender, address(this), total, deadline, v, r, s) {} catch {}
+        _pull(msg.sender, total);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function cancel(uint64 fromEpoch) external nonReentrant returns (uint256 refund) {
+        if (_hasStarted(fromEpoch)) revert EpochAlreadyStarted(fromEpoch, currentEpoch());
+        ReaderAccount storage account = _accounts[msg.sender];
+        uint64 until = account.fundedUntil;
+        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
+        for (uint64 epoch = fromEpoch; epoch < until; ++epoch) {
+            // Epochs that have not started are always Open.
+            refund += budgets[epoch].amount;
+            delete budgets[epoch];
+        }
+        if (refund == 0) revert NothingToCancel(msg.sender, fromEpoch);
+        account.fundedUntil = fromEpoch;
+        emit Cancelled(msg.sender, fromEpoch, until, refund);
+        TOKEN.safeTransfer(msg.sender, refund);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        ReaderAccount storage account = _accounts[msg.sender];
+        (uint64 from, uint64 until) = _sweepRange(account);
+        if (until - from > MAX_SWEEP_EPOCHS) until = from + MAX_SWEEP_EPOCHS;
+        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
+        uint256 returned;
+        for (uint64 epoch = from; epoch < until; ++epoch) {
+            Budget storage budget = budgets[epoch];
+            if (budget.status == BudgetStatus.Open && budget.amount != 0) {
+                amount += budget.amount;
+                budget.status = BudgetStatus.Returned;
+                ++returned;
+            }
+        }
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        account.sweepFrom = until;
+        emit BudgetsReturned(msg.sender, returned, amount);
+        TOKEN.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function revokeSession(address key) external {
+        _revokedSessions[msg.sender][key] = true;
+        emit SessionRevoked(msg.sender, key);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Keepers
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditPool
+    function settle(uint64 epoch, ReaderTallies[] calldata batch) external nonReentrant returns (uint256) {
+        (, uint256 end, uint256 deadline) = epochBounds(epoch);
+        if (block.timestamp < end || block.timestamp >= deadline) {
+            revert NotInSettlementWindow(epoch, end, deadline);
+        }
+
+        BatchTotals memory totals;
+        totals.credited = new address[](_countEntries(batch));
+        for (uint256 i = 0; i < batch.length; ++i) {
+            _settleReader(epoch, end, batch[i], totals);
+        }
+        _flushCredits(epoch, totals);
+
+        emit BatchSettled(epoch, msg.sender, totals.settled, totals.skipped, totals.tip);
+        if (totals.tip != 0) TOKEN.safeTransfer(msg.sender, totals.tip);
+        return totals.settled;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Creators
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditPool
+    function claimTo(address recipient) external nonReentrant returns (uint256) {
+        if (recipient == address(0)) revert ZeroAddress();
+        return _claim(msg.sender, recipient);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function claim(address creator) external nonReentrant returns (uint256) {
+        return _claim(creator, creator);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditPool
+    function token() external view returns (IERC20) {
+        return TOKEN;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function startTime() external view returns (uint64) {
+        return START_TIME;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function epochLength() external view returns (uint64) {
+        return EPOCH_LENGTH;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function keeperTipBps() external view returns (uint16) {
+        return KEEPER_TIP_BPS;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function currentEpoch() public view returns (uint64) {
+        if (block.timestamp < START_TIME) return 0;
+        return uint64((block.timestamp - START_TIME) / EPOCH_LENGTH);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function epochBounds(uint64 epoch) public view returns (uint256 start, uint256 end, uint256 deadline) {
+        start = START_TIME + uint256(epoch) * EPOCH_LENGTH;
+        end = start + EPOCH_LENGTH;
+        deadline = end + EPOCH_LENGTH;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function budgetOf(address reader, uint64 epoch) external view returns (uint256 amount, BudgetStatus status) {
+        Budget storage budget = _budgets[reader][epoch];
+        return (budget.amount, budget.status);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function readerEpochs(address reader) external view returns (uint64 sweepFrom, uint64 fundedUntil) {
+        ReaderAccount storage account = _accounts[reader];
+        return (account.sweepFrom, account.fundedUntil);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function withdrawableOf(address reader) external view returns (uint256 amount) {
+        (uint64 from, uint64 until) = _sweepRange(_accounts[reader]);
+        mapping(uint64 => Budget) storage budgets = _budgets[reader];
+        for (uint64 epoch = from; epoch < until; ++epoch) {
+            if (budgets[epoch].status == BudgetStatus.Open) amount += budgets[epoch].amount;
+        }
+    }
+
+    /// @inheritdoc IPlauditPool
+    function claimableOf(address creator) external view returns (uint256) {
+        return _claimable[creator];
+    }
+
+    /// @inheritdoc IPlauditPool
+    function isSettled(address reader, uint64 epoch) external view returns (bool) {
+        return _budgets[reader][epoch].status == BudgetStatus.Settled;
+    }
+
+    /// @inheritdoc IPlauditPool
+    function isSessionRevoked(address reader, address key) external view returns (bool) {
+        return _revokedSessions[reader][key];
+    }
+
+    /// @inheritdoc IPlauditPool
+    function tallyDigest(
+        address reader,
+        uint64 epoch,
+        uint64 seq,
+        address[] calldata creators,
+        uint32[] calldata counts
+    ) external view returns (bytes32) {
+        return _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, seq, creators, counts));
+    }
+
+    /// @inheritdoc IPlauditPool
+    function sessionDigest(address reader, address key, uint64 expiry) external view returns (bytes32) {
+        return _hashTypedDataV4(ClickTypes.hashSession(reader, key, expiry));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Subscriptions
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Checks a subscription and adds it to the reader's budgets; returns the amount to pull.
+    function _recordSubscription(address reader, uint256 amountPerEpoch, uint64 epochs, uint64 firstEpoch)
+        private
+        returns (uint256 total)
+    {
+        if (amountPerEpoch == 0 || epochs == 0) revert ZeroAmount();
+        if (epochs > MAX_SUBSCRIPTION_EPOCHS) revert TooManyEpochs(epochs, MAX_SUBSCRIPTION_EPOCHS);
+        uint64 current = currentEpoch();
+        if (firstEpoch < current) revert EpochAlreadyStarted(firstEpoch, current);
+        uint256 lastAllowed = uint256(current) + MAX_SUBSCRIPTION_EPOCHS;
+        if (uint256(firstEpoch) + epochs - 1 > lastAllowed) {
+            revert EpochTooFarAhead(uint64(uint256(firstEpoch) + epochs - 1), uint64(lastAllowed));
+        }
+        if (amountPerEpoch > type(uint128).max) revert BudgetOverflow(firstEpoch);
+
+        uint64 until = firstEpoch + epochs;
+        mapping(uint64 => Budget) storage budgets = _budgets[reader];
+        for (uint64 epoch = firstEpoch; epoch < until; ++epoch) {
+            uint256 amount = budgets[epoch].amount + amountPerEpoch;
+            if (amount > type(uint128).max) revert BudgetOverflow(epoch);
+            budgets[epoch].amount = uint128(amount);
+        }
+
+        ReaderAccount storage account = _accounts[reader];
+        if (account.sweepFrom >= account.fundedUntil) {
+            (account.sweepFrom, account.fundedUntil) = (firstEpoch, until);
+        } else {
+            if (firstEpoch < account.sweepFrom) account.sweepFrom = firstEpoch;
+            if (until > account.fundedUntil) account.fundedUntil = until;
+        }
+
+        total = amountPerEpoch * epochs;
+        emit Subscribed(reader, firstEpoch, epochs, amountPerEpoch, total);
+    }
+
+    /// @dev Pulls `amount` from `from`, refusing tokens that deliver less (or more) than asked.
+    function _pull(address from, uint256 amount) private {
+        uint256 before = TOKEN.balanceOf(address(this));
+        TOKEN.safeTransferFrom(from, address(this), amount);
+        uint256 received = TOKEN.balanceOf(address(this)) - before;
+        if (received != amount) revert TransferAmountMismatch(amount, received);
+    }
+
+    /// @dev The epochs of `account` whose settlement deadline has passed and that may hold open budgets.
+    function _sweepRange(ReaderAccount storage account) private view returns (uint64 from, uint64 until) {
+        from = account.sweepFrom;
+        until = account.fundedUntil;
+        // Epoch e expires at the start of epoch e + 2, so every epoch before `currentEpoch() - 1` has.
+        uint64 current = currentEpoch();
+        uint64 firstUnexpired = current == 0 ? 0 : current - 1;
+        if (until > firstUnexpired) until = firstUnexpired;
+        if (until < from) until = from;
+    }
+
+    function _hasStarted(uint64 epoch) private view returns (bool) {
+        return block.timestamp >= START_TIME + uint256(epoch) * EPOCH_LENGTH;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Settlement
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Settles one reader or skips it with an event; never reverts for a reader's own faults.
+    function _settleReader(uint64 epoch, uint256 epochEnd, ReaderTallies calldata entry, BatchTotals memory totals)
+        private
+    {
+        address reader = entry.reader;
+        Budget storage budget = _budgets[reader][epoch];
+        (uint256 amount, BudgetStatus status) = (budget.amount, budget.status);
+
+        SkipReason reason;
+        uint256 clicks;
+        bool valid;
+        if (status == BudgetStatus.Settled) {
+            reason = SkipReason.AlreadySettled;
+        } else if (amount == 0) {
+            reason = SkipReason.NoBudget;
+        } else {
+            (valid, reason, clicks) = _checkTallies(epoch, epochEnd, entry);
+        }
+        if (!valid) {
+            ++totals.skipped;
+            emit ReaderSkipped(epoch, reader, reason);
+            return;
+        }
+
+        budget.status = BudgetStatus.Settled;
+        uint256 tip = amount * KEEPER_TIP_BPS / BPS;
+        totals.tip += tip;
+        ++totals.settled;
+        _split(entry.tallies, amount - tip, clicks, totals);
+        emit ReaderSettled(epoch, reader, amount, tip, clicks);
+    }
+
+    /// @dev Verifies every tally of a reader: key order, clicks, delegation and signature. Returns the
+    /// reader's clicks over all tallies.
+    function _checkTallies(uint64 epoch, uint256 epochEnd, ReaderTallies calldata entry)
+        private
+        view
+        returns (bool valid, SkipReason reason, uint256 clicks)
+    {
+        SignedTally[] calldata tallies = entry.tallies;
+        if (tallies.length == 0 || tallies.length > MAX_TALLIES_PER_READER) return (false, SkipReason.BadTallyList, 0);
+        address previousSigner = address(0);
+        for (uint256 i = 0; i < tallies.length; ++i) {
+            SignedTally calldata tally = tallies[i];
+            if (tally.signer <= previousSigner) return (false, SkipReason.BadTallyList, 0);
+            previousSigner = tally.signer;
+            uint256 tallyClicks;
+            (valid, reason, tallyClicks) = _checkTally(entry.reader, epoch, epochEnd, tally);
+            if (!valid) return (false, reason, 0);
+            clicks += tallyClicks;
+        }
+    }
+
+    /// @dev Verifies one tally: its clicks, the delegation of its key and its signature.
+    function _checkTally(address reader, uint64 epoch, uint256 epochEnd, SignedTally calldata tally)
+        private
+        view
+        returns (bool, SkipReason, uint256 clicks)
+    {
+        bool clicksValid;
+        (clicksValid, clicks) = _checkClicks(reader, tally);
+        if (!clicksValid) return (false, SkipReason.BadClicks, 0);
+
+        bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, tally.seq, tally.creators, tally.counts));
+        if (tally.signer == reader) {
+            if (!_isReaderSignature(reader, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
+        } else {
+            if (!_isSessionValid(reader, epochEnd, tally)) return (false, SkipReason.BadSession, 0);
+            // Session keys are plain keys held by the dApp: ECDSA only.
+            if (!_isKeySignature(tally.signer, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
+        }
+        return (true, SkipReason.AlreadySettled, clicks);
+    }
+
+    /// @dev Creators strictly ascending (so distinct and non-zero), never the reader, one count each,
+    /// every count positive.
+    function _checkClicks(address reader, SignedTally calldata tally) private pure returns (bool, uint256 clicks) {
+        address[] calldata creators = tally.creators;
+        uint32[] calldata counts = tally.counts;
+        uint256 n = creators.length;
+        if (n == 0 || n > MAX_CREATORS_PER_TALLY || counts.length != n) return (false, 0);
+        address previous = address(0);
+        for (uint256 j = 0; j < n; ++j) {
+            address creator = creators[j];
+            uint256 count = counts[j];
+            if (creator <= previous || creator == reader || count == 0) return (false, 0);
+            previous = creator;
+            clicks += count;
+        }
+        return (true, clicks);
+    }
+
+    /// @dev The reader delegated `tally.signer` for an epoch that ends by the session's expiry and has not
+    /// revoked it.
+    function _isSessionValid(address reader, uint256 epochEnd, SignedTally calldata tally)
+        private
+        view
+        returns (bool)
+    {
+        if (tally.sessionExpiry < epochEnd || _revokedSessions[reader][tally.signer]) return false;
+        bytes32 digest = _hashTypedDataV4(ClickTypes.hashSession(reader, tally.signer, tally.sessionExpiry));
+        return _isReaderSignature(reader, digest, tally.sessionSignature);
+    }
+
+    /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
+    function _isKeySignature(address key, bytes32 digest, bytes calldata signature) private pure returns (bool) {
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
+        return error == ECDSA.RecoverError.NoError && recovered == key;
+    }
+
+    /// @dev A signature by the reader's key or, for a contract wallet, accepted by its ERC-1271
+    /// `isValidSignature` within `ERC1271_GAS_STIPEND` gas.
+    function _isReaderSignature(address reader, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        if (_isKeySignature(reader, digest, signature)) return true;
+        if (reader.code.length == 0) return false;
+
+        uint256 gasNeeded = ERC1271_GAS_STIPEND + ERC1271_GAS_OVERHEAD;
+        if (gasleft() < gasNeeded) revert InsufficientGasForWalletCheck(gasleft(), gasNeeded);
+        (bool success, bytes memory result) = reader.staticcall{gas: ERC1271_GAS_STIPEND}(
+            abi.encodeCall(IERC1271.isValidSignature, (digest, signature))
+        );
+        // Compare the whole word: decoding a bytes4 would revert on dirty bits and sink the batch.
+        return success && result.length >= 32
+            && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
+    }
+
+    /// @dev Splits `amount` over every (creator, count) of the reader's tallies, in order, by running
+    /// totals (see {ProRataSplit}), adding each share to the batch's transient credit of the creator.
+    function _split(SignedTally[] calldata tallies, uint256 amount, uint256 clicks, BatchTotals memory totals)
+        private
+    {
+        uint256 cumulativeClicks;
+        uint256 paid;
+        for (uint256 i = 0; i < tallies.length; ++i) {
+            address[] calldata creators = tallies[i].creators;
+            uint32[] calldata counts = tallies[i].counts;
+            for (uint256 j = 0; j < creators.length; ++j) {
+                cumulativeClicks += counts[j];
+                uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulativeClicks, clicks);
+                uint256 share = paidThrough - paid;
+                paid = paidThrough;
+                if (share != 0) _addPendingCredit(creators[j], share, totals);
+            }
+        }
+    }
+
+    function _addPendingCredit(address creator, uint256 share, BatchTotals memory totals) private {
+        TransientSlot.Uint256Slot slot = _pendingCredit(creator);
+        uint256 pending = slot.tload();
+        if (pending == 0) {
+            totals.credited[totals.creditedCount] = creator;
+            ++totals.creditedCount;
+        }
+        slot.tstore(pending + share);
+    }
+
+    /// @dev Moves the batch's transient credits to storage, one write and one event per creator.
+    function _flushCredits(uint64 epoch, BatchTotals memory totals) private {
+        for (uint256 i = 0; i < totals.creditedCount; ++i) {
+            address creator = totals.credited[i];
+            TransientSlot.Uint256Slot slot = _pendingCredit(creator);
+            uint256 amount = slot.tload();
+            slot.tstore(0);
+            _claimable[creator] += amount;
+            emit CreatorCredited(epoch, creator, amount);
+        }
+    }
+
+    function _pendingCredit(address creator) private pure returns (TransientSlot.Uint256Slot) {
+        return PENDING_CREDITS_SLOT.deriveMapping(creator).asUint256();
+    }
+
+    /// @dev Upper bound of distinct creators a batch can credit: its (creator, count) entries.
+    function _countEntries(ReaderTallies[] calldata batch) private pure returns (uint256 entries) {
+        for (uint256 i = 0; i < batch.length; ++i) {
+            SignedTally[] calldata tallies = batch[i].tallies;
+            for (uint256 j = 0; j < tallies.length; ++j) {
+                entries += tallies[j].creators.length;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Claims
+    // ---------------------------------------------------------------------------------------------
+
+    function _claim(address creator, address recipient) private returns (uint256 amount) {
+        amount = _claimable[creator];
+        if (amount == 0) revert NothingToWithdraw(creator);
+        _claimable[creator] = 0;
+        emit Claimed(creator, recipient, amount);
+        TOKEN.safeTransfer(recipient, amount);
+    }
+}

@@ -1,0 +1,8 @@
+/** The one TypeScript source of Plaudit's ABIs, EIP-712 types, limits and wire schemas. */
+export * from "./generated/abis.js";
+export * from "./eip712.js";
+export * from "./epochs.js";
+export * from "./limits.js";
+export * from "./schemas.js";
+export * from "./split.js";
+export * from "./tally.js";

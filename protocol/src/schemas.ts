@@ -1,0 +1,90 @@
+/**
+ * zod schemas for what crosses a trust boundary: signed tallies posted to a keeper, and the deployment
+ * file the keeper and the dApp read. Parsing normalizes (checksummed addresses, bigints) and rejects
+ * everything else with a message that names the field.
+ */
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
+
+import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
+
+export const addressSchema = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), { message: "not an address" })
+  .transform((value) => getAddress(value) as Address);
+
+/** A 65-byte ECDSA signature, or longer bytes for an ERC-1271 wallet (bounded). */
+export const MAX_SIGNATURE_BYTES = 1024;
+export const signatureSchema = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{2})+$/, "not hex bytes")
+  .refine((value) => (value.length - 2) / 2 <= MAX_SIGNATURE_BYTES, { message: "signature too long" })
+  .transform((value) => value.toLowerCase() as Hex);
+
+const uint64Schema = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[0-9]{1,20}$/)])
+  .transform((value) => BigInt(value))
+  .refine((value) => value < 2n ** 64n, { message: "exceeds uint64" });
+
+export const sessionSchema = z.strictObject({
+  expiry: uint64Schema,
+  signature: signatureSchema,
+});
+
+/** A signed cumulative tally as the dApp posts it to a keeper (JSON). */
+export const signedTallySchema = z.strictObject({
+  chainId: z.number().int().positive(),
+  pool: addressSchema,
+  reader: addressSchema,
+  signer: addressSchema,
+  epoch: uint64Schema,
+  seq: uint64Schema.refine((value) => value > 0n, { message: "seq starts at 1" }),
+  creators: z.array(addressSchema).min(1).max(MAX_CREATORS_PER_TALLY),
+  counts: z.array(z.number().int().min(1).max(MAX_CLICK_COUNT)).min(1).max(MAX_CREATORS_PER_TALLY),
+  signature: signatureSchema,
+  /** The reader's delegation of `signer`; null when the reader signed the tally itself. */
+  session: sessionSchema.nullable(),
+});
+
+export type SignedTallyInput = z.input<typeof signedTallySchema>;
+export type SignedTally = z.output<typeof signedTallySchema>;
+
+/** The contract's `SignedTally` struct for `settle`, from a parsed wire tally. */
+export function toSettlementTally(tally: SignedTally) {
+  return {
+    signer: tally.signer,
+    seq: tally.seq,
+    creators: tally.creators,
+    counts: tally.counts,
+    signature: tally.signature,
+    sessionExpiry: tally.session?.expiry ?? 0n,
+    sessionSignature: tally.session?.signature ?? ("0x" as Hex),
+  };
+}
+
+/** JSON form of a tally (bigints as decimal strings), accepted back by `signedTallySchema`. */
+export function toWireTally(tally: SignedTally): SignedTallyInput {
+  return {
+    ...tally,
+    epoch: tally.epoch.toString(),
+    seq: tally.seq.toString(),
+    session: tally.session === null ? null : { expiry: tally.session.expiry.toString(), signature: tally.session.signature },
+  };
+}
+
+/** What a deployment writes and the keeper, the dApp and scripts read. */
+export const deploymentSchema = z.strictObject({
+  chainId: z.number().int().positive(),
+  rpcUrl: z.string().url().optional(),
+  pool: addressSchema,
+  token: addressSchema,
+  tokenSymbol: z.string().min(1).max(16),
+  tokenDecimals: z.number().int().min(0).max(36),
+  startTime: z.number().int().nonnegative(),
+  epochLength: z.number().int().positive(),
+  keeperTipBps: z.number().int().min(0),
+  deployBlock: z.number().int().nonnegative(),
+  keeperUrl: z.string().url().optional(),
+});
+
+export type Deployment = z.output<typeof deploymentSchema>;

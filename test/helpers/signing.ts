@@ -1,0 +1,111 @@
+/**
+ * Signing with the protocol's own EIP-712 types (protocol/src/eip712.ts), for tests and benchmarks.
+ * The domain is read from the pool itself (ERC-5267), not repeated here.
+ */
+import type { BaseContract, Signer, TypedDataField } from "ethers";
+import type { Address, Hex } from "viem";
+
+import { sessionTypes, tallyTypes, type Clicks } from "../../protocol/src/index.js";
+
+/** The pool's EIP-712 domain as it reports it. */
+export interface Domain {
+  name: string;
+  version: string;
+  chainId: bigint;
+  verifyingContract: string;
+}
+
+export async function domainOf(pool: BaseContract & { eip712Domain(): Promise<unknown[]> }): Promise<Domain> {
+  const [, name, version, chainId, verifyingContract] = (await pool.eip712Domain()) as [
+    string,
+    string,
+    string,
+    bigint,
+    string,
+  ];
+  return { name, version, chainId, verifyingContract };
+}
+
+// ethers wants mutable field lists; the protocol's are `as const`.
+const ethersTallyTypes: Record<string, TypedDataField[]> = { Tally: [...tallyTypes.Tally] };
+const ethersSessionTypes: Record<string, TypedDataField[]> = { Session: [...sessionTypes.Session] };
+
+export async function signTally(
+  signer: Signer,
+  domain: Domain,
+  tally: { reader: string; epoch: bigint; seq: bigint } & Clicks,
+): Promise<Hex> {
+  return (await signer.signTypedData(domain, ethersTallyTypes, {
+    reader: tally.reader,
+    epoch: tally.epoch,
+    seq: tally.seq,
+    creators: tally.creators,
+    counts: tally.counts,
+  })) as Hex;
+}
+
+export async function signSession(
+  reader: Signer,
+  domain: Domain,
+  session: { reader: string; key: string; expiry: bigint },
+): Promise<Hex> {
+  return (await reader.signTypedData(domain, ethersSessionTypes, session)) as Hex;
+}
+
+/** The contract's `SignedTally` struct. */
+export interface SignedTallyStruct {
+  signer: Address;
+  seq: bigint;
+  creators: readonly Address[];
+  counts: readonly number[];
+  signature: Hex;
+  sessionExpiry: bigint;
+  sessionSignature: Hex;
+}
+
+/** Signs `clicks` for `reader` directly with the reader's own key. */
+export async function readerSignedTally(
+  reader: Signer,
+  domain: Domain,
+  epoch: bigint,
+  clicks: Clicks,
+  seq = 1n,
+): Promise<SignedTallyStruct> {
+  const address = (await reader.getAddress()) as Address;
+  return {
+    signer: address,
+    seq,
+    ...clicks,
+    signature: await signTally(reader, domain, { reader: address, epoch, seq, ...clicks }),
+    sessionExpiry: 0n,
+    sessionSignature: "0x",
+  };
+}
+
+/** Signs `clicks` for `reader` with a session key the reader delegates until `expiry`. */
+export async function sessionSignedTally(
+  reader: Signer,
+  sessionKey: Signer,
+  domain: Domain,
+  epoch: bigint,
+  clicks: Clicks,
+  expiry: bigint,
+  seq = 1n,
+  readerAddress?: Address,
+): Promise<SignedTallyStruct> {
+  const address = readerAddress ?? ((await reader.getAddress()) as Address);
+  const key = (await sessionKey.getAddress()) as Address;
+  return {
+    signer: key,
+    seq,
+    ...clicks,
+    signature: await signTally(sessionKey, domain, { reader: address, epoch, seq, ...clicks }),
+    sessionExpiry: expiry,
+    sessionSignature: await signSession(reader, domain, { reader: address, key, expiry }),
+  };
+}
+
+/** Orders tallies by signer, as `settle` requires. */
+export function bySigner<T extends { signer: Address }>(tallies: T[]): T[] {
+  return [...tallies].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+}
