@@ -1,0 +1,99 @@
+/**
+ * Records one click with the session key: under a cross-tab lock per (reader, key), reads the key's
+ * latest tally for the epoch, refuses a second click on the same item, adds the click, signs the next
+ * seq and stores both the tally and an outbox entry before the lock is released. Two tabs therefore
+ * never sign the same seq, and a signed tally is durable before anyone tries to send it.
+ */
+import { getAddress, type Address } from "viem";
+
+import {
+  addClick,
+  clicksProblem,
+  plauditDomain,
+  signedTallySchema,
+  tallyTypedData,
+  toWireTally,
+  NO_CLICKS,
+  type SignedTally,
+} from "../../../protocol/src/index.js";
+import { itemKey, normalizeItemUrl, type Item } from "./item.js";
+import type { Locks } from "./locks.js";
+import { enqueue } from "./outbox.js";
+import { lockNames, storedWireTallySchema, type Scope, type StoredSession } from "./records.js";
+import { sessionAccount } from "./session.js";
+import type { KeyValueStore } from "./storage.js";
+import { loadTally, saveTally } from "./tallyStore.js";
+
+export interface ClickDeps {
+  store: KeyValueStore;
+  locks: Locks;
+  scope: Scope;
+  now: () => number;
+}
+
+export type ClickOutcome =
+  | { status: "signed"; tally: SignedTally; creatorClicks: number }
+  | { status: "already"; creatorClicks: number };
+
+export class ClickRefused extends Error {
+  override name = "ClickRefused";
+}
+
+export async function recordClick(
+  deps: ClickDeps,
+  session: StoredSession,
+  epoch: bigint,
+  clicked: Item,
+): Promise<ClickOutcome> {
+  const item: Item = { creator: getAddress(clicked.creator), url: normalizeItemUrl(clicked.url) };
+  const reader = session.reader;
+  const signer = session.key;
+  const account = sessionAccount(session);
+  return deps.locks.run(lockNames.tally(deps.scope, reader, signer), async () => {
+    const previous = loadTally(deps.store, deps.scope, reader, epoch, signer);
+    const seen = previous?.items ?? [];
+    const key = itemKey(item);
+    const clicks = previous === undefined ? NO_CLICKS : { creators: previous.creators, counts: previous.counts };
+    const countFor = (c: typeof clicks) => {
+      const i = c.creators.findIndex((a) => BigInt(a) === BigInt(item.creator));
+      return i === -1 ? 0 : (c.counts[i] ?? 0);
+    };
+    if (seen.includes(key)) return { status: "already", creatorClicks: countFor(clicks) };
+
+    const next = addClick(clicks, item.creator);
+    const problem = clicksProblem(reader, next);
+    if (problem !== undefined) throw new ClickRefused(problem);
+    const seq = (previous === undefined ? 0n : BigInt(previous.seq)) + 1n;
+    const domain = plauditDomain(deps.scope.chainId, deps.scope.pool);
+    const signature = await account.signTypedData(
+      tallyTypedData(domain, { reader, epoch, seq, creators: next.creators, counts: next.counts }),
+    );
+    const tally = signedTallySchema.parse({
+      chainId: deps.scope.chainId,
+      pool: deps.scope.pool,
+      reader,
+      signer,
+      epoch: epoch.toString(),
+      seq: seq.toString(),
+      creators: next.creators,
+      counts: next.counts,
+      signature,
+      session: { expiry: session.expiry, signature: session.signature },
+    });
+    const wire = toWireTally(tally);
+    saveTally(deps.store, deps.scope, reader, epoch, signer, {
+      seq: seq.toString(),
+      creators: [...next.creators],
+      counts: [...next.counts],
+      items: [...seen, key],
+      last: storedWireTallySchema.parse(wire),
+    });
+    await enqueue(deps, wire, item.url);
+    return { status: "signed", tally, creatorClicks: countFor(next) };
+  });
+}
+
+/** The reader's clicks this browser signed in `epoch` with `signer`, for display. */
+export function clickedItems(deps: ClickDeps, reader: Address, epoch: bigint, signer: Address): string[] {
+  return loadTally(deps.store, deps.scope, reader, epoch, signer)?.items ?? [];
+}

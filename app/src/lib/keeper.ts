@@ -1,0 +1,152 @@
+/**
+ * Client of the keeper's HTTP API. Every answer is parsed with zod; failures become a `KeeperError`
+ * that says whether the keeper was unreachable, refused the request (with its error code) or answered
+ * nonsense, so callers can decide to retry or give up.
+ */
+import type { Address } from "viem";
+import { z } from "zod";
+
+import { signedTallySchema, type SignedTallyInput } from "../../../protocol/src/index.js";
+
+export const KEEPER_ERROR_CODES = [
+  "malformed_json",
+  "invalid_body",
+  "body_too_large",
+  "wrong_chain",
+  "wrong_pool",
+  "bad_signature",
+  "bad_session",
+  "stale_sequence",
+  "wrong_epoch",
+  "no_budget",
+  "bad_clicks",
+  "rate_limited",
+] as const;
+
+export type KeeperErrorKind = "unreachable" | "rejected" | "server" | "invalid_response";
+
+export class KeeperError extends Error {
+  override name = "KeeperError";
+  constructor(
+    readonly kind: KeeperErrorKind,
+    message: string,
+    readonly code?: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const postTallyResponseSchema = z.union([
+  z.object({ status: z.literal("stored"), seq: z.union([z.string(), z.number()]) }),
+  z.object({ status: z.literal("unchanged") }),
+]);
+const epochNumber = z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).transform((v) => BigInt(v));
+const readerTalliesSchema = z.object({ epoch: epochNumber, tallies: z.array(signedTallySchema) });
+export const currentEpochSchema = z.object({
+  epoch: epochNumber,
+  start: epochNumber,
+  end: epochNumber,
+  deadline: epochNumber,
+  chainTime: epochNumber,
+});
+export const epochStatusSchema = z.object({
+  epoch: epochNumber,
+  status: z.enum(["open", "settling", "settled", "expired"]),
+  readers: z.number().int().nonnegative(),
+  clicks: z.number().int().nonnegative(),
+  settledReaders: z.number().int().nonnegative(),
+  skippedReaders: z.number().int().nonnegative(),
+  transactions: z.array(z.object({ hash: z.string(), readers: z.number().int().nonnegative(), status: z.string() })),
+});
+const itemClicksSchema = z.object({ clicks: z.number().int().nonnegative() });
+
+export type CurrentEpoch = z.output<typeof currentEpochSchema>;
+export type EpochStatus = z.output<typeof epochStatusSchema>;
+export type PostTallyResult = z.output<typeof postTallyResponseSchema>;
+
+export interface KeeperClient {
+  readonly url: string;
+  postTally(tally: SignedTallyInput, item?: string): Promise<PostTallyResult>;
+  readerTallies(reader: Address, epoch: bigint): Promise<z.output<typeof readerTalliesSchema>>;
+  currentEpoch(): Promise<CurrentEpoch>;
+  epochStatus(epoch: bigint): Promise<EpochStatus>;
+  itemClicks(creator: Address, url: string, epoch: bigint): Promise<number>;
+  health(): Promise<boolean>;
+}
+
+export interface KeeperClientOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export function createKeeperClient(baseUrl: string, options: KeeperClientOptions = {}): KeeperClient {
+  const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const timeoutMs = options.timeoutMs ?? 8000;
+  const root = baseUrl.replace(/\/+$/, "");
+
+  async function request<S extends z.ZodType>(path: string, schema: S, init?: RequestInit): Promise<z.output<S>> {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${root}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch {
+      throw new KeeperError("unreachable", `The keeper at ${root} cannot be reached.`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const parsed = errorBodySchema.safeParse(body);
+      const kind: KeeperErrorKind = response.status >= 500 ? "server" : "rejected";
+      if (parsed.success) {
+        throw new KeeperError(kind, parsed.data.error.message, parsed.data.error.code, response.status);
+      }
+      throw new KeeperError(kind, `The keeper answered HTTP ${response.status}.`, undefined, response.status);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new KeeperError("invalid_response", `The keeper sent an unexpected answer to ${path}.`);
+    return parsed.data;
+  }
+
+  return {
+    url: root,
+    postTally: (tally, item) =>
+      request("/v1/tallies", postTallyResponseSchema, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(item === undefined ? { tally } : { tally, item }),
+      }),
+    readerTallies: (reader, epoch) => request(`/v1/readers/${reader}/tallies?epoch=${epoch}`, readerTalliesSchema),
+    currentEpoch: () => request("/v1/epochs/current", currentEpochSchema),
+    epochStatus: (epoch) => request(`/v1/epochs/${epoch}`, epochStatusSchema),
+    itemClicks: async (creator, url, epoch) => {
+      const query = new URLSearchParams({ creator, url, epoch: epoch.toString() });
+      return (await request(`/v1/items/clicks?${query.toString()}`, itemClicksSchema)).clicks;
+    },
+    health: async () => {
+      try {
+        await request("/healthz", z.unknown());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Whether a failed post is worth retrying later (the tally itself is fine). */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof KeeperError)) return true;
+  if (error.kind === "unreachable" || error.kind === "server" || error.kind === "invalid_response") return true;
+  // A reader may subscribe later in the same epoch; a rate limit passes.
+  return error.code === "rate_limited" || error.code === "no_budget";
+}
+
+/** Whether the keeper already has something at least as new, so the tally can leave the queue. */
+export function isSuperseded(error: unknown): boolean {
+  return error instanceof KeeperError && (error.code === "stale_sequence" || error.code === "wrong_epoch");
+}

@@ -1,0 +1,34 @@
+/** The snippets a creator pastes into a page: a script tag, or a plain iframe. */
+import type { Address } from "viem";
+
+import { normalizeItemUrl } from "./item.js";
+
+export interface SnippetInput {
+  appUrl: string;
+  creator: Address;
+  itemUrl: string;
+}
+
+export const BUTTON_WIDTH = 180;
+export const BUTTON_HEIGHT = 44;
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function buttonUrl(input: SnippetInput): string {
+  const url = new URL("button.html", input.appUrl);
+  url.searchParams.set("creator", input.creator);
+  url.searchParams.set("url", normalizeItemUrl(input.itemUrl));
+  return url.href;
+}
+
+/** An iframe that works anywhere; deliberately not sandboxed (it must open its first-party pop-up). */
+export function iframeSnippet(input: SnippetInput): string {
+  return `<iframe src="${escapeAttribute(buttonUrl(input))}" title="Plaudit button" width="${BUTTON_WIDTH}" height="${BUTTON_HEIGHT}" style="border:0;overflow:hidden" loading="lazy"></iframe>`;
+}
+
+export function scriptSnippet(input: SnippetInput): string {
+  const script = new URL("embed.js", input.appUrl).href;
+  return `<script async src="${escapeAttribute(script)}" data-plaudit-creator="${escapeAttribute(input.creator)}" data-plaudit-url="${escapeAttribute(normalizeItemUrl(input.itemUrl))}"></script>`;
+}

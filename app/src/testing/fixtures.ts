@@ -1,0 +1,70 @@
+/** Shared fixtures of the unit tests: a scope, a reader with a delegated session, a fake keeper. */
+import { getAddress, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { signedTallySchema, type SignedTally } from "../../../protocol/src/index.js";
+import { createKeeperClient, type KeeperClient } from "../lib/keeper.js";
+import { mutexLocks } from "../lib/locks.js";
+import type { Scope } from "../lib/records.js";
+import { newSessionKey, saveSession, sessionRequest } from "../lib/session.js";
+import { memoryStore } from "../lib/storage.js";
+
+export const scope: Scope = { chainId: 31337, pool: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") };
+export const schedule = { startTime: 1_700_000_000n, epochLength: 2_592_000n };
+export const creatorA = getAddress("0x00000000000000000000000000000000000000a1");
+export const creatorB = getAddress("0x00000000000000000000000000000000000000b2");
+
+export async function readerWithSession(epochs = 3) {
+  const store = memoryStore();
+  const locks = mutexLocks();
+  let clock = 1_000;
+  const now = () => clock;
+  const readerAccount = privateKeyToAccount(generatePrivateKey());
+  const pending = newSessionKey(schedule, 0n, epochs);
+  const signature = await readerAccount.signTypedData(sessionRequest(scope, readerAccount.address, pending));
+  const session = saveSession(store, scope, readerAccount.address, pending, signature, now());
+  return {
+    store,
+    locks,
+    now,
+    advance: (ms: number) => void (clock += ms),
+    readerAccount,
+    session,
+    deps: { store, locks, scope, now },
+  };
+}
+
+/**
+ * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects stale
+ * seqs, answers 201/200/4xx) and can be switched off to simulate an outage.
+ */
+export function fakeKeeper() {
+  const latest = new Map<string, SignedTally>();
+  const items: string[] = [];
+  const state = { up: true, posts: 0, rejectWith: undefined as undefined | { status: number; code: string } };
+  const fetchImpl: typeof fetch = async (input, init) => {
+    if (!state.up) throw new TypeError("fetch failed");
+    state.posts++;
+    const url = new URL(String(input));
+    if (url.pathname !== "/v1/tallies" || init?.method !== "POST") return Response.json({}, { status: 404 });
+    if (state.rejectWith !== undefined) {
+      const { status, code } = state.rejectWith;
+      return Response.json({ error: { code, message: `refused: ${code}` } }, { status });
+    }
+    const body = JSON.parse(String(init.body)) as { tally: unknown; item?: string };
+    const parsed = signedTallySchema.safeParse(body.tally);
+    if (!parsed.success) return Response.json({ error: { code: "invalid_body", message: "bad" } }, { status: 400 });
+    const tally = parsed.data;
+    const key = `${tally.reader}:${tally.signer}:${tally.epoch}`;
+    const previous = latest.get(key);
+    if (previous !== undefined && previous.seq === tally.seq) return Response.json({ status: "unchanged" }, { status: 200 });
+    if (previous !== undefined && previous.seq > tally.seq) {
+      return Response.json({ error: { code: "stale_sequence", message: "older than stored" } }, { status: 409 });
+    }
+    latest.set(key, tally);
+    if (body.item !== undefined) items.push(body.item);
+    return Response.json({ status: "stored", seq: tally.seq.toString() }, { status: 201 });
+  };
+  const client: KeeperClient = createKeeperClient("http://keeper.test", { fetch: fetchImpl, timeoutMs: 1000 });
+  return { client, state, latest, items, latestFor: (reader: Address, signer: Address, epoch: bigint) => latest.get(`${reader}:${signer}:${epoch}`) };
+}
