@@ -1,0 +1,133 @@
+/**
+ * Admission of a signed tally: every check the contract will make at settlement, done before storing,
+ * so that what the keeper keeps would settle. Returns a typed rejection naming the problem.
+ */
+import { hashTypedData, type Address, type Hex } from "viem";
+
+import {
+  clicksProblem,
+  plauditDomain,
+  sessionTypedData,
+  tallyTypedData,
+  type PlauditDomain,
+  type SignedTally,
+} from "../../protocol/src/index.js";
+import type { ChainView } from "./chain.js";
+import { recoverSigner } from "./signatures.js";
+
+export type RejectionCode =
+  | "wrong_chain"
+  | "wrong_pool"
+  | "bad_clicks"
+  | "wrong_epoch"
+  | "bad_signature"
+  | "bad_session"
+  | "no_budget";
+
+export class Rejection extends Error {
+  override readonly name = "Rejection";
+  constructor(
+    readonly code: RejectionCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AdmissionOptions {
+  graceSeconds: number;
+}
+
+export class TallyAdmission {
+  private readonly domain: PlauditDomain;
+  /** Session delegations already verified (digest and signature), keyed by their content. */
+  private readonly verifiedSessions = new Set<string>();
+
+  constructor(
+    private readonly chain: ChainView,
+    private readonly options: AdmissionOptions,
+  ) {
+    const { chainId, pool } = chain.deployment;
+    this.domain = plauditDomain(chainId, pool);
+  }
+
+  /** Epochs that accept tallies at `now`: the current one, and the previous one within the grace period. */
+  acceptsEpoch(epoch: bigint, now: bigint): boolean {
+    const bounds = this.chain.bounds(epoch);
+    if (now < bounds.start) return false;
+    return now < bounds.end + BigInt(this.options.graceSeconds) && now < bounds.deadline;
+  }
+
+  /** Throws a Rejection unless the contract would accept `tally` when settling its epoch. */
+  async check(tally: SignedTally): Promise<void> {
+    const { chainId, pool } = this.chain.deployment;
+    if (tally.chainId !== chainId) {
+      throw new Rejection("wrong_chain", `chainId ${tally.chainId} is not this keeper's chain ${chainId}`);
+    }
+    if (tally.pool !== pool) throw new Rejection("wrong_pool", `pool ${tally.pool} is not this keeper's pool ${pool}`);
+    const problem = clicksProblem(tally.reader, tally);
+    if (problem !== undefined) throw new Rejection("bad_clicks", `creators/counts: ${problem}`);
+
+    const now = await this.chain.chainTime();
+    if (!this.acceptsEpoch(tally.epoch, now)) {
+      const current = await this.chain.currentEpoch();
+      throw new Rejection("wrong_epoch", `epoch ${tally.epoch} does not accept tallies now (current epoch ${current})`);
+    }
+    const bounds = this.chain.bounds(tally.epoch);
+
+    const digest = hashTypedData(
+      tallyTypedData(this.domain, {
+        reader: tally.reader,
+        epoch: tally.epoch,
+        seq: tally.seq,
+        creators: tally.creators,
+        counts: tally.counts,
+      }),
+    );
+    if (tally.signer === tally.reader) {
+      if (!(await this.isReaderSignature(tally.reader, digest, tally.signature))) {
+        throw new Rejection("bad_signature", "signature: not the reader's signature of this tally");
+      }
+    } else {
+      const session = tally.session;
+      if (session === null) throw new Rejection("bad_session", "session: required when signer is not the reader");
+      if (session.expiry < bounds.end) {
+        throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
+      }
+      if (recoverSigner(digest, tally.signature) !== tally.signer.toLowerCase()) {
+        throw new Rejection("bad_signature", "signature: not the session key's signature of this tally");
+      }
+    }
+
+    const budget = await this.chain.budget(tally.reader, tally.epoch);
+    if (budget.amount === 0n) {
+      throw new Rejection("no_budget", `reader ${tally.reader} has no budget for epoch ${tally.epoch}`);
+    }
+    if (tally.session !== null && tally.signer !== tally.reader) {
+      const { nonce, expiry, signature } = tally.session;
+      if (nonce !== budget.sessionNonce) {
+        throw new Rejection("bad_session", `session.nonce ${nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`);
+      }
+      await this.checkSession(tally.reader, tally.signer, expiry, nonce, signature);
+    }
+  }
+
+  private async checkSession(reader: Address, key: Address, expiry: bigint, nonce: number, signature: Hex): Promise<void> {
+    const id = `${reader}:${key}:${expiry}:${nonce}:${signature}`;
+    if (!this.verifiedSessions.has(id)) {
+      const digest = hashTypedData(sessionTypedData(this.domain, { reader, key, expiry, nonce }));
+      if (!(await this.isReaderSignature(reader, digest, signature))) {
+        throw new Rejection("bad_session", "session.signature: not the reader's delegation of this key");
+      }
+      if (this.verifiedSessions.size > 100_000) this.verifiedSessions.clear();
+      this.verifiedSessions.add(id);
+    }
+  }
+
+  /** The reader's ECDSA signature or, for a contract wallet, its ERC-1271 approval. */
+  private async isReaderSignature(reader: Address, digest: Hex, signature: Hex): Promise<boolean> {
+    if (recoverSigner(digest, signature) === reader.toLowerCase()) return true;
+    if (!(await this.chain.hasCode(reader))) return false;
+    return this.chain.isValidWalletSignature(reader, digest, signature);
+  }
+}

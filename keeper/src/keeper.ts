@@ -1,0 +1,75 @@
+/** Wires the keeper's parts from one parsed config: chain, store, admission, settler. */
+import { http, webSocket, type Transport } from "viem";
+import { privateKeyToAccount, type LocalAccount } from "viem/accounts";
+
+import { TallyAdmission } from "./admission.js";
+import { ChainView } from "./chain.js";
+import { ConfigError, type KeeperConfig } from "./config.js";
+import { decryptKeystore } from "./keystore.js";
+import type { Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { Settler, type SettlerFaults } from "./settle/settler.js";
+import { openStore } from "./store/index.js";
+import type { Store } from "./store/types.js";
+
+export interface KeeperParts {
+  config: KeeperConfig;
+  chain: ChainView;
+  store: Store;
+  admission: TallyAdmission;
+  metrics: Metrics;
+  log: Logger;
+  account: LocalAccount | undefined;
+  /** Present when a signer is configured. */
+  settler: Settler | undefined;
+}
+
+export function transportFor(config: KeeperConfig, transport?: Transport): Transport {
+  if (transport !== undefined) return transport;
+  if (config.rpcUrl === undefined) throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
+  // The keeper retries with its own backoff; viem's retries would multiply it.
+  return config.rpcUrl.startsWith("ws") ? webSocket(config.rpcUrl, { retryCount: 0 }) : http(config.rpcUrl, { retryCount: 0, timeout: 20_000 });
+}
+
+export function signerOf(config: KeeperConfig): LocalAccount | undefined {
+  if (config.privateKey !== undefined) return privateKeyToAccount(config.privateKey);
+  if (config.keystore !== undefined) return privateKeyToAccount(decryptKeystore(config.keystore, config.keystorePassword ?? ""));
+  return undefined;
+}
+
+export async function assembleKeeper(
+  config: KeeperConfig,
+  options: { log: Logger; transport?: Transport | undefined; faults?: SettlerFaults | undefined; shouldStop?: () => boolean; defaultMetrics?: boolean },
+): Promise<KeeperParts> {
+  const { log } = options;
+  const account = signerOf(config);
+  const transport = transportFor(config, options.transport);
+  const chain = await ChainView.connect({
+    transport,
+    pool: config.pool,
+    chainId: config.chainId,
+    log: log.child({ module: "chain" }),
+    chainTimeTtlMs: config.chainTimeTtlMs,
+  });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const admission = new TallyAdmission(chain, { graceSeconds: config.graceSeconds });
+  const settler =
+    account === undefined
+      ? undefined
+      : new Settler(
+          { chain, store, account, log: log.child({ module: "settler" }), metrics, faults: options.faults },
+          {
+            batchGasLimit: config.batchGasLimit,
+            pollIntervalMs: config.pollIntervalMs,
+            stuckAfterMs: config.stuckAfterMs,
+            graceSeconds: config.graceSeconds,
+          },
+          options.shouldStop,
+        );
+  log.info(
+    { chainId: chain.deployment.chainId, pool: chain.deployment.pool, storage: store.kind, signer: account?.address ?? null },
+    "keeper ready",
+  );
+  return { config, chain, store, admission, metrics, log, account, settler };
+}

@@ -1,0 +1,145 @@
+/**
+ * Pure settlement decisions: which tallies of which readers to submit, and how to pack them into
+ * batches. No I/O here; the settler gathers the chain facts and performs the plan.
+ */
+import type { Address } from "viem";
+
+import {
+  clicksProblem,
+  compareAddresses,
+  MAX_TALLIES_PER_READER,
+  toSettlementTally,
+  totalClicks,
+  type SignedTally,
+} from "../../../protocol/src/index.js";
+import type { ReaderOutcome } from "../store/types.js";
+
+/** What the chain says about a reader at settlement time. */
+export interface ReaderFacts {
+  settled: boolean;
+  budget: bigint;
+  /** The session nonce of the reader's budget: delegations with another nonce were revoked. */
+  sessionNonce: number;
+}
+
+export interface ReaderEntry {
+  reader: Address;
+  /** Signing keys strictly ascending, as `settle` requires. */
+  tallies: SignedTally[];
+}
+
+export interface EpochPlan {
+  include: ReaderEntry[];
+  /** Readers decided without a transaction: settled by someone else, or dropped with the reason. */
+  outcomes: ReaderOutcome[];
+}
+
+export function groupByReader(tallies: readonly SignedTally[]): Map<Address, SignedTally[]> {
+  const groups = new Map<Address, SignedTally[]>();
+  for (const tally of tallies) {
+    const list = groups.get(tally.reader);
+    if (list === undefined) groups.set(tally.reader, [tally]);
+    else list.push(tally);
+  }
+  return groups;
+}
+
+/** Why the contract would reject this tally of `epochEnd`'s epoch, or undefined. */
+export function tallyProblem(tally: SignedTally, epochEnd: bigint, sessionNonce: number): string | undefined {
+  const clicks = clicksProblem(tally.reader, tally);
+  if (clicks !== undefined) return clicks;
+  if (tally.signer !== tally.reader) {
+    if (tally.session === null) return "no session for a session key";
+    if (tally.session.expiry < epochEnd) return "session expired before the epoch's end";
+    if (tally.session.nonce !== sessionNonce) return "session revoked (old nonce)";
+  }
+  return undefined;
+}
+
+/**
+ * The tallies to submit for one reader: valid ones only, one per signing key (the highest seq), at most
+ * MAX_TALLIES_PER_READER (those with the most clicks), ordered by signer.
+ */
+export function selectTallies(
+  tallies: readonly SignedTally[],
+  epochEnd: bigint,
+  sessionNonce: number,
+): SignedTally[] {
+  const bySigner = new Map<Address, SignedTally>();
+  for (const tally of tallies) {
+    if (tallyProblem(tally, epochEnd, sessionNonce) !== undefined) continue;
+    const kept = bySigner.get(tally.signer);
+    if (kept === undefined || kept.seq < tally.seq) bySigner.set(tally.signer, tally);
+  }
+  let chosen = [...bySigner.values()];
+  if (chosen.length > MAX_TALLIES_PER_READER) {
+    chosen = chosen.sort((a, b) => totalClicks(b) - totalClicks(a)).slice(0, MAX_TALLIES_PER_READER);
+  }
+  return chosen.sort((a, b) => compareAddresses(a.signer, b.signer));
+}
+
+export function planEpoch(input: {
+  epochEnd: bigint;
+  tallies: readonly SignedTally[];
+  facts: ReadonlyMap<Address, ReaderFacts>;
+}): EpochPlan {
+  const plan: EpochPlan = { include: [], outcomes: [] };
+  for (const [reader, tallies] of groupByReader(input.tallies)) {
+    const facts = input.facts.get(reader);
+    if (facts === undefined) continue;
+    if (facts.settled) {
+      plan.outcomes.push({ reader, outcome: "settled", reason: "settled_elsewhere", txHash: null });
+      continue;
+    }
+    if (facts.budget === 0n) {
+      plan.outcomes.push({ reader, outcome: "dropped", reason: "no budget", txHash: null });
+      continue;
+    }
+    const chosen = selectTallies(tallies, input.epochEnd, facts.sessionNonce);
+    if (chosen.length === 0) {
+      plan.outcomes.push({ reader, outcome: "dropped", reason: "no valid tally", txHash: null });
+      continue;
+    }
+    plan.include.push({ reader, tallies: chosen });
+  }
+  plan.include.sort((a, b) => compareAddresses(a.reader, b.reader));
+  return plan;
+}
+
+/** The `batch` argument of `settle`, built through the protocol's one conversion. */
+export function toSettleBatch(entries: readonly ReaderEntry[]) {
+  return entries.map((entry) => ({ reader: entry.reader, tallies: entry.tallies.map(toSettlementTally) }));
+}
+
+/** A rough gas figure for one reader, scaled by the settler from real estimates. */
+export function readerGasHint(entry: ReaderEntry): number {
+  let gas = 30_000;
+  for (const tally of entry.tallies) {
+    gas += 12_000 + tally.creators.length * 8_000;
+    if (tally.session !== null) gas += 10_000;
+  }
+  return gas;
+}
+
+/** Packs entries in order into batches whose hinted gas stays under `budget`. */
+export function packBatches(
+  entries: readonly ReaderEntry[],
+  budget: number,
+  hint: (entry: ReaderEntry) => number = readerGasHint,
+): ReaderEntry[][] {
+  const batches: ReaderEntry[][] = [];
+  let current: ReaderEntry[] = [];
+  let used = 0;
+  for (const entry of entries) {
+    const gas = hint(entry);
+    if (current.length > 0 && used + gas > budget) {
+      batches.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(entry);
+    used += gas;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

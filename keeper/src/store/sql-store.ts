@@ -1,0 +1,213 @@
+/**
+ * The storage logic, written once in SQL both SQLite and PostgreSQL accept ($1-style parameters; the
+ * SQLite driver rewrites them). Drivers only run statements.
+ */
+import type { Address, Hex } from "viem";
+
+import { signedTallySchema, toWireTally, type SignedTally, type SignedTallyInput } from "../../../protocol/src/index.js";
+import { MIGRATIONS, padUint64 } from "./migrations.js";
+import type { EpochStats, PutTallyResult, ReaderOutcome, Store, TxRecord, TxStatus } from "./types.js";
+
+export type Row = Record<string, unknown>;
+
+export interface SqlDriver {
+  readonly kind: "sqlite" | "postgres";
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs `fn` in one transaction, serialized against other migrators of the same database. */
+  migrationTransaction(fn: (tx: Pick<SqlDriver, "query" | "run">) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+function str(row: Row, key: string): string {
+  const value = row[key];
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  throw new Error(`column ${key} is ${typeof value}`);
+}
+
+function num(row: Row, key: string): number {
+  return Number(str(row, key));
+}
+
+function parseStored(body: string): SignedTally {
+  return signedTallySchema.parse(JSON.parse(body));
+}
+
+function toTx(row: Row): TxRecord {
+  return {
+    hash: str(row, "hash") as Hex,
+    epoch: BigInt(str(row, "epoch")),
+    nonce: num(row, "nonce"),
+    readers: JSON.parse(str(row, "readers")) as Address[],
+    status: str(row, "status") as TxStatus,
+    data: str(row, "data") as Hex,
+    gas: BigInt(str(row, "gas")),
+    maxFeePerGas: BigInt(str(row, "max_fee")),
+    maxPriorityFeePerGas: BigInt(str(row, "priority_fee")),
+    createdAt: num(row, "created_at"),
+  };
+}
+
+export async function migrate(driver: SqlDriver): Promise<void> {
+  await driver.migrationTransaction(async (tx) => {
+    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const applied = new Set((await tx.query(`SELECT version FROM schema_migrations`)).map((r) => num(r, "version")));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.run(statement);
+      await tx.run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+    }
+  });
+}
+
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlDriver) {}
+
+  get kind() {
+    return this.db.kind;
+  }
+
+  async putTally(tally: SignedTally, clicks: number): Promise<PutTallyResult> {
+    const key = [tally.epoch.toString(), tally.reader, tally.signer];
+    const body = JSON.stringify(toWireTally(tally));
+    const [before] = await this.db.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+    if (before !== undefined) {
+      const storedSeq = BigInt(str(before, "seq"));
+      if (storedSeq === tally.seq && str(before, "body") === body) return { status: "unchanged" };
+      if (storedSeq >= tally.seq) return { status: "stale", storedSeq };
+    }
+    const changed = await this.db.run(
+      `INSERT INTO tallies (epoch, reader, signer, seq, clicks, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (epoch, reader, signer) DO UPDATE SET seq = excluded.seq, clicks = excluded.clicks,
+         body = excluded.body, received_at = excluded.received_at
+       WHERE tallies.seq < excluded.seq`,
+      [...key, padUint64(tally.seq), clicks, body, Date.now()],
+    );
+    if (changed === 0) {
+      // Another request (or keeper instance) stored an equal or higher seq in between.
+      const [now] = await this.db.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+      if (now !== undefined && str(now, "body") === body) return { status: "unchanged" };
+      return { status: "stale", storedSeq: now === undefined ? 0n : BigInt(str(now, "seq")) };
+    }
+    return { status: "stored", previous: before === undefined ? undefined : parseStored(str(before, "body")) };
+  }
+
+  async readerTallies(reader: Address, epoch: bigint): Promise<SignedTallyInput[]> {
+    const rows = await this.db.query(`SELECT body FROM tallies WHERE reader = $1 AND epoch = $2 ORDER BY signer`, [
+      reader,
+      epoch.toString(),
+    ]);
+    return rows.map((r) => JSON.parse(str(r, "body")) as SignedTallyInput);
+  }
+
+  async epochTallies(epoch: bigint): Promise<SignedTally[]> {
+    const rows = await this.db.query(`SELECT body FROM tallies WHERE epoch = $1 ORDER BY reader, signer`, [epoch.toString()]);
+    return rows.map((r) => parseStored(str(r, "body")));
+  }
+
+  async epochStats(epoch: bigint): Promise<EpochStats> {
+    const [row] = await this.db.query(
+      `SELECT COUNT(DISTINCT reader) AS readers, COALESCE(SUM(clicks), 0) AS clicks FROM tallies WHERE epoch = $1`,
+      [epoch.toString()],
+    );
+    return row === undefined ? { readers: 0, clicks: 0 } : { readers: num(row, "readers"), clicks: num(row, "clicks") };
+  }
+
+  async recordItemClick(epoch: bigint, creator: Address, item: string, reader: Address): Promise<boolean> {
+    const changed = await this.db.run(
+      `INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [epoch.toString(), creator, item, reader],
+    );
+    return changed > 0;
+  }
+
+  async itemClicks(epoch: bigint, creator: Address, item: string): Promise<number> {
+    const [row] = await this.db.query(
+      `SELECT COUNT(*) AS n FROM item_clicks WHERE epoch = $1 AND creator = $2 AND item = $3`,
+      [epoch.toString(), creator, item],
+    );
+    return row === undefined ? 0 : num(row, "n");
+  }
+
+  async saveTransaction(tx: TxRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO settle_transactions (hash, epoch, nonce, readers, status, data, gas, max_fee, priority_fee, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (hash) DO UPDATE SET status = excluded.status`,
+      [
+        tx.hash,
+        tx.epoch.toString(),
+        tx.nonce,
+        JSON.stringify(tx.readers),
+        tx.status,
+        tx.data,
+        tx.gas.toString(),
+        tx.maxFeePerGas.toString(),
+        tx.maxPriorityFeePerGas.toString(),
+        tx.createdAt,
+      ],
+    );
+  }
+
+  async setTransactionStatus(hash: Hex, status: TxStatus): Promise<void> {
+    await this.db.run(`UPDATE settle_transactions SET status = $1 WHERE hash = $2`, [status, hash]);
+  }
+
+  async transactions(epoch: bigint): Promise<TxRecord[]> {
+    const rows = await this.db.query(`SELECT * FROM settle_transactions WHERE epoch = $1 ORDER BY created_at, hash`, [
+      epoch.toString(),
+    ]);
+    return rows.map(toTx);
+  }
+
+  async saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void> {
+    for (const o of outcomes) {
+      await this.db.run(
+        `INSERT INTO reader_outcomes (epoch, reader, outcome, reason, tx_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (epoch, reader) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
+           tx_hash = excluded.tx_hash
+         WHERE reader_outcomes.outcome <> 'settled'`,
+        [epoch.toString(), o.reader, o.outcome, o.reason, o.txHash],
+      );
+    }
+  }
+
+  async outcomes(epoch: bigint): Promise<ReaderOutcome[]> {
+    const rows = await this.db.query(`SELECT * FROM reader_outcomes WHERE epoch = $1 ORDER BY reader`, [epoch.toString()]);
+    return rows.map((r) => ({
+      reader: str(r, "reader") as Address,
+      outcome: str(r, "outcome") as ReaderOutcome["outcome"],
+      reason: str(r, "reason"),
+      txHash: r["tx_hash"] === null ? null : (str(r, "tx_hash") as Hex),
+    }));
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const changed = await this.db.run(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at < $4`,
+      [name, holder, now + ttlMs, now],
+    );
+    return changed > 0;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.run(`DELETE FROM leases WHERE name = $1 AND holder = $2`, [name, holder]);
+  }
+
+  async schemaVersions(): Promise<number[]> {
+    return (await this.db.query(`SELECT version FROM schema_migrations ORDER BY version`)).map((r) => num(r, "version"));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

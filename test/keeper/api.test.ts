@@ -1,0 +1,221 @@
+import { expect } from "chai";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { signedTallySchema, type SignedTallyInput } from "../../protocol/src/index.js";
+import type { RunningKeeper } from "../../keeper/src/index.js";
+import { createLocalChain, deployPool, TallySigner, type LocalChain, type PoolFixture, type Reader } from "./chain-fixture.js";
+import { getJson, postJson, startTestKeeper, tempDir } from "./keeper-fixture.js";
+
+const DAPP = "https://dapp.example";
+
+describe("keeper HTTP API", function () {
+  this.timeout(60_000);
+  let chain: LocalChain;
+  let fixture: PoolFixture;
+  let keeper: RunningKeeper;
+  let dir: ReturnType<typeof tempDir>;
+  let alice: Reader;
+  let aliceKey: TallySigner;
+
+  before(async () => {
+    chain = await createLocalChain();
+    fixture = await deployPool(chain);
+    await fixture.goToEpoch(0n, 10n);
+    alice = await fixture.newReader();
+    dir = tempDir();
+    keeper = await startTestKeeper(fixture, { dataDir: dir.path, corsOrigins: [DAPP], readerRate: 5, maxBodyBytes: 4096 });
+    aliceKey = new TallySigner(fixture, alice, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+    await aliceKey.delegate(fixture.epochStart(5n));
+  });
+
+  after(async () => {
+    await keeper.stop();
+    dir.remove();
+    await chain.close();
+  });
+
+  const post = (body: unknown, headers?: Record<string, string>) => postJson(`${keeper.url}/v1/tallies`, body, headers);
+  const storedOf = async (reader: Reader) =>
+    (await getJson(`${keeper.url}/v1/readers/${reader.address}/tallies?epoch=0`)).body["tallies"] as SignedTallyInput[];
+
+  /** Posts a bad request and checks the error code and that nothing was stored for the reader. */
+  async function expectRejected(body: unknown, status: number, code: string, reader: Reader = alice) {
+    const before = await storedOf(reader);
+    const res = await post(body);
+    expect(res.status, JSON.stringify(res.body)).to.equal(status);
+    const error = res.body["error"] as { code: string; message: string };
+    expect(error.code).to.equal(code);
+    expect(error.message).to.be.a("string").and.not.equal("");
+    expect(await storedOf(reader)).to.deep.equal(before);
+    return error;
+  }
+
+  it("stores a session-signed tally, answers unchanged for a resubmission, and returns it for resumption", async () => {
+    const tally = await aliceKey.click(fixture.creators[0]!);
+    const first = await post({ tally });
+    expect(first.status).to.equal(201);
+    expect(first.body).to.deep.equal({ status: "stored", seq: "1" });
+    const again = await post({ tally });
+    expect(again.status).to.equal(200);
+    expect(again.body).to.deep.equal({ status: "unchanged" });
+    const stored = await storedOf(alice);
+    expect(stored).to.have.length(1);
+    expect(signedTallySchema.parse(stored[0])).to.deep.equal(signedTallySchema.parse(tally));
+  });
+
+  it("keeps only the latest tally per key and rejects a stale sequence", async () => {
+    const older = await aliceKey.click(fixture.creators[1]!);
+    const newer = await aliceKey.click(fixture.creators[1]!);
+    expect((await post({ tally: newer })).status).to.equal(201);
+    const error = await expectRejected({ tally: older }, 409, "stale_sequence");
+    expect(error.message).to.contain("seq");
+    expect((await storedOf(alice))[0]!.seq).to.equal(newer.seq);
+  });
+
+  it("rejects malformed JSON", async () => {
+    await expectRejected('{"tally": {', 400, "malformed_json");
+  });
+
+  it("rejects wrong types naming the field", async () => {
+    const tally = await aliceKey.click(fixture.creators[2]!);
+    const error = await expectRejected({ tally: { ...tally, seq: "x" } }, 400, "invalid_body");
+    expect(error.message).to.contain("tally.seq");
+    await expectRejected({ tally: { ...tally, counts: ["1"] } }, 400, "invalid_body");
+    await expectRejected({ tally, extra: true }, 400, "invalid_body");
+    await expectRejected({ tally, item: "x".repeat(3000) }, 400, "invalid_body");
+  });
+
+  it("rejects an oversized body", async () => {
+    const tally = await aliceKey.click(fixture.creators[2]!);
+    await expectRejected({ tally, item: `https://x.example/${"a".repeat(5000)}` }, 413, "body_too_large");
+  });
+
+  it("rejects a bad tally signature", async () => {
+    const tally = await aliceKey.click(fixture.creators[3]!);
+    const forged = { ...tally, counts: [...tally.counts.slice(0, -1), (tally.counts.at(-1) as number) + 5] };
+    await expectRejected({ tally: forged }, 422, "bad_signature");
+    // The same signature with a high s (malleated) is refused like the contract does.
+    const sig = tally.signature;
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const s = BigInt(`0x${sig.slice(66, 130)}`);
+    const v = sig.slice(130) === "1b" ? "1c" : "1b";
+    const malleated = `${sig.slice(0, 66)}${(n - s).toString(16).padStart(64, "0")}${v}`;
+    await expectRejected({ tally: { ...tally, signature: malleated } }, 422, "bad_signature");
+  });
+
+  it("rejects a session not signed by the reader, an expired one, and a missing one", async () => {
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const key = privateKeyToAccount(generatePrivateKey());
+    // The stranger signs a delegation of a key in alice's name.
+    const forged = new TallySigner(fixture, { ...alice, account: stranger }, 0n, { sessionKey: key });
+    await forged.delegate(fixture.epochStart(5n));
+    await expectRejected({ tally: await forged.click(fixture.creators[0]!) }, 422, "bad_session");
+    const honest = new TallySigner(fixture, alice, 0n, { sessionKey: key });
+    await honest.delegate(fixture.epochStart(5n));
+    const good = await honest.click(fixture.creators[0]!);
+    // A tally whose signer field names another key than the one that signed it.
+    await expectRejected({ tally: { ...good, signer: stranger.address } }, 422, "bad_signature");
+    await honest.delegate(fixture.epochStart(0n)); // expires before epoch 0 ends
+    await expectRejected({ tally: await honest.click(fixture.creators[0]!) }, 422, "bad_session");
+    await expectRejected({ tally: { ...good, session: null } }, 422, "bad_session");
+  });
+
+  it("rejects a revoked session (old nonce)", async () => {
+    const bob = await fixture.newReader();
+    const key = new TallySigner(fixture, bob, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+    await key.delegate(fixture.epochStart(5n), 0);
+    expect((await post({ tally: await key.click(fixture.creators[0]!) })).status).to.equal(201);
+    await fixture.revokeSessions(bob);
+    await new Promise((r) => setTimeout(r, 10)); // the keeper caches budgets briefly
+    keeper.chain["budgets"].clear();
+    await expectRejected({ tally: await key.click(fixture.creators[0]!) }, 422, "bad_session", bob);
+  });
+
+  it("rejects an unknown reader (no budget)", async () => {
+    const nobody = privateKeyToAccount(generatePrivateKey());
+    const reader = { key: "0x" as const, account: nobody, address: nobody.address };
+    const tally = await new TallySigner(fixture, reader, 0n).click(fixture.creators[0]!);
+    await expectRejected({ tally }, 422, "no_budget", reader);
+  });
+
+  it("rejects the wrong chain, the wrong pool and an epoch that is not open", async () => {
+    const tally = await aliceKey.click(fixture.creators[0]!);
+    await expectRejected({ tally: { ...tally, chainId: 1 } }, 400, "wrong_chain");
+    await expectRejected({ tally: { ...tally, pool: fixture.token } }, 400, "wrong_pool");
+    const future = await new TallySigner(fixture, alice, 3n).click(fixture.creators[0]!);
+    await expectRejected({ tally: future }, 422, "wrong_epoch");
+  });
+
+  it("rejects clicks the contract would reject", async () => {
+    const signer = new TallySigner(fixture, alice, 0n);
+    const descending = [...fixture.creators].sort((a, b) => (BigInt(a) < BigInt(b) ? 1 : -1)).slice(0, 2);
+    const tally = await signer.sign({ creators: descending, counts: [1, 1] }, 50n);
+    await expectRejected({ tally }, 422, "bad_clicks");
+    const self = await signer.sign({ creators: [alice.address], counts: [1] }, 51n);
+    await expectRejected({ tally: self }, 422, "bad_clicks");
+  });
+
+  it("limits tallies per reader", async () => {
+    const carol = await fixture.newReader();
+    const signer = new TallySigner(fixture, carol, 0n);
+    const codes: number[] = [];
+    for (let i = 0; i < 20; i++) codes.push((await post({ tally: await signer.click(fixture.creators[0]!) })).status);
+    expect(codes).to.include(201);
+    expect(codes).to.include(429);
+    const limited = await post({ tally: await signer.click(fixture.creators[0]!) });
+    expect((limited.body["error"] as { code: string }).code).to.equal("rate_limited");
+    expect(limited.headers.get("retry-after")).to.match(/^[0-9]+$/);
+  });
+
+  it("records an item's click once per reader, for the creator whose count rose", async () => {
+    const dave = await fixture.newReader();
+    const signer = new TallySigner(fixture, dave, 0n);
+    const item = "https://blog.example/post-1";
+    const [a, b] = fixture.creators as [`0x${string}`, `0x${string}`];
+    expect((await post({ tally: await signer.click(a), item })).status).to.equal(201);
+    expect((await post({ tally: await signer.click(a), item })).status).to.equal(201);
+    expect((await post({ tally: await signer.click(b), item: "https://blog.example/other" })).status).to.equal(201);
+    const clicks = async (creator: string, url: string) =>
+      (await getJson(`${keeper.url}/v1/items/clicks?creator=${creator}&url=${encodeURIComponent(url)}&epoch=0`)).body["clicks"];
+    expect(await clicks(a, item)).to.equal(1);
+    expect(await clicks(b, item)).to.equal(0);
+    expect(await clicks(b, "https://blog.example/other")).to.equal(1);
+  });
+
+  it("serves CORS only to configured origins", async () => {
+    const allowed = await fetch(`${keeper.url}/v1/tallies`, {
+      method: "OPTIONS",
+      headers: { origin: DAPP, "access-control-request-method": "POST" },
+    });
+    expect(allowed.status).to.equal(204);
+    expect(allowed.headers.get("access-control-allow-origin")).to.equal(DAPP);
+    const other = await fetch(`${keeper.url}/v1/config`, { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).to.equal(null);
+    const denied = await fetch(`${keeper.url}/v1/tallies`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    expect(denied.status).to.equal(403);
+  });
+
+  it("reports config, the current epoch by chain time, epoch status, health and metrics", async () => {
+    const config = (await getJson(`${keeper.url}/v1/config`)).body;
+    expect(config).to.include({ chainId: fixture.chainId, pool: fixture.pool, token: fixture.token, epochLength: 86_400 });
+    const current = (await getJson(`${keeper.url}/v1/epochs/current`)).body;
+    expect(current["epoch"]).to.equal("0");
+    expect(current["chainTime"]).to.be.at.least(Number(fixture.startTime));
+    expect(current["end"]).to.equal(Number(fixture.epochStart(1n)));
+    const status = (await getJson(`${keeper.url}/v1/epochs/0`)).body;
+    expect(status["status"]).to.equal("open");
+    expect(status["readers"]).to.be.at.least(2);
+    expect(status["transactions"]).to.deep.equal([]);
+    expect((await getJson(`${keeper.url}/healthz`)).body["status"]).to.equal("ok");
+    const metrics = await (await fetch(`${keeper.url}/metrics`)).text();
+    expect(metrics).to.match(/plaudit_keeper_tallies_total\{result="stored"\} [1-9]/);
+    expect(metrics).to.contain('plaudit_keeper_tallies_total{result="bad_signature"}');
+  });
+
+  it("answers unknown routes and bad parameters with JSON errors", async () => {
+    expect((await getJson(`${keeper.url}/v1/nope`)).status).to.equal(404);
+    expect((await getJson(`${keeper.url}/v1/epochs/abc`)).status).to.equal(400);
+    expect((await getJson(`${keeper.url}/v1/readers/0x12/tallies?epoch=0`)).status).to.equal(400);
+    expect((await getJson(`${keeper.url}/v1/tallies`)).status).to.equal(405);
+  });
+});
