@@ -19,6 +19,7 @@ export default defineConfig({
         path: solcJsPath,
         settings: {
           evmVersion: "cancun",
+          viaIR: true,
           optimizer: { enabled: true, runs: 10_000 },
         },
       },

@@ -61,16 +61,19 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     // Storage layout (EIP712 keeps its name and version fallbacks in slots 0 and 1)
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev One slot: 128 bits of amount, 8 bits of status.
+    /// @dev One slot: amount, status and the session nonce of the epoch, so that `settle` checks a
+    /// delegation against the slot it reads anyway.
     struct Budget {
         uint128 amount;
         BudgetStatus status;
+        uint32 sessionNonce;
     }
 
     /// @dev One slot. Every epoch outside `[sweepFrom, fundedUntil)` holds no open budget of the reader.
     struct ReaderAccount {
         uint64 sweepFrom;
         uint64 fundedUntil;
+        uint32 sessionNonce;
     }
 
     /// @dev Accumulators of one `settle` call, kept in memory to stay clear of the stack limit.
@@ -86,9 +89,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     mapping(address reader => mapping(uint64 epoch => Budget)) private _budgets;
     /// @dev slot 3: reader => range of epochs with budgets
     mapping(address reader => ReaderAccount) private _accounts;
-    /// @dev slot 4: reader => session key => revoked for good
-    mapping(address reader => mapping(address key => bool)) private _revokedSessions;
-    /// @dev slot 5: creator => claimable balance
+    /// @dev slot 4: creator => claimable balance
     mapping(address creator => uint256) private _claimable;
 
     /// @param token_ The stablecoin. Fee-on-transfer tokens are refused at every deposit.
@@ -170,9 +171,20 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPlauditPool
-    function revokeSession(address key) external {
-        _revokedSessions[msg.sender][key] = true;
-        emit SessionRevoked(msg.sender, key);
+    function revokeSessions() external returns (uint32 nonce) {
+        ReaderAccount storage account = _accounts[msg.sender];
+        nonce = account.sessionNonce + 1;
+        account.sessionNonce = nonce;
+        // Every budget that can still be settled learns the new nonce: the previous epoch's (while in its
+        // settlement window), the current one's and later ones.
+        uint64 current = currentEpoch();
+        uint64 from = current == 0 ? 0 : current - 1;
+        if (from < account.sweepFrom) from = account.sweepFrom;
+        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
+        for (uint64 epoch = from; epoch < account.fundedUntil; ++epoch) {
+            if (budgets[epoch].status == BudgetStatus.Open) budgets[epoch].sessionNonce = nonce;
+        }
+        emit SessionsRevoked(msg.sender, nonce);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -251,9 +263,13 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPlauditPool
-    function budgetOf(address reader, uint64 epoch) external view returns (uint256 amount, BudgetStatus status) {
+    function budgetOf(address reader, uint64 epoch)
+        external
+        view
+        returns (uint256 amount, BudgetStatus status, uint32 sessionNonce)
+    {
         Budget storage budget = _budgets[reader][epoch];
-        return (budget.amount, budget.status);
+        return (budget.amount, budget.status, budget.sessionNonce);
     }
 
     /// @inheritdoc IPlauditPool
@@ -282,8 +298,8 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPlauditPool
-    function isSessionRevoked(address reader, address key) external view returns (bool) {
-        return _revokedSessions[reader][key];
+    function sessionNonceOf(address reader) external view returns (uint32) {
+        return _accounts[reader].sessionNonce;
     }
 
     /// @inheritdoc IPlauditPool
@@ -294,12 +310,14 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         address[] calldata creators,
         uint32[] calldata counts
     ) external view returns (bytes32) {
-        return _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, seq, creators, counts));
+        bytes32 creatorsHash = keccak256(abi.encodePacked(creators));
+        bytes32 countsHash = keccak256(abi.encodePacked(counts));
+        return _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, seq, creatorsHash, countsHash));
     }
 
     /// @inheritdoc IPlauditPool
-    function sessionDigest(address reader, address key, uint64 expiry) external view returns (bytes32) {
-        return _hashTypedDataV4(ClickTypes.hashSession(reader, key, expiry));
+    function sessionDigest(address reader, address key, uint64 expiry, uint32 nonce) external view returns (bytes32) {
+        return _hashTypedDataV4(ClickTypes.hashSession(reader, key, expiry, nonce));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -322,14 +340,16 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         if (amountPerEpoch > type(uint128).max) revert BudgetOverflow(firstEpoch);
 
         uint64 until = firstEpoch + epochs;
+        ReaderAccount storage account = _accounts[reader];
+        uint32 sessionNonce = account.sessionNonce;
         mapping(uint64 => Budget) storage budgets = _budgets[reader];
         for (uint64 epoch = firstEpoch; epoch < until; ++epoch) {
-            uint256 amount = budgets[epoch].amount + amountPerEpoch;
+            Budget storage budget = budgets[epoch];
+            uint256 amount = budget.amount + amountPerEpoch;
             if (amount > type(uint128).max) revert BudgetOverflow(epoch);
-            budgets[epoch].amount = uint128(amount);
+            (budget.amount, budget.sessionNonce) = (uint128(amount), sessionNonce);
         }
 
-        ReaderAccount storage account = _accounts[reader];
         if (account.sweepFrom >= account.fundedUntil) {
             (account.sweepFrom, account.fundedUntil) = (firstEpoch, until);
         } else {
@@ -374,7 +394,8 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     {
         address reader = entry.reader;
         Budget storage budget = _budgets[reader][epoch];
-        (uint256 amount, BudgetStatus status) = (budget.amount, budget.status);
+        (uint256 amount, BudgetStatus status, uint32 sessionNonce) =
+            (budget.amount, budget.status, budget.sessionNonce);
 
         SkipReason reason;
         uint256 clicks;
@@ -384,7 +405,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         } else if (amount == 0) {
             reason = SkipReason.NoBudget;
         } else {
-            (valid, reason, clicks) = _checkTallies(epoch, epochEnd, entry);
+            (valid, reason, clicks) = _checkTallies(epoch, epochEnd, sessionNonce, entry);
         }
         if (!valid) {
             ++totals.skipped;
@@ -402,7 +423,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev Verifies every tally of a reader: key order, clicks, delegation and signature. Returns the
     /// reader's clicks over all tallies.
-    function _checkTallies(uint64 epoch, uint256 epochEnd, ReaderTallies calldata entry)
+    function _checkTallies(uint64 epoch, uint256 epochEnd, uint32 sessionNonce, ReaderTallies calldata entry)
         private
         view
         returns (bool valid, SkipReason reason, uint256 clicks)
@@ -415,61 +436,68 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             if (tally.signer <= previousSigner) return (false, SkipReason.BadTallyList, 0);
             previousSigner = tally.signer;
             uint256 tallyClicks;
-            (valid, reason, tallyClicks) = _checkTally(entry.reader, epoch, epochEnd, tally);
+            (valid, reason, tallyClicks) = _checkTally(entry.reader, epoch, epochEnd, sessionNonce, tally);
             if (!valid) return (false, reason, 0);
             clicks += tallyClicks;
         }
     }
 
     /// @dev Verifies one tally: its clicks, the delegation of its key and its signature.
-    function _checkTally(address reader, uint64 epoch, uint256 epochEnd, SignedTally calldata tally)
-        private
-        view
-        returns (bool, SkipReason, uint256 clicks)
-    {
-        bool clicksValid;
-        (clicksValid, clicks) = _checkClicks(reader, tally);
+    function _checkTally(
+        address reader,
+        uint64 epoch,
+        uint256 epochEnd,
+        uint32 sessionNonce,
+        SignedTally calldata tally
+    ) private view returns (bool, SkipReason, uint256) {
+        (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) =
+            _checkClicks(reader, tally.clicks);
         if (!clicksValid) return (false, SkipReason.BadClicks, 0);
 
-        bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, tally.seq, tally.creators, tally.counts));
-        if (tally.signer == reader) {
+        bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, tally.seq, creatorsHash, countsHash));
+        address signer = tally.signer;
+        if (signer == reader) {
             if (!_isReaderSignature(reader, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
         } else {
-            if (!_isSessionValid(reader, epochEnd, tally)) return (false, SkipReason.BadSession, 0);
+            // The delegation must cover the whole epoch and carry the epoch's session nonce.
+            if (tally.sessionExpiry < epochEnd) return (false, SkipReason.BadSession, 0);
+            bytes32 sessionHash =
+                _hashTypedDataV4(ClickTypes.hashSession(reader, signer, tally.sessionExpiry, sessionNonce));
+            if (!_isReaderSignature(reader, sessionHash, tally.sessionSignature)) {
+                return (false, SkipReason.BadSession, 0);
+            }
             // Session keys are plain keys held by the dApp: ECDSA only.
-            if (!_isKeySignature(tally.signer, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
+            if (!_isKeySignature(signer, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
         }
         return (true, SkipReason.AlreadySettled, clicks);
     }
 
-    /// @dev Creators strictly ascending (so distinct and non-zero), never the reader, one count each,
-    /// every count positive.
-    function _checkClicks(address reader, SignedTally calldata tally) private pure returns (bool, uint256 clicks) {
-        address[] calldata creators = tally.creators;
-        uint32[] calldata counts = tally.counts;
-        uint256 n = creators.length;
-        if (n == 0 || n > MAX_CREATORS_PER_TALLY || counts.length != n) return (false, 0);
-        address previous = address(0);
-        for (uint256 j = 0; j < n; ++j) {
-            address creator = creators[j];
-            uint256 count = counts[j];
-            if (creator <= previous || creator == reader || count == 0) return (false, 0);
-            previous = creator;
-            clicks += count;
-        }
-        return (true, clicks);
-    }
-
-    /// @dev The reader delegated `tally.signer` for an epoch that ends by the session's expiry and has not
-    /// revoked it.
-    function _isSessionValid(address reader, uint256 epochEnd, SignedTally calldata tally)
+    /// @dev Unpacks and checks a tally's clicks: creators strictly ascending (so distinct and non-zero),
+    /// never the reader, every count positive, every entry canonical. Returns the clicks and the EIP-712
+    /// hashes of the signed `creators` and `counts` arrays.
+    function _checkClicks(address reader, uint256[] calldata packed)
         private
-        view
-        returns (bool)
+        pure
+        returns (bool, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash)
     {
-        if (tally.sessionExpiry < epochEnd || _revokedSessions[reader][tally.signer]) return false;
-        bytes32 digest = _hashTypedDataV4(ClickTypes.hashSession(reader, tally.signer, tally.sessionExpiry));
-        return _isReaderSignature(reader, digest, tally.sessionSignature);
+        uint256 n = packed.length;
+        if (n == 0 || n > MAX_CREATORS_PER_TALLY) return (false, 0, 0, 0);
+        uint256[] memory creators = new uint256[](n);
+        uint256[] memory counts = new uint256[](n);
+        uint256 previous = 0;
+        for (uint256 j = 0; j < n; ++j) {
+            (bool canonical, address creator, uint256 count) = ClickTypes.unpackClick(packed[j]);
+            uint256 creatorWord = uint160(creator);
+            if (!canonical || creatorWord <= previous || creator == reader || count == 0) return (false, 0, 0, 0);
+            previous = creatorWord;
+            creators[j] = creatorWord;
+            counts[j] = count;
+            // At most MAX_CREATORS_PER_TALLY counts below 2**32 each.
+            unchecked {
+                clicks += count;
+            }
+        }
+        return (true, clicks, ClickTypes.hashWords(creators), ClickTypes.hashWords(counts));
     }
 
     /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
@@ -496,20 +524,26 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev Splits `amount` over every (creator, count) of the reader's tallies, in order, by running
     /// totals (see {ProRataSplit}), adding each share to the batch's transient credit of the creator.
+    /// The tallies were checked, so every entry unpacks canonically.
     function _split(SignedTally[] calldata tallies, uint256 amount, uint256 clicks, BatchTotals memory totals)
         private
     {
-        uint256 cumulativeClicks;
-        uint256 paid;
+        uint256 cumulativeClicks = 0;
+        uint256 paid = 0;
         for (uint256 i = 0; i < tallies.length; ++i) {
-            address[] calldata creators = tallies[i].creators;
-            uint32[] calldata counts = tallies[i].counts;
-            for (uint256 j = 0; j < creators.length; ++j) {
-                cumulativeClicks += counts[j];
-                uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulativeClicks, clicks);
-                uint256 share = paidThrough - paid;
-                paid = paidThrough;
-                if (share != 0) _addPendingCredit(creators[j], share, totals);
+            uint256[] calldata packed = tallies[i].clicks;
+            for (uint256 j = 0; j < packed.length; ++j) {
+                (, address creator, uint256 count) = ClickTypes.unpackClick(packed[j]);
+                uint256 share;
+                // cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow; running totals only
+                // grow, so the share is never negative.
+                unchecked {
+                    cumulativeClicks += count;
+                    uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulativeClicks, clicks);
+                    share = paidThrough - paid;
+                    paid = paidThrough;
+                }
+                if (share != 0) _addPendingCredit(creator, share, totals);
             }
         }
     }
@@ -540,12 +574,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         return PENDING_CREDITS_SLOT.deriveMapping(creator).asUint256();
     }
 
-    /// @dev Upper bound of distinct creators a batch can credit: its (creator, count) entries.
+    /// @dev Upper bound of distinct creators a batch can credit: its click entries.
     function _countEntries(ReaderTallies[] calldata batch) private pure returns (uint256 entries) {
         for (uint256 i = 0; i < batch.length; ++i) {
             SignedTally[] calldata tallies = batch[i].tallies;
             for (uint256 j = 0; j < tallies.length; ++j) {
-                entries += tallies[j].creators.length;
+                entries += tallies[j].clicks.length;
             }
         }
     }

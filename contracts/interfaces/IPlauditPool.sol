@@ -35,10 +35,10 @@ interface IPlauditPool {
         NoBudget,
         /// No tallies, more than `MAX_TALLIES_PER_READER`, or signing keys not strictly ascending.
         BadTallyList,
-        /// A tally's creators are not strictly ascending, exceed the limit, include the reader
-        /// itself, or its counts are zero or do not match its creators.
+        /// A tally names no creator or more than the limit, its creators are not strictly ascending or
+        /// include the reader itself, a count is zero, or an entry is not canonically packed.
         BadClicks,
-        /// A session delegation is expired, revoked or not signed by the reader.
+        /// A session delegation is expired, revoked (older nonce) or not signed by the reader.
         BadSession,
         /// A tally signature does not verify against its signing key.
         BadSignature
@@ -46,15 +46,16 @@ interface IPlauditPool {
 
     /// @notice One cumulative tally with its proof, as a keeper submits it.
     /// @dev `signer` is the reader itself (EOA or ERC-1271 wallet) or a session key the reader delegated
-    /// with an EIP-712 `Session`, carried in `sessionExpiry` and `sessionSignature`. When
-    /// `signer == reader` the session fields are ignored and should be empty.
+    /// with an EIP-712 `Session` (expiry `sessionExpiry`, the reader's session nonce of the epoch, signed
+    /// `sessionSignature`). When `signer == reader` the session fields are ignored and should be empty.
+    /// `clicks` packs the signed `creators` and `counts` to save calldata: entry `i` is
+    /// `uint256(uint160(creators[i])) << 96 | counts[i]`, bits 32 to 95 zero.
     struct SignedTally {
         address signer;
         uint64 seq;
-        address[] creators;
-        uint32[] counts;
-        bytes signature;
         uint64 sessionExpiry;
+        uint256[] clicks;
+        bytes signature;
         bytes sessionSignature;
     }
 
@@ -105,8 +106,10 @@ interface IPlauditPool {
     );
     /// @notice `reader` took back its budgets of every epoch in `[fromEpoch, untilEpoch)`.
     event Cancelled(address indexed reader, uint64 indexed fromEpoch, uint64 untilEpoch, uint256 refund);
-    /// @notice `reader` revoked session key `key`; signatures by it no longer count.
-    event SessionRevoked(address indexed reader, address indexed key);
+    /// @notice `reader` revoked every session key it delegated so far; `Session` messages must now carry
+    /// `nonce`. Tallies of the current epoch, of a later one and of the previous one (if still unsettled)
+    /// count only with a session of the new nonce.
+    event SessionsRevoked(address indexed reader, uint32 nonce);
     /// @notice `reader`'s budget of `epoch` was split among `clicks` clicks; `tip` went to the keeper.
     event ReaderSettled(uint64 indexed epoch, address indexed reader, uint256 budget, uint256 tip, uint256 clicks);
     /// @notice `settle` skipped `reader` for `epoch`; nothing changed for it.
@@ -151,8 +154,10 @@ interface IPlauditPool {
     /// @return amount The amount transferred.
     function withdraw() external returns (uint256 amount);
 
-    /// @notice Revokes a session key of the caller for good, whatever `Session` signatures exist for it.
-    function revokeSession(address key) external;
+    /// @notice Revokes every session key of the caller for good, whatever `Session` signatures exist for
+    /// them, by moving to a new session nonce. Delegate the keys still wanted again with the new nonce.
+    /// @return nonce The new session nonce.
+    function revokeSessions() external returns (uint32 nonce);
 
     // ---------------------------------------------------------------------------------------------
     // Keepers
@@ -196,8 +201,12 @@ interface IPlauditPool {
     /// @notice Start, end and settlement deadline of `epoch`. It may be settled in `[end, deadline)`.
     function epochBounds(uint64 epoch) external view returns (uint256 start, uint256 end, uint256 deadline);
 
-    /// @notice `reader`'s budget for `epoch` and where it stands.
-    function budgetOf(address reader, uint64 epoch) external view returns (uint256 amount, BudgetStatus status);
+    /// @notice `reader`'s budget for `epoch`, where it stands, and the session nonce its tallies' `Session`
+    /// delegations must carry.
+    function budgetOf(address reader, uint64 epoch)
+        external
+        view
+        returns (uint256 amount, BudgetStatus status, uint32 sessionNonce);
 
     /// @notice The range of epochs `[sweepFrom, fundedUntil)` that may still hold `reader`'s budgets.
     function readerEpochs(address reader) external view returns (uint64 sweepFrom, uint64 fundedUntil);
@@ -211,8 +220,8 @@ interface IPlauditPool {
     /// @notice Whether `reader` was settled for `epoch`.
     function isSettled(address reader, uint64 epoch) external view returns (bool);
 
-    /// @notice Whether `reader` revoked session key `key`.
-    function isSessionRevoked(address reader, address key) external view returns (bool);
+    /// @notice The nonce a new `Session` of `reader` must carry.
+    function sessionNonceOf(address reader) external view returns (uint32);
 
     /// @notice The EIP-712 digest a signing key signs for a tally.
     function tallyDigest(
@@ -224,5 +233,5 @@ interface IPlauditPool {
     ) external view returns (bytes32);
 
     /// @notice The EIP-712 digest a reader signs to delegate session key `key` until `expiry`.
-    function sessionDigest(address reader, address key, uint64 expiry) external view returns (bytes32);
+    function sessionDigest(address reader, address key, uint64 expiry, uint32 nonce) external view returns (bytes32);
 }

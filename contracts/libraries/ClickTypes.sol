@@ -7,34 +7,51 @@ pragma solidity 0.8.30;
 /// "Plaudit", version "1", the chain id and the pool's address, so a signature is good for one pool on
 /// one chain only.
 library ClickTypes {
+    /// @dev A packed click entry is `uint256(uint160(creator)) << CREATOR_SHIFT | count`.
+    uint256 internal constant CREATOR_SHIFT = 96;
+    uint256 internal constant COUNT_MASK = type(uint32).max;
+    /// @dev Bits between the count and the creator, zero in a canonical entry.
+    uint256 internal constant PADDING_MASK = ((1 << CREATOR_SHIFT) - 1) ^ COUNT_MASK;
+
     /// @dev keccak256("Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)")
     bytes32 internal constant TALLY_TYPEHASH =
         keccak256("Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)");
 
-    /// @dev keccak256("Session(address reader,address key,uint64 expiry)")
-    bytes32 internal constant SESSION_TYPEHASH = keccak256("Session(address reader,address key,uint64 expiry)");
+    /// @dev keccak256("Session(address reader,address key,uint64 expiry,uint32 nonce)")
+    bytes32 internal constant SESSION_TYPEHASH =
+        keccak256("Session(address reader,address key,uint64 expiry,uint32 nonce)");
 
     /// @notice Struct hash of a cumulative tally: `reader`'s clicks in `epoch` as seen by one signing key,
-    /// `counts[i]` clicks for `creators[i]`, the `seq`-th such tally of that key.
-    function hashTally(
-        address reader,
-        uint64 epoch,
-        uint64 seq,
-        address[] calldata creators,
-        uint32[] calldata counts
-    ) internal pure returns (bytes32) {
-        // EIP-712 encodes an array as the hash of its elements, each padded to 32 bytes: that is what
-        // abi.encodePacked does to array elements.
-        return keccak256(
-            abi.encode(
-                TALLY_TYPEHASH, reader, epoch, seq, keccak256(abi.encodePacked(creators)), keccak256(abi.encodePacked(counts))
-            )
-        );
+    /// the `seq`-th such tally of that key. `creatorsHash` and `countsHash` are the EIP-712 hashes of the
+    /// `creators` and `counts` arrays (see {hashWords}).
+    function hashTally(address reader, uint64 epoch, uint64 seq, bytes32 creatorsHash, bytes32 countsHash)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(TALLY_TYPEHASH, reader, epoch, seq, creatorsHash, countsHash));
     }
 
     /// @notice Struct hash of a session delegation: `reader` lets `key` sign its tallies of every epoch
-    /// that ends at or before `expiry`.
-    function hashSession(address reader, address key, uint64 expiry) internal pure returns (bytes32) {
-        return keccak256(abi.encode(SESSION_TYPEHASH, reader, key, expiry));
+    /// that ends at or before `expiry`, until the reader moves past session nonce `nonce`.
+    function hashSession(address reader, address key, uint64 expiry, uint32 nonce) internal pure returns (bytes32) {
+        return keccak256(abi.encode(SESSION_TYPEHASH, reader, key, expiry, nonce));
+    }
+
+    /// @notice The EIP-712 hash of an array of 32-byte words (`address[]` and `uint32[]` elements are
+    /// encoded as such words): the keccak256 of their concatenation.
+    /// @dev Hashes the array where it lies; copying it with abi.encodePacked costs a loop per element.
+    function hashWords(uint256[] memory words) internal pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            hash := keccak256(add(words, 0x20), shl(5, mload(words)))
+        }
+    }
+
+    /// @notice Splits a packed click entry into its creator and count; `canonical` is false when the
+    /// padding bits between them are set.
+    function unpackClick(uint256 entry) internal pure returns (bool canonical, address creator, uint256 count) {
+        canonical = entry & PADDING_MASK == 0;
+        creator = address(uint160(entry >> CREATOR_SHIFT));
+        count = entry & COUNT_MASK;
     }
 }

@@ -8,12 +8,16 @@ pragma solidity 0.8.30;
 /// the exact pro-rata value, and the rounding dust falls deterministically by position.
 library ProRataSplit {
     /// @notice The running total paid after receivers whose weights sum to `cumulativeWeight`.
-    /// @dev Callers keep `amount < 2**128` and `totalWeight < 2**128`, so the product cannot overflow.
+    /// @dev Unchecked for gas: callers keep `amount < 2**128` and `cumulativeWeight <= totalWeight < 2**128`,
+    /// so the product cannot overflow. A zero `totalWeight` still reverts (division by zero panics even
+    /// in unchecked code).
     function paidThrough(uint256 amount, uint256 cumulativeWeight, uint256 totalWeight)
         internal
         pure
         returns (uint256)
     {
-        return amount * cumulativeWeight / totalWeight;
+        unchecked {
+            return amount * cumulativeWeight / totalWeight;
+        }
     }
 }

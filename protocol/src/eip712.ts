@@ -22,6 +22,7 @@ export const sessionTypes = {
     { name: "reader", type: "address" },
     { name: "key", type: "address" },
     { name: "expiry", type: "uint64" },
+    { name: "nonce", type: "uint32" },
   ],
 } as const;
 
@@ -46,11 +47,15 @@ export interface TallyMessage {
   counts: readonly number[];
 }
 
-/** The `Session` message: `reader` lets `key` sign its tallies of every epoch ending by `expiry`. */
+/**
+ * The `Session` message: `reader` lets `key` sign its tallies of every epoch ending by `expiry`, while
+ * the reader's session nonce (`sessionNonceOf`; `revokeSessions` moves it on) is `nonce`.
+ */
 export interface SessionMessage {
   reader: Address;
   key: Address;
   expiry: bigint;
+  nonce: number;
 }
 
 /** Typed-data arguments for viem's signTypedData / hashTypedData / verifyTypedData. */

@@ -7,6 +7,7 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 
 import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
+import { packClicks } from "./tally.js";
 
 export const addressSchema = z
   .string()
@@ -28,6 +29,8 @@ const uint64Schema = z
 
 export const sessionSchema = z.strictObject({
   expiry: uint64Schema,
+  /** The reader's session nonce the delegation was signed with. */
+  nonce: z.number().int().min(0).max(2 ** 32 - 1),
   signature: signatureSchema,
 });
 
@@ -54,10 +57,9 @@ export function toSettlementTally(tally: SignedTally) {
   return {
     signer: tally.signer,
     seq: tally.seq,
-    creators: tally.creators,
-    counts: tally.counts,
-    signature: tally.signature,
     sessionExpiry: tally.session?.expiry ?? 0n,
+    clicks: packClicks(tally),
+    signature: tally.signature,
     sessionSignature: tally.session?.signature ?? ("0x" as Hex),
   };
 }
@@ -68,7 +70,10 @@ export function toWireTally(tally: SignedTally): SignedTallyInput {
     ...tally,
     epoch: tally.epoch.toString(),
     seq: tally.seq.toString(),
-    session: tally.session === null ? null : { expiry: tally.session.expiry.toString(), signature: tally.session.signature },
+    session:
+      tally.session === null
+        ? null
+        : { expiry: tally.session.expiry.toString(), nonce: tally.session.nonce, signature: tally.session.signature },
   };
 }
 

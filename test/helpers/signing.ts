@@ -5,7 +5,7 @@
 import type { BaseContract, Signer, TypedDataField } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { sessionTypes, tallyTypes, type Clicks } from "../../protocol/src/index.js";
+import { packClicks, sessionTypes, tallyTypes, type Clicks } from "../../protocol/src/index.js";
 
 /** The pool's EIP-712 domain as it reports it. */
 export interface Domain {
@@ -47,7 +47,7 @@ export async function signTally(
 export async function signSession(
   reader: Signer,
   domain: Domain,
-  session: { reader: string; key: string; expiry: bigint },
+  session: { reader: string; key: string; expiry: bigint; nonce: number },
 ): Promise<Hex> {
   return (await reader.signTypedData(domain, ethersSessionTypes, session)) as Hex;
 }
@@ -56,10 +56,9 @@ export async function signSession(
 export interface SignedTallyStruct {
   signer: Address;
   seq: bigint;
-  creators: readonly Address[];
-  counts: readonly number[];
-  signature: Hex;
   sessionExpiry: bigint;
+  clicks: bigint[];
+  signature: Hex;
   sessionSignature: Hex;
 }
 
@@ -75,11 +74,19 @@ export async function readerSignedTally(
   return {
     signer: address,
     seq,
-    ...clicks,
-    signature: await signTally(reader, domain, { reader: address, epoch, seq, ...clicks }),
     sessionExpiry: 0n,
+    clicks: packClicks(clicks),
+    signature: await signTally(reader, domain, { reader: address, epoch, seq, ...clicks }),
     sessionSignature: "0x",
   };
+}
+
+export interface SessionOptions {
+  /** The reader's session nonce to sign with (default 0). */
+  nonce?: number;
+  seq?: bigint;
+  /** The reader's address when `reader` signs for it (a contract wallet's owner key). */
+  readerAddress?: Address;
 }
 
 /** Signs `clicks` for `reader` with a session key the reader delegates until `expiry`. */
@@ -90,18 +97,17 @@ export async function sessionSignedTally(
   epoch: bigint,
   clicks: Clicks,
   expiry: bigint,
-  seq = 1n,
-  readerAddress?: Address,
+  { nonce = 0, seq = 1n, readerAddress }: SessionOptions = {},
 ): Promise<SignedTallyStruct> {
   const address = readerAddress ?? ((await reader.getAddress()) as Address);
   const key = (await sessionKey.getAddress()) as Address;
   return {
     signer: key,
     seq,
-    ...clicks,
-    signature: await signTally(sessionKey, domain, { reader: address, epoch, seq, ...clicks }),
     sessionExpiry: expiry,
-    sessionSignature: await signSession(reader, domain, { reader: address, key, expiry }),
+    clicks: packClicks(clicks),
+    signature: await signTally(sessionKey, domain, { reader: address, epoch, seq, ...clicks }),
+    sessionSignature: await signSession(reader, domain, { reader: address, key, expiry, nonce }),
   };
 }
 

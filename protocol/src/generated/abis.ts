@@ -450,13 +450,13 @@ export const plauditPoolAbi = [
         "type": "address"
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "key",
-        "type": "address"
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "nonce",
+        "type": "uint32"
       }
     ],
-    "name": "SessionRevoked",
+    "name": "SessionsRevoked",
     "type": "event"
   },
   {
@@ -611,6 +611,11 @@ export const plauditPoolAbi = [
         "internalType": "enum IPlauditPool.BudgetStatus",
         "name": "status",
         "type": "uint8"
+      },
+      {
+        "internalType": "uint32",
+        "name": "sessionNonce",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
@@ -798,30 +803,6 @@ export const plauditPoolAbi = [
         "type": "address"
       },
       {
-        "internalType": "address",
-        "name": "key",
-        "type": "address"
-      }
-    ],
-    "name": "isSessionRevoked",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "reader",
-        "type": "address"
-      },
-      {
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
@@ -876,15 +857,15 @@ export const plauditPoolAbi = [
     "type": "function"
   },
   {
-    "inputs": [
+    "inputs": [],
+    "name": "revokeSessions",
+    "outputs": [
       {
-        "internalType": "address",
-        "name": "key",
-        "type": "address"
+        "internalType": "uint32",
+        "name": "nonce",
+        "type": "uint32"
       }
     ],
-    "name": "revokeSession",
-    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -904,6 +885,11 @@ export const plauditPoolAbi = [
         "internalType": "uint64",
         "name": "expiry",
         "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "nonce",
+        "type": "uint32"
       }
     ],
     "name": "sessionDigest",
@@ -912,6 +898,25 @@ export const plauditPoolAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "reader",
+        "type": "address"
+      }
+    ],
+    "name": "sessionNonceOf",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
@@ -944,24 +949,19 @@ export const plauditPoolAbi = [
                 "type": "uint64"
               },
               {
-                "internalType": "address[]",
-                "name": "creators",
-                "type": "address[]"
+                "internalType": "uint64",
+                "name": "sessionExpiry",
+                "type": "uint64"
               },
               {
-                "internalType": "uint32[]",
-                "name": "counts",
-                "type": "uint32[]"
+                "internalType": "uint256[]",
+                "name": "clicks",
+                "type": "uint256[]"
               },
               {
                 "internalType": "bytes",
                 "name": "signature",
                 "type": "bytes"
-              },
-              {
-                "internalType": "uint64",
-                "name": "sessionExpiry",
-                "type": "uint64"
               },
               {
                 "internalType": "bytes",
