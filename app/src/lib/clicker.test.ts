@@ -25,7 +25,7 @@ describe("recordClick", () => {
     expect(await recoverAddress({ hash: digest, signature: tally.signature })).toBe(f.session.key);
     const sessionOk = await verifyTypedData({
       address: f.readerAccount.address,
-      ...sessionTypedData(domain, { reader: f.readerAccount.address, key: f.session.key, expiry: BigInt(f.session.expiry) }),
+      ...sessionTypedData(domain, { reader: f.readerAccount.address, key: f.session.key, expiry: BigInt(f.session.expiry), nonce: f.session.nonce }),
       signature: tally.session?.signature ?? "0x",
     });
     expect(sessionOk).toBe(true);

@@ -78,7 +78,7 @@ export async function recordClick(
       creators: next.creators,
       counts: next.counts,
       signature,
-      session: { expiry: session.expiry, signature: session.signature },
+      session: { expiry: session.expiry, nonce: session.nonce, signature: session.signature },
     });
     const wire = toWireTally(tally);
     saveTally(deps.store, deps.scope, reader, epoch, signer, {

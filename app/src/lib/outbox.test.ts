@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 
+import { signedTallySchema, toWireTally } from "../../../protocol/src/index.js";
+
 import { creatorA, creatorB, fakeKeeper, readerWithSession } from "../testing/fixtures.js";
 import { recordClick } from "./clicker.js";
 import { backoffDelay, BACKOFF_MAX_MS, discardFailed, flush, pendingEntries, retryFailed } from "./outbox.js";
@@ -56,7 +58,7 @@ describe("outbox", () => {
     // Another tab already delivered seq 2 alone: seq 1 is stale for the keeper.
     const second = pendingEntries(f.deps)[1];
     if (second === undefined) throw new Error("missing entry");
-    await keeper.client.postTally(second.tally, second.item);
+    await keeper.client.postTally(toWireTally(signedTallySchema.parse(second.tally)), second.item);
     const result = await flush(f.deps, keeper.client);
     expect(result).toMatchObject({ sent: 1, dropped: 1, waiting: 0 });
   });

@@ -6,11 +6,16 @@
  * stored them, already has a newer tally, or the epoch closed (the tally then stays in the tally store
  * for "settle it yourself"). A tally the keeper refuses for good is kept, marked failed, for the reader.
  */
-import type { SignedTallyInput } from "../../../protocol/src/index.js";
+import { signedTallySchema, toWireTally, type SignedTallyInput } from "../../../protocol/src/index.js";
 import { isRetryable, isSuperseded, type KeeperClient } from "./keeper.js";
 import type { Locks } from "./locks.js";
 import { keys, lockNames, outboxSchema, storedWireTallySchema, type OutboxEntry, type Scope } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";
+
+/** The stored tally, re-validated, in wire form for the keeper. */
+function signedTallyWire(entry: OutboxEntry): SignedTallyInput {
+  return toWireTally(signedTallySchema.parse(entry.tally));
+}
 
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 5 * 60 * 1000;
@@ -96,7 +101,7 @@ export async function flush(deps: OutboxDeps, keeper: KeeperClient): Promise<Flu
       if (entry.failed === true) continue;
       if (entry.nextAttemptAt > deps.now()) break;
       try {
-        await keeper.postTally(entry.tally, entry.item);
+        await keeper.postTally(signedTallyWire(entry), entry.item);
         await update(deps, entry.id, () => undefined);
         outcome.sent++;
       } catch (error) {

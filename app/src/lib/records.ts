@@ -39,6 +39,8 @@ export const storedSessionSchema = z.strictObject({
   key: addressSchema,
   privateKey: privateKeySchema,
   expiry: decimal,
+  /** The reader's session nonce (`sessionNonceOf`) the delegation was signed with. */
+  nonce: z.number().int().min(0).max(2 ** 32 - 1),
   signature: signatureSchema,
   createdAt: z.number().int().nonnegative(),
 });
@@ -55,7 +57,7 @@ export const storedWireTallySchema = z.strictObject({
   creators: z.array(z.string()),
   counts: z.array(z.number()),
   signature: z.string(),
-  session: z.strictObject({ expiry: z.string(), signature: z.string() }).nullable(),
+  session: z.strictObject({ expiry: z.string(), nonce: z.number(), signature: z.string() }).nullable(),
 }).refine((value) => signedTallySchema.safeParse(value).success, { message: "not a valid signed tally" });
 
 /** The latest tally one key signed for one reader and epoch, and which items it counted. */

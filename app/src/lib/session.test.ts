@@ -6,10 +6,11 @@ import { clearSession, loadActiveSession, newSessionKey, sessionAccount, session
 
 describe("session", () => {
   it("delegates a fresh key until the end of the last covered epoch", () => {
-    const pending = newSessionKey(schedule, 4n, 3);
+    const pending = newSessionKey(schedule, 4n, 3, 2);
     expect(pending.expiry).toBe(epochBounds(schedule, 6n).end);
-    expect(newSessionKey(schedule, 4n, 3).key).not.toBe(pending.key);
-    expect(() => newSessionKey(schedule, 4n, 0)).toThrow(RangeError);
+    expect(pending.nonce).toBe(2);
+    expect(newSessionKey(schedule, 4n, 3, 2).key).not.toBe(pending.key);
+    expect(() => newSessionKey(schedule, 4n, 0, 0)).toThrow(RangeError);
   });
 
   it("is found by the button's pop-up as the active session, and is gone once turned off", async () => {

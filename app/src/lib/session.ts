@@ -19,19 +19,26 @@ export interface PendingSession {
   privateKey: Hex;
   key: Address;
   expiry: bigint;
+  /** The reader's current session nonce (`sessionNonceOf`); `revokeSessions` moves it on. */
+  nonce: number;
 }
 
 /** A new key, delegated until the end of the epoch `epochs - 1` epochs after `currentEpoch`. */
-export function newSessionKey(schedule: EpochSchedule, currentEpoch: bigint, epochs: number): PendingSession {
+export function newSessionKey(schedule: EpochSchedule, currentEpoch: bigint, epochs: number, nonce: number): PendingSession {
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError("one-click mode lasts at least one epoch");
   const privateKey = generatePrivateKey();
   const expiry = epochBounds(schedule, currentEpoch + BigInt(epochs - 1)).end;
-  return { privateKey, key: privateKeyToAccount(privateKey).address, expiry };
+  return { privateKey, key: privateKeyToAccount(privateKey).address, expiry, nonce };
 }
 
 /** What the reader's wallet signs to delegate `pending.key`. */
 export function sessionRequest(scope: Scope, reader: Address, pending: PendingSession) {
-  return sessionTypedData(plauditDomain(scope.chainId, scope.pool), { reader, key: pending.key, expiry: pending.expiry });
+  return sessionTypedData(plauditDomain(scope.chainId, scope.pool), {
+    reader,
+    key: pending.key,
+    expiry: pending.expiry,
+    nonce: pending.nonce,
+  });
 }
 
 export function saveSession(
@@ -47,6 +54,7 @@ export function saveSession(
     key: pending.key,
     privateKey: pending.privateKey,
     expiry: pending.expiry.toString(),
+    nonce: pending.nonce,
     signature,
     createdAt: now,
   });

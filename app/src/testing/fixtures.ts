@@ -20,7 +20,7 @@ export async function readerWithSession(epochs = 3) {
   let clock = 1_000;
   const now = () => clock;
   const readerAccount = privateKeyToAccount(generatePrivateKey());
-  const pending = newSessionKey(schedule, 0n, epochs);
+  const pending = newSessionKey(schedule, 0n, epochs, 0);
   const signature = await readerAccount.signTypedData(sessionRequest(scope, readerAccount.address, pending));
   const session = saveSession(store, scope, readerAccount.address, pending, signature, now());
   return {
