@@ -1,0 +1,54 @@
+import { useEffect, useState } from "react";
+
+import { ConnectBar } from "./components/ConnectBar.js";
+import { useServices } from "./hooks/services.js";
+import { useOutbox } from "./hooks/useOutbox.js";
+import { CreatorPage } from "./pages/CreatorPage.js";
+import { ReaderPage } from "./pages/ReaderPage.js";
+import { StatusPage } from "./pages/StatusPage.js";
+
+const ROUTES = { reader: "Reader", creator: "Creator", status: "Status" } as const;
+type Route = keyof typeof ROUTES;
+
+function routeOf(hash: string): Route {
+  const name = hash.replace(/^#\/?/, "");
+  return name === "creator" || name === "status" ? name : "reader";
+}
+
+export function App() {
+  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(routeOf(location.hash));
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  const outbox = useOutbox();
+  const { deployment } = useServices();
+  return (
+    <>
+      <header>
+        <nav>
+          <strong style={{ marginRight: 16 }}>👏 Plaudit</strong>
+          {(Object.keys(ROUTES) as Route[]).map((r) => (
+            <a key={r} href={`#/${r}`} aria-current={route === r ? "page" : undefined}>
+              {ROUTES[r]}
+            </a>
+          ))}
+        </nav>
+        <ConnectBar />
+      </header>
+      <main>
+        {deployment.keeperUrl === undefined && <p className="banner warn">No keeper is configured: clicks stay in this browser until you settle yourself.</p>}
+        {outbox.waiting.length > 0 && (
+          <p className="banner warn" role="status" data-testid="outbox-banner">
+            {outbox.waiting.length} signed click{outbox.waiting.length === 1 ? "" : "s"} waiting for the keeper.{" "}
+            {outbox.last?.lastError ?? ""}
+          </p>
+        )}
+        {route === "reader" && <ReaderPage outbox={outbox} />}
+        {route === "creator" && <CreatorPage />}
+        {route === "status" && <StatusPage />}
+      </main>
+    </>
+  );
+}

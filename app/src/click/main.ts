@@ -1,0 +1,67 @@
+/**
+ * The first-party pop-up that signs a click for the button. It is a top-level page of the dApp's
+ * origin, so it reaches the session key in unpartitioned storage. It takes its orders only from the
+ * window that opened it, and only if that window is of this same origin (the button iframe): a page
+ * that opens click.html itself never receives "ready" (targetOrigin) and cannot send a valid request.
+ */
+import { loadDeployment } from "../config/deployment.js";
+import { browserEnv } from "../lib/browserEnv.js";
+import { clickRequestSchema, isFromOwnWindow, type ClickResultMessage } from "../lib/clickMessages.js";
+import { clickItem } from "../lib/clickService.js";
+import { normalizeItemUrl } from "../lib/item.js";
+import { addressSchema } from "../../../protocol/src/index.js";
+
+const titleEl = document.getElementById("title") as HTMLHeadingElement;
+const detailEl = document.getElementById("detail") as HTMLParagraphElement;
+const linkEl = document.getElementById("open-app") as HTMLAnchorElement;
+
+function show(title: string, detail: string, kind: "info" | "ok" | "error") {
+  titleEl.textContent = title;
+  detailEl.textContent = detail;
+  document.body.dataset.kind = kind;
+}
+
+async function start() {
+  linkEl.href = new URL("./#/reader", location.href).href;
+  const opener = window.opener as Window | null;
+  if (opener === null) {
+    show("Nothing to sign", "This window opens from a Plaudit button.", "error");
+    return;
+  }
+  const deploymentPromise = loadDeployment();
+  let handled = false;
+  window.addEventListener("message", (event) => {
+    if (handled || !isFromOwnWindow(event, opener, location.origin)) return;
+    const request = clickRequestSchema.safeParse(event.data);
+    if (!request.success) return;
+    handled = true;
+    void (async () => {
+      const reply = (message: Omit<ClickResultMessage, "type" | "requestId">) =>
+        opener.postMessage({ type: "plaudit:result", requestId: request.data.requestId, ...message }, location.origin);
+      try {
+        const creator = addressSchema.parse(request.data.creator);
+        const url = normalizeItemUrl(request.data.url);
+        show("Applauding…", url, "info");
+        const deployment = await deploymentPromise;
+        const result = await clickItem(browserEnv(deployment), { creator, url });
+        if (result.status === "signed" || result.status === "already") {
+          const message = result.status === "signed" ? (result.note ?? "Your click counts.") : "Already applauded this month.";
+          reply({ status: result.status, message, ...(result.itemClicks === undefined ? {} : { itemClicks: result.itemClicks }) });
+          show(result.status === "signed" ? "Thanks!" : "Already applauded", `${message} ${url}`, "ok");
+          setTimeout(() => window.close(), result.delivered ? 900 : 2500);
+        } else {
+          const message = "message" in result ? result.message : "Not counted.";
+          reply({ status: result.status, message });
+          show("Not counted", message, "error");
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        reply({ status: "error", message });
+        show("Not counted", message, "error");
+      }
+    })();
+  });
+  opener.postMessage({ type: "plaudit:ready" }, location.origin);
+}
+
+void start();

@@ -1,0 +1,47 @@
+/** The deployment and the first-party services (storage, locks, keeper, chain client) for every page. */
+import { createContext, useContext, useMemo, type ReactNode } from "react";
+import type { PublicClient } from "viem";
+
+import type { EpochSchedule } from "../../../protocol/src/index.js";
+import type { AppDeployment } from "../config/deployment.js";
+import { browserEnv } from "../lib/browserEnv.js";
+import { scheduleOf } from "../lib/clickService.js";
+import type { ErrorContext } from "../lib/errors.js";
+import type { KeeperClient } from "../lib/keeper.js";
+import type { Locks } from "../lib/locks.js";
+import type { Scope } from "../lib/records.js";
+import type { KeyValueStore } from "../lib/storage.js";
+
+export interface Services {
+  deployment: AppDeployment;
+  scope: Scope;
+  schedule: EpochSchedule;
+  store: KeyValueStore;
+  locks: Locks;
+  keeper: KeeperClient | undefined;
+  client: PublicClient;
+  errorContext: ErrorContext;
+  chainTime: () => Promise<bigint>;
+  now: () => number;
+}
+
+const ServicesContext = createContext<Services | null>(null);
+
+export function ServicesProvider({ deployment, children }: { deployment: AppDeployment; children: ReactNode }) {
+  const services = useMemo<Services>(() => {
+    const env = browserEnv(deployment);
+    return {
+      ...env,
+      scope: { chainId: deployment.chainId, pool: deployment.pool },
+      schedule: scheduleOf(deployment),
+      errorContext: { tokenSymbol: deployment.tokenSymbol, tokenDecimals: deployment.tokenDecimals },
+    };
+  }, [deployment]);
+  return <ServicesContext.Provider value={services}>{children}</ServicesContext.Provider>;
+}
+
+export function useServices(): Services {
+  const services = useContext(ServicesContext);
+  if (services === null) throw new Error("useServices outside ServicesProvider");
+  return services;
+}

@@ -1,0 +1,37 @@
+/** Chain time (latest block) and the current epoch, refreshed every few seconds and ticked locally. */
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+
+import { epochAt, epochBounds, type EpochBounds } from "../../../protocol/src/index.js";
+import { useServices } from "./services.js";
+
+export interface ChainClock {
+  /** Seconds, extrapolated from the latest block with the local clock. */
+  now: bigint;
+  epoch: bigint;
+  bounds: EpochBounds;
+  started: boolean;
+}
+
+export function useChainClock() {
+  const { client, schedule } = useServices();
+  const block = useQuery({
+    queryKey: ["chain-time"],
+    queryFn: async () => ({ time: (await client.getBlock({ blockTag: "latest" })).timestamp, seenAt: Date.now() }),
+    refetchInterval: 4000,
+  });
+  const [tick, setTick] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setTick(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  let clock: ChainClock | undefined;
+  if (block.data !== undefined) {
+    const elapsed = BigInt(Math.max(0, Math.floor((tick - block.data.seenAt) / 1000)));
+    const now = block.data.time + elapsed;
+    // The epoch follows the chain's latest block, as the pool does; the countdown runs on locally.
+    const epoch = epochAt(schedule, block.data.time);
+    clock = { now, epoch, bounds: epochBounds(schedule, epoch), started: block.data.time >= schedule.startTime };
+  }
+  return { clock, isLoading: block.isLoading, error: block.error };
+}

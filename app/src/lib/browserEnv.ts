@@ -1,0 +1,38 @@
+/** The browser's first-party environment: localStorage, Web Locks, the keeper and the chain clock. */
+import { createPublicClient, http, type PublicClient } from "viem";
+
+import { plauditPoolAbi } from "../../../protocol/src/index.js";
+import { chainOf } from "../config/chain.js";
+import type { AppDeployment } from "../config/deployment.js";
+import type { ClickEnv } from "./clickService.js";
+import { createKeeperClient } from "./keeper.js";
+import { webLocks, type Locks } from "./locks.js";
+import { webStore, type KeyValueStore } from "./storage.js";
+
+export function publicClientFor(deployment: AppDeployment): PublicClient {
+  return createPublicClient({ chain: chainOf(deployment), transport: http(deployment.rpcUrl) });
+}
+
+export interface StorageSource {
+  localStorage: Storage;
+  locks?: LockManager;
+}
+
+export function browserEnv(deployment: AppDeployment, source: StorageSource = { localStorage: window.localStorage, locks: navigator.locks }): ClickEnv & {
+  store: KeyValueStore;
+  locks: Locks;
+  client: PublicClient;
+} {
+  const client = publicClientFor(deployment);
+  return {
+    deployment,
+    store: webStore(source.localStorage),
+    locks: webLocks(source.locks),
+    keeper: deployment.keeperUrl === undefined ? undefined : createKeeperClient(deployment.keeperUrl),
+    chainTime: async () => (await client.getBlock({ blockTag: "latest" })).timestamp,
+    sessionNonce: (reader) =>
+      client.readContract({ address: deployment.pool, abi: plauditPoolAbi, functionName: "sessionNonceOf", args: [reader] }),
+    now: () => Date.now(),
+    client,
+  };
+}

@@ -1,0 +1,132 @@
+/** The creator: earnings per epoch (CreatorCredited events), claimable balance, claim, button snippets. */
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import type { Address } from "viem";
+import { useConnection } from "wagmi";
+
+import { addressSchema, plauditPoolAbi } from "../../../protocol/src/index.js";
+import { AsyncState } from "../components/AsyncState.js";
+import { BarChart } from "../components/BarChart.js";
+import { TxStatus } from "../components/TxStatus.js";
+import { useServices } from "../hooks/services.js";
+import { useTx } from "../hooks/useTx.js";
+import { formatToken } from "../lib/format.js";
+import { BUTTON_HEIGHT, BUTTON_WIDTH, buttonUrl, iframeSnippet, scriptSnippet } from "../lib/snippet.js";
+
+export function CreatorPage() {
+  const { address } = useConnection();
+  const [other, setOther] = useState("");
+  const parsed = addressSchema.safeParse(other);
+  const creator: Address | undefined = other !== "" && parsed.success ? parsed.data : address;
+  return (
+    <>
+      <h1>Creator</h1>
+      <section>
+        <label>
+          Creator address (defaults to your wallet)
+          <input value={other} onChange={(e) => setOther(e.target.value.trim())} placeholder={address ?? "0x…"} size={44} />
+        </label>
+        {other !== "" && !parsed.success && <p className="error">That is not an address.</p>}
+      </section>
+      {creator === undefined ? <p className="note">Connect a wallet or enter a creator address.</p> : <CreatorView creator={creator} />}
+    </>
+  );
+}
+
+function CreatorView({ creator }: { creator: Address }) {
+  const { client, deployment } = useServices();
+  const { address } = useConnection();
+  const tx = useTx();
+  const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
+  const data = useQuery({
+    queryKey: ["creator", creator],
+    refetchInterval: 8000,
+    queryFn: async () => {
+      const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
+      const [claimable, credited, claimed] = await Promise.all([
+        client.readContract({ ...pool, functionName: "claimableOf", args: [creator] }),
+        client.getContractEvents({ ...pool, eventName: "CreatorCredited", args: { creator }, fromBlock: BigInt(deployment.deployBlock) }),
+        client.getContractEvents({ ...pool, eventName: "Claimed", args: { creator }, fromBlock: BigInt(deployment.deployBlock) }),
+      ]);
+      const perEpoch = new Map<bigint, bigint>();
+      for (const { args } of credited) {
+        if (args.epoch !== undefined && args.amount !== undefined) perEpoch.set(args.epoch, (perEpoch.get(args.epoch) ?? 0n) + args.amount);
+      }
+      const earnings = [...perEpoch.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+      const totalClaimed = claimed.reduce((sum, log) => sum + (log.args.amount ?? 0n), 0n);
+      return { claimable, earnings, totalClaimed };
+    },
+  });
+  return (
+    <>
+      <section>
+        <h2>Earnings per month</h2>
+        <AsyncState loading={data.isLoading} error={data.error} what="earnings">
+          {data.data !== undefined && (
+            <>
+              <BarChart
+                title="Earnings per month"
+                color="#047857"
+                bars={data.data.earnings.map(([epoch, amount]) => ({ label: `Month ${epoch}`, value: Number(amount), text: fmt(amount) }))}
+              />
+              <p data-testid="claimable">
+                Claimable: <strong>{fmt(data.data.claimable)}</strong> · claimed so far {fmt(data.data.totalClaimed)}
+              </p>
+              <button
+                type="button"
+                data-testid="claim"
+                disabled={tx.busy || data.data.claimable === 0n || address === undefined}
+                onClick={() => void tx.run(async () => ({ functionName: "claim", args: [creator] }))}
+              >
+                Claim to {creator === address ? "my wallet" : "the creator"}
+              </button>
+              {address === undefined && <p className="note">Connect a wallet to send the claim transaction (anyone may pay it; funds go to the creator).</p>}
+              <TxStatus state={tx.state} label="Claim" />
+            </>
+          )}
+        </AsyncState>
+      </section>
+      <SnippetGenerator creator={creator} />
+    </>
+  );
+}
+
+function SnippetGenerator({ creator }: { creator: Address }) {
+  const [itemUrl, setItemUrl] = useState("https://");
+  const appUrl = new URL(".", location.href).href;
+  let snippets: { iframe: string; script: string; preview: string } | undefined;
+  let problem: string | undefined;
+  try {
+    const input = { appUrl, creator, itemUrl };
+    snippets = { iframe: iframeSnippet(input), script: scriptSnippet(input), preview: buttonUrl(input) };
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  return (
+    <section>
+      <h2>Your button</h2>
+      <label>
+        URL of the page or work
+        <input value={itemUrl} onChange={(e) => setItemUrl(e.target.value)} size={60} data-testid="item-url" />
+      </label>
+      {problem !== undefined && <p className="error">{problem}</p>}
+      {snippets !== undefined && (
+        <>
+          <p className="note">Paste one of these into your page:</p>
+          <pre data-testid="snippet-script">{snippets.script}</pre>
+          <pre data-testid="snippet-iframe">{snippets.iframe}</pre>
+          <div className="row">
+            <button type="button" className="secondary" onClick={() => void navigator.clipboard?.writeText(snippets.script)}>
+              Copy script tag
+            </button>
+            <button type="button" className="secondary" onClick={() => void navigator.clipboard?.writeText(snippets.iframe)}>
+              Copy iframe
+            </button>
+          </div>
+          <p className="note">Live preview:</p>
+          <iframe title="Button preview" src={snippets.preview} width={BUTTON_WIDTH} height={BUTTON_HEIGHT} style={{ border: 0 }} />
+        </>
+      )}
+    </section>
+  );
+}

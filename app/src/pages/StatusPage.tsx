@@ -1,0 +1,126 @@
+/** The current epoch with a countdown, the keeper's health, and settlement progress of past epochs. */
+import { useQuery } from "@tanstack/react-query";
+
+import { epochBounds, plauditPoolAbi } from "../../../protocol/src/index.js";
+import { AsyncState } from "../components/AsyncState.js";
+import { Countdown } from "../components/Countdown.js";
+import { useServices } from "../hooks/services.js";
+import { useChainClock } from "../hooks/useChainClock.js";
+import { describeError } from "../lib/errors.js";
+import { formatTime } from "../lib/format.js";
+
+const PAST_EPOCHS = 6n;
+
+export function StatusPage() {
+  const { clock, isLoading, error } = useChainClock();
+  const { keeper, client, deployment, schedule, errorContext } = useServices();
+  const health = useQuery({ queryKey: ["keeper-health"], enabled: keeper !== undefined, refetchInterval: 10000, queryFn: () => keeper?.health() ?? false });
+  const current = clock?.epoch;
+  const progress = useQuery({
+    queryKey: ["settlement", current?.toString()],
+    enabled: current !== undefined,
+    refetchInterval: 10000,
+    queryFn: async () => {
+      const epochs: bigint[] = [];
+      for (let e = current ?? 0n; e > 0n && epochs.length < PAST_EPOCHS; ) epochs.push(--e);
+      const batches = await client.getContractEvents({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        eventName: "BatchSettled",
+        fromBlock: BigInt(deployment.deployBlock),
+      });
+      return Promise.all(
+        epochs.map(async (epoch) => {
+          const onChain = batches.filter((b) => b.args.epoch === epoch);
+          const settledOnChain = onChain.reduce((sum, b) => sum + (b.args.settled ?? 0n), 0n);
+          let keeperView: Awaited<ReturnType<NonNullable<typeof keeper>["epochStatus"]>> | undefined;
+          let keeperError: string | undefined;
+          if (keeper !== undefined) {
+            try {
+              keeperView = await keeper.epochStatus(epoch);
+            } catch (error) {
+              keeperError = describeError(error, errorContext);
+            }
+          }
+          return { epoch, batches: onChain.length, settledOnChain, keeperView, keeperError };
+        }),
+      );
+    },
+  });
+  return (
+    <>
+      <h1>Status</h1>
+      <section>
+        <AsyncState loading={isLoading} error={error} what="the chain time">
+          {clock !== undefined && (
+            <>
+              <p data-testid="current-epoch">
+                Current month (epoch) <strong>{clock.epoch.toString()}</strong>
+                {clock.started ? "" : " — the pool has not started yet"} · chain time {formatTime(clock.now)}
+              </p>
+              <p>
+                <Countdown now={clock.now} until={clock.bounds.end} label="Ends" /> ({formatTime(clock.bounds.end)}); its settlement closes{" "}
+                {formatTime(clock.bounds.deadline)}.
+              </p>
+            </>
+          )}
+        </AsyncState>
+        <p>
+          Keeper:{" "}
+          {keeper === undefined ? (
+            "none configured"
+          ) : health.isLoading ? (
+            "checking…"
+          ) : health.data === true ? (
+            <span className="ok">reachable ({keeper.url})</span>
+          ) : (
+            <span className="error">cannot be reached ({keeper.url})</span>
+          )}
+        </p>
+      </section>
+      <section>
+        <h2>Settlement of past months</h2>
+        <AsyncState loading={progress.isLoading} error={progress.error} what="settlement progress">
+          {progress.data !== undefined && progress.data.length === 0 && <p className="note">No month has ended yet.</p>}
+          {progress.data !== undefined && progress.data.length > 0 && (
+            <table data-testid="settlement">
+              <thead>
+                <tr>
+                  <th>Month</th>
+                  <th>Keeper</th>
+                  <th>Progress</th>
+                  <th>On chain</th>
+                  <th>Window closes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {progress.data.map((row) => {
+                  const v = row.keeperView;
+                  const done = v === undefined ? 0 : v.settledReaders + v.skippedReaders;
+                  return (
+                    <tr key={row.epoch.toString()}>
+                      <td>{row.epoch.toString()}</td>
+                      <td>{v?.status ?? <span className="note">{row.keeperError ?? "—"}</span>}</td>
+                      <td>
+                        {v !== undefined && (
+                          <>
+                            <progress max={Math.max(v.readers, 1)} value={done} /> {v.settledReaders}/{v.readers} readers
+                            {v.skippedReaders > 0 ? `, ${v.skippedReaders} skipped` : ""}
+                          </>
+                        )}
+                      </td>
+                      <td>
+                        {row.settledOnChain.toString()} readers in {row.batches} batch{row.batches === 1 ? "" : "es"}
+                      </td>
+                      <td>{formatTime(epochBounds(schedule, row.epoch).deadline)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+        </AsyncState>
+      </section>
+    </>
+  );
+}
