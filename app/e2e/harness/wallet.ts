@@ -1,0 +1,134 @@
+/**
+ * A test wallet injected into the browser as an EIP-1193 provider (announced by EIP-6963 too). Its
+ * requests cross into Node through a Playwright binding, where a viem local account signs typed data
+ * and transactions and everything else goes to the local node's JSON-RPC. `rejectNext` makes the next
+ * signature or transaction fail as a user rejection (code 4001).
+ */
+import type { BrowserContext } from "playwright-core";
+import { toHex, type Hex, type LocalAccount, type TypedDataDefinition } from "viem";
+
+import { clients } from "./chain.js";
+
+export const WALLET_NAME = "Plaudit Test Wallet";
+
+const PROVIDER_SCRIPT = `(() => {
+  if (window.ethereum) return;
+  const listeners = {};
+  const provider = {
+    isPlauditTestWallet: true,
+    async request({ method, params }) {
+      const answer = JSON.parse(await window.__plauditWallet(JSON.stringify({ method, params: params ?? [] })));
+      if (answer.error) { const e = new Error(answer.error.message); e.code = answer.error.code; throw e; }
+      return answer.result;
+    },
+    on(event, fn) { (listeners[event] ??= []).push(fn); return provider; },
+    removeListener(event, fn) { listeners[event] = (listeners[event] ?? []).filter((f) => f !== fn); return provider; },
+  };
+  window.ethereum = provider;
+  const info = { uuid: "7b0c6c1e-8a51-4c1f-9d7e-3f3f4c1b2a90", name: ${JSON.stringify(WALLET_NAME)},
+    icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E", rdns: "org.plaudit.testwallet" };
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();`;
+
+interface Request {
+  method: string;
+  params: unknown[];
+}
+
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TestWallet {
+  rejectNext(): void;
+  requests: string[];
+}
+
+export async function injectWallet(context: BrowserContext, rpcUrl: string, account: LocalAccount): Promise<TestWallet> {
+  const { chain, walletFor } = clients(rpcUrl);
+  const wallet = walletFor(account as Parameters<typeof walletFor>[0]);
+  let reject = false;
+  const requests: string[] = [];
+
+  async function forward(method: string, params: unknown[]): Promise<unknown> {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (body.error !== undefined) throw Object.assign(new RpcError(body.error.code, body.error.message), { data: body.error.data });
+    return body.result;
+  }
+
+  function consumeRejection() {
+    if (reject) {
+      reject = false;
+      throw new RpcError(4001, "User rejected the request.");
+    }
+  }
+
+  async function handle({ method, params }: Request): Promise<unknown> {
+    requests.push(method);
+    switch (method) {
+      case "eth_requestAccounts":
+      case "eth_accounts":
+        return [account.address];
+      case "eth_chainId":
+        return toHex(chain.id);
+      case "net_version":
+        return String(chain.id);
+      case "wallet_switchEthereumChain":
+      case "wallet_addEthereumChain":
+        return null;
+      case "wallet_requestPermissions":
+      case "wallet_getPermissions":
+        return [{ parentCapability: "eth_accounts" }];
+      case "eth_signTypedData_v4": {
+        consumeRejection();
+        const typed = JSON.parse(String(params[1])) as TypedDataDefinition & { types: Record<string, unknown> };
+        const { EIP712Domain: _domain, ...types } = typed.types;
+        if (account.signTypedData === undefined) throw new RpcError(4200, "cannot sign typed data");
+        return account.signTypedData({ ...typed, types } as TypedDataDefinition);
+      }
+      case "personal_sign": {
+        consumeRejection();
+        if (account.signMessage === undefined) throw new RpcError(4200, "cannot sign messages");
+        return account.signMessage({ message: { raw: params[0] as Hex } });
+      }
+      case "eth_sendTransaction": {
+        consumeRejection();
+        const tx = params[0] as { to?: Hex; data?: Hex; value?: Hex; gas?: Hex };
+        return wallet.sendTransaction({
+          account: wallet.account,
+          chain,
+          ...(tx.to === undefined ? {} : { to: tx.to }),
+          ...(tx.data === undefined ? {} : { data: tx.data }),
+          ...(tx.value === undefined ? {} : { value: BigInt(tx.value) }),
+          ...(tx.gas === undefined ? {} : { gas: BigInt(tx.gas) }),
+        });
+      }
+      default:
+        return forward(method, params);
+    }
+  }
+
+  await context.exposeBinding("__plauditWallet", async (_source, payload: string) => {
+    try {
+      return JSON.stringify({ result: await handle(JSON.parse(payload) as Request) });
+    } catch (error) {
+      const code = error instanceof RpcError ? error.code : -32603;
+      const message = error instanceof Error ? error.message : String(error);
+      return JSON.stringify({ error: { code, message, data: (error as { data?: unknown }).data } });
+    }
+  });
+  await context.addInitScript({ content: PROVIDER_SCRIPT });
+  return { rejectNext: () => void (reject = true), requests };
+}

@@ -1,0 +1,248 @@
+/**
+ * Browser test of the dApp through its real built pages, against a local Hardhat chain and the real
+ * keeper, with a test wallet injected as an EIP-1193 provider. Chromium from apt drives:
+ * subscribe with permit (after one rejected signature), enable one-click mode, click two buttons
+ * embedded on another site (127.0.0.1 against localhost) through the first-party pop-up, end the
+ * epoch, settle it from the dApp with the tallies the browser kept, claim for both creators; then
+ * checks balances on chain. Screenshots of each step land in app/e2e/artifacts/.
+ *
+ * Run: npm run test:e2e (builds the app first).
+ */
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
+import type { Address } from "viem";
+
+import { startKeeper, type RunningKeeper } from "../../keeper/src/index.js";
+import { mockStablecoinAbi, plauditPoolAbi, splitBudget, type Deployment } from "../../protocol/src/index.js";
+import { scriptSnippet } from "../src/lib/snippet.js";
+import { accounts, CHAIN_ID, clients, deployPool, startHardhatNode, travelTo, type Deployed, type LocalChain } from "./harness/chain.js";
+import { serveApp, serveEmbeddingPage, type Served } from "./harness/servers.js";
+import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
+
+const appRoot = fileURLToPath(new URL("..", import.meta.url));
+const ARTIFACTS = join(appRoot, "e2e/artifacts");
+const EPOCH_LENGTH = 3600;
+const TIP_BPS = 50;
+const USD = 1_000_000n;
+const READER_FUNDS = 100n * USD;
+const PER_MONTH = 10n * USD;
+const ITEM_A = "https://creator-a.example/essay";
+const ITEM_B = "https://creator-b.example/song";
+
+let chain: LocalChain;
+let deployed: Deployed;
+let keeper: RunningKeeper;
+let app: Served;
+let embed: Served;
+let browser: Browser;
+let context: BrowserContext;
+let wallet: TestWallet;
+let dataDir: string;
+let shot = 0;
+
+async function screenshot(page: Page, name: string) {
+  shot++;
+  await page.screenshot({ path: join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  await rm(ARTIFACTS, { recursive: true, force: true });
+  await mkdir(ARTIFACTS, { recursive: true });
+  chain = await startHardhatNode();
+  deployed = await deployPool(chain.rpcUrl, EPOCH_LENGTH, TIP_BPS);
+  const { publicClient, walletFor } = clients(chain.rpcUrl);
+  const mint = await walletFor(accounts.deployer).writeContract({
+    address: deployed.token,
+    abi: mockStablecoinAbi,
+    functionName: "mint",
+    args: [accounts.reader.address, READER_FUNDS],
+  });
+  await publicClient.waitForTransactionReceipt({ hash: mint });
+
+  dataDir = await mkdtemp(join(tmpdir(), "plaudit-e2e-keeper-"));
+  const deploymentBase = {
+    chainId: CHAIN_ID,
+    rpcUrl: chain.rpcUrl,
+    pool: deployed.pool,
+    token: deployed.token,
+    tokenSymbol: "mUSD",
+    tokenDecimals: 6,
+    startTime: deployed.startTime,
+    epochLength: deployed.epochLength,
+    keeperTipBps: deployed.keeperTipBps,
+    deployBlock: deployed.deployBlock,
+  } satisfies Omit<Deployment, "keeperUrl">;
+  // The keeper must know the app's origin (CORS) and the app the keeper's URL: serve the app first.
+  let deploymentJson = "";
+  app = await serveApp(join(appRoot, "dist"), () => deploymentJson);
+  keeper = await startKeeper({
+    rpcUrl: chain.rpcUrl,
+    pool: deployed.pool,
+    chainId: CHAIN_ID,
+    privateKey: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    dataDir,
+    port: 0,
+    corsOrigins: [new URL(app.url).origin],
+    settle: false,
+    graceSeconds: 0,
+    pollIntervalMs: 500,
+    logLevel: "warn",
+  });
+  deploymentJson = JSON.stringify({ ...deploymentBase, keeperUrl: keeper.url });
+  const appUrl = app.url;
+  embed = await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
+<body><h1>A creator's site on another origin</h1>
+<p>Essay by creator A</p>${scriptSnippet({ appUrl, creator: accounts.creatorA.address, itemUrl: ITEM_A })}
+<p>Song by creator B</p>${scriptSnippet({ appUrl, creator: accounts.creatorB.address, itemUrl: ITEM_B })}
+</body></html>`);
+
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  wallet = await injectWallet(context, chain.rpcUrl, accounts.reader);
+});
+
+after(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await keeper?.stop().catch(() => undefined);
+  await app?.stop().catch(() => undefined);
+  await embed?.stop().catch(() => undefined);
+  await chain?.stop().catch(() => undefined);
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function buttonFrame(page: Page, creator: Address): Promise<Frame> {
+  const handle = await page.waitForSelector(`iframe[src*="creator=${creator}"]`);
+  const frame = await handle.contentFrame();
+  assert.ok(frame, "button iframe has a frame");
+  await frame.waitForSelector("#plaudit-button:not([disabled])");
+  return frame;
+}
+
+async function clickThroughPopup(page: Page, frame: Frame): Promise<void> {
+  const popupPromise = context.waitForEvent("page");
+  await frame.click("#plaudit-button");
+  const popup = await popupPromise;
+  assert.match(popup.url(), /\/click\.html$/);
+  await popup.waitForEvent("close", { timeout: 30_000 }).catch(async () => {
+    await screenshot(popup, "popup-stuck");
+    throw new Error(`the click pop-up stayed open: ${await popup.textContent("body")}`);
+  });
+  await frame.waitForSelector('#plaudit-button[data-clicked="true"]');
+  void page;
+}
+
+test("a reader subscribes, applauds on another site, settles; creators claim", { timeout: 300_000 }, async () => {
+  const { publicClient } = clients(chain.rpcUrl);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  await page.goto(`${app.url}#/reader`);
+
+  // Connect the EIP-6963 test wallet.
+  await page.getByRole("button", { name: `Connect ${WALLET_NAME}` }).click();
+  await page.getByTestId("account").waitFor();
+  await screenshot(page, "connected");
+
+  // A rejected permit signature is explained, then the subscription goes through with one transaction.
+  await page.getByTestId("sub-amount").fill("10");
+  await page.getByTestId("sub-months").fill("2");
+  wallet.rejectNext();
+  await page.getByTestId("subscribe").click();
+  await page.getByText("You rejected the request in your wallet.").waitFor();
+  await screenshot(page, "permit-rejected");
+  const sentBefore = wallet.requests.filter((m) => m === "eth_sendTransaction").length;
+  await page.getByTestId("subscribe").click();
+  await page.getByText("Subscribe: done").waitFor({ timeout: 30_000 });
+  assert.equal(wallet.requests.filter((m) => m === "eth_sendTransaction").length, sentBefore + 1, "subscribing takes one transaction");
+  const [budget0] = await publicClient.readContract({
+    address: deployed.pool,
+    abi: plauditPoolAbi,
+    functionName: "budgetOf",
+    args: [accounts.reader.address, 0n],
+  });
+  assert.equal(budget0, PER_MONTH);
+  await page.getByTestId("budgets").getByText("10 mUSD").first().waitFor();
+  await screenshot(page, "subscribed");
+
+  // One-click mode: one signature, the key stays in the dApp's origin.
+  await page.getByTestId("enable-one-click").click();
+  await page.getByTestId("one-click-status").waitFor();
+  await screenshot(page, "one-click-on");
+
+  // Applaud two items on a page of another site; each click goes through the first-party pop-up.
+  const site = await context.newPage();
+  await site.goto(embed.url);
+  const frameA = await buttonFrame(site, accounts.creatorA.address);
+  const frameB = await buttonFrame(site, accounts.creatorB.address);
+  await screenshot(site, "embedded-buttons");
+  await clickThroughPopup(site, frameA);
+  await clickThroughPopup(site, frameB);
+  assert.equal(await frameA.textContent("#plaudit-count"), "1");
+  await screenshot(site, "clicked");
+
+  // A second click on the same item in the same epoch does not count again.
+  await clickThroughPopup(site, frameA);
+  assert.match((await frameA.textContent("#plaudit-status")) ?? "", /already applauded/i);
+
+  // The keeper holds the newest tally: seq 2, one click for each creator.
+  const tallies = (await (await fetch(`${keeper.url}/v1/readers/${accounts.reader.address}/tallies?epoch=0`)).json()) as {
+    tallies: { seq: string | number; counts: number[] }[];
+  };
+  assert.equal(tallies.tallies.length, 1);
+  assert.equal(String(tallies.tallies[0]?.seq), "2");
+  assert.deepEqual(tallies.tallies[0]?.counts, [1, 1]);
+
+  // The reader sees this month's clicks and the projected split.
+  await page.bringToFront();
+  await page.getByTestId("epoch-clicks").getByText(/^2 clicks/).waitFor({ timeout: 15_000 });
+  await screenshot(page, "projected-split");
+
+  // End the epoch; nobody settles it, so the reader settles it from the dApp.
+  await travelTo(chain.rpcUrl, deployed.startTime + EPOCH_LENGTH + 1);
+  await page.reload();
+  await page.getByTestId("account").waitFor();
+  await page.getByTestId("settle-0").click({ timeout: 30_000 });
+  await page.getByTestId("settle-outcome").getByText(/Settled: 2 clicks/).waitFor({ timeout: 30_000 });
+  await screenshot(page, "settled");
+
+  // Claim for both creators from the creator page (anyone may pay for a creator's claim).
+  await page.goto(`${app.url}#/creator`);
+  for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
+    await page.getByPlaceholder(accounts.reader.address).fill(creator);
+    await page.getByTestId("claimable").getByText(/Claimable: 4\.97 mUSD/).waitFor({ timeout: 20_000 });
+    await page.getByTestId("claim").click();
+    await page.getByText("Claim: done").waitFor({ timeout: 30_000 });
+    await screenshot(page, `claimed-${creator.slice(0, 8)}`);
+  }
+  await page.getByTestId("item-url").fill(ITEM_A);
+  await page.getByTestId("snippet-script").waitFor();
+  await screenshot(page, "snippet-generator");
+
+  // On chain: the creators hold their shares, the reader paid 20 and got the keeper tip back.
+  const creators = [accounts.creatorA.address, accounts.creatorB.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const expected = splitBudget(PER_MONTH, TIP_BPS, [{ creators, counts: [1, 1] }]);
+  const balance = (owner: Address) =>
+    publicClient.readContract({ address: deployed.token, abi: mockStablecoinAbi, functionName: "balanceOf", args: [owner] });
+  assert.equal(await balance(accounts.creatorA.address), expected.shares.get(accounts.creatorA.address));
+  assert.equal(await balance(accounts.creatorB.address), expected.shares.get(accounts.creatorB.address));
+  assert.equal(await balance(accounts.reader.address), READER_FUNDS - 2n * PER_MONTH + expected.tip);
+  for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
+    assert.equal(
+      await publicClient.readContract({ address: deployed.pool, abi: plauditPoolAbi, functionName: "claimableOf", args: [creator] }),
+      0n,
+    );
+  }
+  await page.goto(`${app.url}#/status`);
+  await page.getByTestId("settlement").waitFor();
+  await screenshot(page, "status");
+});
