@@ -8,6 +8,8 @@ export interface RetryOptions {
   maxMs?: number;
   log?: Logger;
   what?: string;
+  /** Whether an error is worth another attempt (default: anything but a revert). */
+  retryable?: (error: unknown) => boolean;
 }
 
 /** Whether the chain answered "this reverts" (a definite answer, not worth retrying). */
@@ -21,12 +23,12 @@ export function isRevert(error: unknown): boolean {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const { attempts = 6, baseMs = 100, maxMs = 5_000, log, what = "rpc call" } = options;
+  const { attempts = 6, baseMs = 100, maxMs = 5_000, log, what = "rpc call", retryable = (e) => !isRevert(e) } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      if (isRevert(error) || attempt >= attempts) throw error;
+      if (!retryable(error) || attempt >= attempts) throw error;
       const delay = Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       log?.warn({ err: shortError(error), attempt, delayMs: Math.round(delay) }, `${what} failed, retrying`);
       await sleep(delay);

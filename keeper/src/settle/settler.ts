@@ -244,7 +244,13 @@ export class Settler {
     // Recorded before it is sent: after a crash the keeper looks for it instead of settling again.
     await this.store.saveTransaction(tx);
     try {
-      await this.retry(() => this.chain.client.sendRawTransaction({ serializedTransaction: serialized }), "sendRawTransaction");
+      await withRetry(() => this.chain.client.sendRawTransaction({ serializedTransaction: serialized }), {
+        log: this.deps.log,
+        what: "sendRawTransaction",
+        attempts: 8,
+        // The node already has it (or the nonce is used): sending again cannot help.
+        retryable: (e) => !isRevert(e) && !/already known|known transaction|nonce too low|nonce has already been used/i.test(shortError(e) + String((e as Error).message)),
+      });
     } catch (error) {
       // "nonce too low" / "already known": the wait loop finds out what happened to the nonce.
       log.warn({ hash: tx.hash, err: shortError(error) }, "broadcast failed; will watch the nonce");
