@@ -99,7 +99,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     /// @param epochLength_ Length of an epoch in seconds.
     /// @param keeperTipBps_ The share of each settled budget paid to the keeper, at most `MAX_KEEPER_TIP_BPS`.
     constructor(IERC20 token_, uint64 startTime_, uint64 epochLength_, uint16 keeperTipBps_) EIP712("Plaudit", "1") {
-        if (address(token_) == address(0) || epochLength_ == 0) revert InvalidConfiguration();
+        if (address(token_).code.length == 0 || epochLength_ == 0) revert InvalidConfiguration();
         if (keeperTipBps_ > MAX_KEEPER_TIP_BPS) revert KeeperTipTooHigh(keeperTipBps_, MAX_KEEPER_TIP_BPS);
         TOKEN = token_;
         START_TIME = startTime_;
@@ -166,10 +166,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
                 ++returned;
             }
         }
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        // Nothing expired to sweep: revert. Expired epochs that were all settled still move the cursor on,
+        // so a long settled history can never wall off a later unsettled budget.
+        if (until == from) revert NothingToWithdraw(msg.sender);
         account.sweepFrom = until;
         emit BudgetsReturned(msg.sender, returned, amount);
-        TOKEN.safeTransfer(msg.sender, amount);
+        if (amount != 0) TOKEN.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IPlauditPool
@@ -184,7 +186,8 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         if (from < account.sweepFrom) from = account.sweepFrom;
         mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
         for (uint64 epoch = from; epoch < account.fundedUntil; ++epoch) {
-            if (budgets[epoch].status == BudgetStatus.Open) budgets[epoch].sessionNonce = nonce;
+            Budget storage budget = budgets[epoch];
+            if (budget.status == BudgetStatus.Open && budget.amount != 0) budget.sessionNonce = nonce;
         }
         emit SessionsRevoked(msg.sender, nonce);
     }

@@ -69,7 +69,7 @@ interface IPlauditPool {
     // Errors
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice The deployment parameters are unusable.
+    /// @notice The deployment parameters are unusable: the token has no code or the epoch length is zero.
     error InvalidConfiguration();
     /// @notice The keeper tip exceeds `MAX_KEEPER_TIP_BPS`.
     error KeeperTipTooHigh(uint256 tipBps, uint256 maxTipBps);
@@ -150,8 +150,9 @@ interface IPlauditPool {
     function cancel(uint64 fromEpoch) external returns (uint256 refund);
 
     /// @notice Transfers to the caller every budget of an epoch whose settlement deadline passed
-    /// without settlement.
-    /// @return amount The amount transferred.
+    /// without settlement, sweeping at most `MAX_SWEEP_EPOCHS` expired epochs per call (call again for
+    /// more). Reverts with `NothingToWithdraw` when no expired epoch is left to sweep.
+    /// @return amount The amount transferred (zero when the swept epochs were all settled).
     function withdraw() external returns (uint256 amount);
 
     /// @notice Revokes every session key of the caller for good, whatever `Session` signatures exist for
@@ -211,7 +212,7 @@ interface IPlauditPool {
     /// @notice The range of epochs `[sweepFrom, fundedUntil)` that may still hold `reader`'s budgets.
     function readerEpochs(address reader) external view returns (uint64 sweepFrom, uint64 fundedUntil);
 
-    /// @notice What `withdraw` would pay `reader` now.
+    /// @notice What `withdraw` would pay `reader` now (over several calls past `MAX_SWEEP_EPOCHS` epochs).
     function withdrawableOf(address reader) external view returns (uint256);
 
     /// @notice What `creator` can claim.
