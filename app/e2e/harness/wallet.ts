@@ -55,6 +55,7 @@ export async function injectWallet(context: BrowserContext, rpcUrl: string, acco
   const { chain, walletFor } = clients(rpcUrl);
   const wallet = walletFor(account as Parameters<typeof walletFor>[0]);
   let reject = false;
+  let authorized = false;
   const requests: string[] = [];
 
   async function forward(method: string, params: unknown[]): Promise<unknown> {
@@ -79,8 +80,11 @@ export async function injectWallet(context: BrowserContext, rpcUrl: string, acco
     requests.push(method);
     switch (method) {
       case "eth_requestAccounts":
-      case "eth_accounts":
+        authorized = true;
         return [account.address];
+      case "eth_accounts":
+        // Like a real wallet: no account is exposed before the site asked for it.
+        return authorized ? [account.address] : [];
       case "eth_chainId":
         return toHex(chain.id);
       case "net_version":

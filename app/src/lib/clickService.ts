@@ -13,6 +13,7 @@ import type { Item } from "./item.js";
 import type { KeeperClient } from "./keeper.js";
 import type { Locks } from "./locks.js";
 import { flush } from "./outbox.js";
+import { lockNames } from "./records.js";
 import { loadActiveSession, sessionCovers } from "./session.js";
 import type { KeyValueStore } from "./storage.js";
 
@@ -62,7 +63,12 @@ export async function clickItem(env: ClickEnv, item: Item): Promise<ClickResult>
     if (env.keeper === undefined) {
       note = "No keeper is configured; the click is kept in this browser.";
     } else {
-      const result = await flush(deps, env.keeper);
+      let result = await flush(deps, env.keeper);
+      if (result.busy === true) {
+        // Another tab is sending the queue (maybe this very tally): wait for it, then check again.
+        await env.locks.run(lockNames.flush(scope), async () => undefined);
+        result = await flush(deps, env.keeper);
+      }
       delivered = result.waiting === 0 && result.failed === 0 && result.busy !== true;
       if (!delivered) note = result.lastError !== undefined ? `${result.lastError} The click is queued and will be retried.` : "The click is queued and will be sent shortly.";
       itemClicks = await env.keeper.itemClicks(item.creator, item.url, epoch).catch(() => undefined);
