@@ -10,10 +10,13 @@ import {
   sessionTypedData,
   tallyTypedData,
   type PlauditDomain,
+  type SessionMessage,
   type SignedTally,
+  type TallyMessage,
 } from "../../protocol/src/index.js";
 import type { ChainView } from "./chain.js";
 import { recoverSigner } from "./signatures.js";
+import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
 
 export type RejectionCode =
   | "wrong_chain"
@@ -46,6 +49,7 @@ export class TallyAdmission {
   constructor(
     private readonly chain: ChainView,
     private readonly options: AdmissionOptions,
+    private readonly verifyPool?: VerifyPool,
   ) {
     const { chainId, pool } = chain.deployment;
     this.domain = plauditDomain(chainId, pool);
@@ -75,58 +79,73 @@ export class TallyAdmission {
     }
     const bounds = this.chain.bounds(tally.epoch);
 
-    const digest = hashTypedData(
-      tallyTypedData(this.domain, {
-        reader: tally.reader,
-        epoch: tally.epoch,
-        seq: tally.seq,
-        creators: tally.creators,
-        counts: tally.counts,
-      }),
-    );
-    if (tally.signer === tally.reader) {
-      if (!(await this.isReaderSignature(tally.reader, digest, tally.signature))) {
-        throw new Rejection("bad_signature", "signature: not the reader's signature of this tally");
-      }
-    } else {
-      const session = tally.session;
+    const session = tally.signer === tally.reader ? null : tally.session;
+    if (tally.signer !== tally.reader) {
       if (session === null) throw new Rejection("bad_session", "session: required when signer is not the reader");
       if (session.expiry < bounds.end) {
         throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
       }
-      if (recoverSigner(digest, tally.signature) !== tally.signer.toLowerCase()) {
-        throw new Rejection("bad_signature", "signature: not the session key's signature of this tally");
+    }
+    const sessionId = session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
+    const jobs: DigestJob[] = [
+      {
+        kind: "Tally",
+        message: { reader: tally.reader, epoch: tally.epoch, seq: tally.seq, creators: tally.creators, counts: tally.counts },
+        signature: tally.signature,
+      },
+    ];
+    if (session !== null && !this.verifiedSessions.has(sessionId)) {
+      jobs.push({
+        kind: "Session",
+        message: { reader: tally.reader, key: tally.signer, expiry: session.expiry, nonce: session.nonce },
+        signature: session.signature,
+      });
+    }
+    const [tallyResult, sessionResult] = await this.digests(jobs);
+    const { digest, recovered } = tallyResult as DigestResult;
+    if (session === null) {
+      if (!(await this.isReaderSignature(tally.reader, digest, tally.signature, recovered))) {
+        throw new Rejection("bad_signature", "signature: not the reader's signature of this tally");
       }
+    } else if (recovered !== tally.signer.toLowerCase()) {
+      throw new Rejection("bad_signature", "signature: not the session key's signature of this tally");
     }
 
     const budget = await this.chain.budget(tally.reader, tally.epoch);
     if (budget.amount === 0n) {
       throw new Rejection("no_budget", `reader ${tally.reader} has no budget for epoch ${tally.epoch}`);
     }
-    if (tally.session !== null && tally.signer !== tally.reader) {
-      const { nonce, expiry, signature } = tally.session;
-      if (nonce !== budget.sessionNonce) {
-        throw new Rejection("bad_session", `session.nonce ${nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`);
+    if (session !== null) {
+      if (session.nonce !== budget.sessionNonce) {
+        throw new Rejection("bad_session", `session.nonce ${session.nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`);
       }
-      await this.checkSession(tally.reader, tally.signer, expiry, nonce, signature);
+      if (sessionResult !== undefined) {
+        if (!(await this.isReaderSignature(tally.reader, sessionResult.digest, session.signature, sessionResult.recovered))) {
+          throw new Rejection("bad_session", "session.signature: not the reader's delegation of this key");
+        }
+        if (this.verifiedSessions.size > 100_000) this.verifiedSessions.clear();
+        this.verifiedSessions.add(sessionId);
+      }
     }
   }
 
-  private async checkSession(reader: Address, key: Address, expiry: bigint, nonce: number, signature: Hex): Promise<void> {
-    const id = `${reader}:${key}:${expiry}:${nonce}:${signature}`;
-    if (!this.verifiedSessions.has(id)) {
-      const digest = hashTypedData(sessionTypedData(this.domain, { reader, key, expiry, nonce }));
-      if (!(await this.isReaderSignature(reader, digest, signature))) {
-        throw new Rejection("bad_session", "session.signature: not the reader's delegation of this key");
-      }
-      if (this.verifiedSessions.size > 100_000) this.verifiedSessions.clear();
-      this.verifiedSessions.add(id);
-    }
+  /** Digests and recovered signers, on the worker pool when there is one. */
+  private digests(jobs: DigestJob[]): Promise<DigestResult[]> {
+    if (this.verifyPool !== undefined && this.verifyPool.size > 0) return this.verifyPool.run(jobs);
+    return Promise.resolve(
+      jobs.map((job) => {
+        const digest =
+          job.kind === "Tally"
+            ? hashTypedData(tallyTypedData(this.domain, job.message as unknown as TallyMessage))
+            : hashTypedData(sessionTypedData(this.domain, job.message as unknown as SessionMessage));
+        return { digest, recovered: recoverSigner(digest, job.signature) ?? null };
+      }),
+    );
   }
 
   /** The reader's ECDSA signature or, for a contract wallet, its ERC-1271 approval. */
-  private async isReaderSignature(reader: Address, digest: Hex, signature: Hex): Promise<boolean> {
-    if (recoverSigner(digest, signature) === reader.toLowerCase()) return true;
+  private async isReaderSignature(reader: Address, digest: Hex, signature: Hex, recovered: Address | null): Promise<boolean> {
+    if (recovered === reader.toLowerCase()) return true;
     if (!(await this.chain.hasCode(reader))) return false;
     return this.chain.isValidWalletSignature(reader, digest, signature);
   }

@@ -73,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   } finally {
-    await parts.store.close();
+    await parts.close();
   }
 }
 

@@ -2,6 +2,8 @@
  * Keeper configuration: parsed once from command-line flags and the environment with zod, then injected.
  * A missing or wrong setting fails at start with a message that names it (flag and variable).
  */
+import { availableParallelism } from "node:os";
+
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 
@@ -43,6 +45,7 @@ export const SETTINGS = {
   maxBodyBytes: { flag: "max-body", env: "PLAUDIT_MAX_BODY_BYTES", help: "largest accepted request body (default 65536)" },
   ipRate: { flag: "ip-rate", env: "PLAUDIT_IP_RATE", help: "requests per second per IP, burst x3 (default 50)" },
   readerRate: { flag: "reader-rate", env: "PLAUDIT_READER_RATE", help: "tallies per second per reader, burst x3 (default 10)" },
+  verifyWorkers: { flag: "verify-workers", env: "PLAUDIT_VERIFY_WORKERS", help: "worker threads for signature checks, 0 = in the main thread (default 1 on multi-core)" },
   logLevel: { flag: "log-level", env: "PLAUDIT_LOG_LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
 } as const;
 
@@ -74,6 +77,7 @@ export const keeperConfigSchema = z
     maxBodyBytes: intFrom(1024, 10_000_000).default(65_536),
     ipRate: z.coerce.number().positive().default(50),
     readerRate: z.coerce.number().positive().default(10),
+    verifyWorkers: intFrom(0, 64).default(availableParallelism() > 1 ? 1 : 0),
     logLevel: z.enum(LOG_LEVELS).default("info"),
   })
   .superRefine((c, ctx) => {

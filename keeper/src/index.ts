@@ -42,7 +42,7 @@ export async function startKeeper(options: StartKeeperOptions): Promise<RunningK
   let loop: SettlementLoop | undefined;
   const parts = await assembleKeeper(config, { log, transport, faults, shouldStop: () => loop?.isStopped ?? false });
   if (config.settle && parts.settler === undefined) {
-    await parts.store.close();
+    await parts.close();
     throw new ConfigError("--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settlement needs a signer (or pass --settle false)");
   }
   const server = createServer(parts, config);
@@ -73,7 +73,7 @@ export async function startKeeper(options: StartKeeperOptions): Promise<RunningK
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await parts.store.close();
+        await parts.close();
         log.info("keeper stopped");
       })();
       return stopping;

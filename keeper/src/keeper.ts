@@ -10,6 +10,8 @@ import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { Settler, type SettlerFaults } from "./settle/settler.js";
 import { openStore } from "./store/index.js";
+import { VerifyPool } from "./verify-pool.js";
+import { plauditDomain } from "../../protocol/src/index.js";
 import type { Store } from "./store/types.js";
 
 export interface KeeperParts {
@@ -22,6 +24,8 @@ export interface KeeperParts {
   account: LocalAccount | undefined;
   /** Present when a signer is configured. */
   settler: Settler | undefined;
+  /** Closes the store and the verification workers. */
+  close(): Promise<void>;
 }
 
 export function transportFor(config: KeeperConfig, transport?: Transport): Transport {
@@ -53,7 +57,8 @@ export async function assembleKeeper(
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const admission = new TallyAdmission(chain, { graceSeconds: config.graceSeconds });
+  const verifyPool = config.verifyWorkers > 0 ? new VerifyPool(plauditDomain(chain.deployment.chainId, chain.deployment.pool), config.verifyWorkers) : undefined;
+  const admission = new TallyAdmission(chain, { graceSeconds: config.graceSeconds }, verifyPool);
   const settler =
     account === undefined
       ? undefined
@@ -71,5 +76,9 @@ export async function assembleKeeper(
     { chainId: chain.deployment.chainId, pool: chain.deployment.pool, storage: store.kind, signer: account?.address ?? null },
     "keeper ready",
   );
-  return { config, chain, store, admission, metrics, log, account, settler };
+  const close = async () => {
+    await verifyPool?.close();
+    await store.close();
+  };
+  return { config, chain, store, admission, metrics, log, account, settler, close };
 }

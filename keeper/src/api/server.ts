@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 
-import { addressSchema, signedTallySchema, totalClicks, type SignedTally } from "../../../protocol/src/index.js";
+import { addressSchema, signedTallySchema, totalClicks, type SignedTally, type SignedTallyInput } from "../../../protocol/src/index.js";
 import { Rejection, type TallyAdmission } from "../admission.js";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
@@ -55,9 +55,9 @@ function parseQuery<T extends z.ZodType>(schema: T, value: unknown): z.output<T>
 }
 
 /** Creators whose count rose from `previous` to `next`. */
-function risenCreators(previous: SignedTally | undefined, next: SignedTally): Address[] {
-  const before = new Map(previous?.creators.map((c, i) => [c, previous.counts[i] as number]) ?? []);
-  return next.creators.filter((c, i) => (next.counts[i] as number) > (before.get(c) ?? 0));
+function risenCreators(previous: SignedTallyInput | undefined, next: SignedTally): Address[] {
+  const before = new Map(previous?.creators.map((c, i) => [c.toLowerCase(), previous.counts[i] as number]) ?? []);
+  return next.creators.filter((c, i) => (next.counts[i] as number) > (before.get(c.toLowerCase()) ?? 0));
 }
 
 export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {

@@ -95,7 +95,7 @@ export class SqlStore implements Store {
       if (now !== undefined && str(now, "body") === body) return { status: "unchanged" };
       return { status: "stale", storedSeq: now === undefined ? 0n : BigInt(str(now, "seq")) };
     }
-    return { status: "stored", previous: before === undefined ? undefined : parseStored(str(before, "body")) };
+    return { status: "stored", previous: before === undefined ? undefined : (JSON.parse(str(before, "body")) as SignedTallyInput) };
   }
 
   async readerTallies(reader: Address, epoch: bigint): Promise<SignedTallyInput[]> {

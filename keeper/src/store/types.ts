@@ -4,7 +4,7 @@ import type { Address, Hex } from "viem";
 import type { SignedTally, SignedTallyInput } from "../../../protocol/src/index.js";
 
 export type PutTallyResult =
-  | { status: "stored"; previous: SignedTally | undefined }
+  | { status: "stored"; previous: SignedTallyInput | undefined }
   | { status: "unchanged" }
   | { status: "stale"; storedSeq: bigint };
 

@@ -1,0 +1,132 @@
+/**
+ * Keeper benchmark (not a test): ingest throughput of signed tallies verified and stored per second
+ * with concurrent HTTP clients (in a worker thread, so they do not share the keeper's core), and the
+ * time to settle an epoch of 1,000 readers on a local Hardhat chain with the real contracts.
+ * Last line: {"ingestPerSec":N,"settle1000Sec":N,"txCount":N}.
+ */
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+import { bytesToHex, hashTypedData, hexToBytes, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { addClick, NO_CLICKS, sessionTypedData, tallyTypedData, toWireTally, plauditDomain, type Clicks } from "../protocol/src/index.js";
+import { startKeeper } from "../keeper/src/index.js";
+import { createLocalChain, deployPool, USD, type Reader } from "../test/keeper/chain-fixture.js";
+import { tempDir } from "../test/keeper/keeper-fixture.js";
+
+const READERS = Number(process.env["BENCH_READERS"] ?? 1000);
+const TALLIES_PER_READER = Number(process.env["BENCH_TALLIES_PER_READER"] ?? 6);
+const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
+
+const require = createRequire(import.meta.url);
+const secp256k1 = require("secp256k1") as { ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
+
+function sign(digest: Hex, key: Hex): Hex {
+  const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), hexToBytes(key));
+  return `${bytesToHex(signature)}${(27 + recid).toString(16)}` as Hex;
+}
+
+const log = (message: string) => console.log(`[bench:keeper] ${message}`);
+
+const chain = await createLocalChain();
+const fixture = await deployPool(chain);
+await fixture.goToEpoch(0n, 5n);
+const domain = plauditDomain(fixture.chainId, fixture.pool);
+
+log(`funding ${READERS} readers...`);
+let t = performance.now();
+const readers: Reader[] = [];
+for (let i = 0; i < READERS; i++) {
+  readers.push(await fixture.newReader(5n * USD, 2n));
+  if ((i + 1) % 250 === 0) log(`  ${i + 1}/${READERS} readers subscribed`);
+}
+log(`readers funded in ${((performance.now() - t) / 1000).toFixed(1)}s`);
+
+log(`signing ${READERS * TALLIES_PER_READER} tallies with session keys...`);
+const expiry = fixture.epochStart(4n);
+const perReader: string[][] = readers.map((reader, r) => {
+  const sessionKey = generatePrivateKey();
+  const key = privateKeyToAccount(sessionKey).address;
+  const session = {
+    expiry,
+    nonce: 0,
+    signature: sign(hashTypedData(sessionTypedData(domain, { reader: reader.address, key, expiry, nonce: 0 })), reader.key),
+  };
+  let clicks: Clicks = NO_CLICKS;
+  const bodies: string[] = [];
+  for (let seq = 1n; seq <= BigInt(TALLIES_PER_READER); seq++) {
+    clicks = addClick(clicks, fixture.creators[(r + Number(seq)) % fixture.creators.length] as `0x${string}`);
+    const message = { reader: reader.address, epoch: 0n, seq, creators: clicks.creators, counts: clicks.counts };
+    const tally = {
+      chainId: fixture.chainId,
+      pool: fixture.pool,
+      reader: reader.address,
+      signer: key,
+      epoch: 0n,
+      seq,
+      creators: [...clicks.creators],
+      counts: [...clicks.counts],
+      signature: sign(hashTypedData(tallyTypedData(domain, message)), sessionKey),
+      session,
+    };
+    bodies.push(JSON.stringify({ tally: toWireTally(tally), item: `https://blog.example/post-${seq}` }));
+  }
+  return bodies;
+});
+
+const dir = tempDir();
+const keeper = await startKeeper({
+  transport: chain.transport,
+  pool: fixture.pool,
+  chainId: fixture.chainId,
+  dataDir: dir.path,
+  privateKey: (await chain.fundedAccount()).key,
+  settle: false,
+  port: 0,
+  ipRate: 1e9,
+  readerRate: 1e9,
+  graceSeconds: 60,
+  logLevel: "warn",
+});
+
+const clientCode = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { url, groups } = workerData;
+(async () => {
+  const statuses = {};
+  const started = performance.now();
+  await Promise.all(groups.map(async (bodies) => {
+    for (const body of bodies) {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await res.arrayBuffer();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    }
+  }));
+  parentPort.postMessage({ seconds: (performance.now() - started) / 1000, statuses });
+})();
+`;
+// Each client posts its readers' tallies in order (seq must rise per key); clients run concurrently.
+const groups: string[][] = Array.from({ length: CLIENTS }, () => []);
+perReader.forEach((bodies, r) => (groups[r % CLIENTS] as string[]).push(...bodies));
+log(`ingesting ${READERS * TALLIES_PER_READER} tallies with ${CLIENTS} concurrent HTTP clients...`);
+const result = await new Promise<{ seconds: number; statuses: Record<string, number> }>((resolve, reject) => {
+  const worker = new Worker(clientCode, { eval: true, workerData: { url: `${keeper.url}/v1/tallies`, groups } });
+  worker.once("message", resolve);
+  worker.once("error", reject);
+});
+const stored = result.statuses["201"] ?? 0;
+const ingestPerSec = Math.round(stored / result.seconds);
+log(`ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`);
+
+await fixture.goToEpoch(1n, 61n);
+log(`settling epoch 0 (${READERS} readers)...`);
+t = performance.now();
+const report = await keeper.settler!.settleEpoch(0n);
+const settle1000Sec = Number(((performance.now() - t) / 1000).toFixed(2));
+log(`settled ${report.settled}/${report.readers} readers (skipped ${report.skipped}, dropped ${report.dropped}) in ${settle1000Sec}s with ${report.transactions} transactions`);
+
+await keeper.stop();
+dir.remove();
+await chain.close();
+console.log(JSON.stringify({ ingestPerSec, settle1000Sec, txCount: report.transactions }));
