@@ -1,0 +1,103 @@
+/**
+ * The simulation's options: from `--flag value` arguments (the `npm run simulate` wrapper) or from
+ * PLAUDIT_SIM_* environment variables (what `hardhat run scripts/simulate.ts` can see), checked with zod.
+ */
+import { z } from "zod";
+
+const count = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+
+export const simulationOptionsSchema = z.strictObject({
+  readers: count(1, 2000, 20),
+  creators: count(1, 1000, 8),
+  epochs: count(1, 12, 2),
+  clicks: count(1, 500, 12),
+  seed: count(0, 2 ** 31 - 1, 2026),
+});
+
+export type SimulationOptions = z.output<typeof simulationOptionsSchema>;
+export type SimulationOptionsInput = z.input<typeof simulationOptionsSchema>;
+
+/** Option name → flag, environment variable, help. */
+export const OPTIONS = {
+  readers: { flag: "readers", env: "PLAUDIT_SIM_READERS", help: "readers to simulate (default 20)" },
+  creators: { flag: "creators", env: "PLAUDIT_SIM_CREATORS", help: "creators they click, Zipf-like popularity (default 8)" },
+  epochs: { flag: "epochs", env: "PLAUDIT_SIM_EPOCHS", help: "epochs to run and settle (default 2, at most 12)" },
+  clicks: { flag: "clicks", env: "PLAUDIT_SIM_CLICKS", help: "mean clicks per clicking reader per epoch (default 12)" },
+  seed: { flag: "seed", env: "PLAUDIT_SIM_SEED", help: "random seed; the same seed makes the same run (default 2026)" },
+} as const satisfies Record<keyof SimulationOptions, { flag: string; env: string; help: string }>;
+
+export class OptionsError extends Error {
+  override readonly name = "OptionsError";
+}
+
+export function helpText(): string {
+  const rows = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(10)} ${o.env.padEnd(22)} ${o.help}`);
+  return [
+    "Plaudit simulation: readers subscribe, click over several devices and post signed tallies to a real",
+    "keeper (HTTP); the keeper settles each epoch on an in-process Hardhat chain; then the books are",
+    "checked independently of the contract. Exits non-zero, naming the check, if any check fails.",
+    "",
+    "Usage: npm run simulate -- [--readers N] [--creators M] [--epochs K] [--clicks C] [--seed S]",
+    "",
+    "Options (flag, environment variable, meaning):",
+    ...rows,
+    "  --help                                this text",
+  ].join("\n");
+}
+
+/** `--flag value` / `--flag=value` pairs; unknown flags and missing values throw. Returns raw strings. */
+export function optionsFromArgs(args: readonly string[]): { help: boolean; raw: Record<string, string> } {
+  const byFlag = new Map<string, string>(Object.entries(OPTIONS).map(([name, o]) => [o.flag, name]));
+  const raw: Record<string, string> = {};
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new OptionsError(`unexpected argument "${arg}" (see --help)`);
+    const eq = arg.indexOf("=");
+    const flag = arg.slice(2, eq === -1 ? undefined : eq);
+    const name = byFlag.get(flag);
+    if (name === undefined) throw new OptionsError(`unknown option --${flag} (see --help)`);
+    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+    if (value === undefined || value.startsWith("--")) throw new OptionsError(`--${flag} needs a value`);
+    raw[name] = value;
+  }
+  return { help, raw };
+}
+
+/** Raw options from PLAUDIT_SIM_* variables. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const value = env[o.env];
+    if (value !== undefined && value !== "") raw[name] = value;
+  }
+  return raw;
+}
+
+/** Environment variables that carry `raw` options to `hardhat run`. */
+export function envFromOptions(raw: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const option = (OPTIONS as Record<string, { env: string } | undefined>)[name];
+    if (option !== undefined) env[option.env] = value;
+  }
+  return env;
+}
+
+/** Validates raw options, naming each bad one by flag and variable. */
+export function parseOptions(raw: Record<string, unknown>): SimulationOptions {
+  const result = simulationOptionsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "options");
+    const option = (OPTIONS as Record<string, { flag: string; env: string } | undefined>)[name];
+    const label = option === undefined ? name : `--${option.flag} (${option.env})`;
+    return `${label}: ${issue.message}`;
+  });
+  throw new OptionsError(`invalid simulation options:\n  ${lines.join("\n  ")}`);
+}
