@@ -16,6 +16,14 @@ describe("PlauditPool deployment", () => {
     ).to.be.revertedWithCustomError(pool, "InvalidConfiguration");
   });
 
+  it("deployment: refuses a token address without code with InvalidConfiguration", async () => {
+    const { factory, startTime, pool, stranger } = await deployArgs();
+    await expect(factory.deploy(stranger.address, startTime, EPOCH_LENGTH, KEEPER_TIP_BPS)).to.be.revertedWithCustomError(
+      pool,
+      "InvalidConfiguration",
+    );
+  });
+
   it("deployment: refuses a zero epoch length with InvalidConfiguration", async () => {
     const { factory, startTime, pool, token } = await deployArgs();
     await expect(factory.deploy(token, startTime, 0n, KEEPER_TIP_BPS)).to.be.revertedWithCustomError(
