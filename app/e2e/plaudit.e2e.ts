@@ -19,6 +19,7 @@ import { chromium, type Browser, type BrowserContext, type Frame, type Page } fr
 import type { Address } from "viem";
 
 import { mockStablecoinAbi, plauditPoolAbi, splitBudget, type Deployment } from "../../protocol/src/index.js";
+import { formatToken } from "../src/lib/format.js";
 import { scriptSnippet } from "../src/lib/snippet.js";
 import { accounts, CHAIN_ID, clients, deployPool, startHardhatNode, travelTo, type Deployed, type LocalChain } from "./harness/chain.js";
 import { serveApp, serveEmbeddingPage, type Served } from "./harness/servers.js";
@@ -64,10 +65,12 @@ const READER_FUNDS = 100n * USD;
 const PER_MONTH = 10n * USD;
 const ITEM_A = "https://creator-a.example/essay";
 const ITEM_B = "https://creator-b.example/song";
+const ITEM_A2 = "https://creator-a.example/second-essay";
 
 let chain: LocalChain;
 let deployed: Deployed;
 let keeper: RunningKeeper;
+let restartKeeper: () => Promise<void>;
 let app: Served;
 let embed: Served;
 let browser: Browser;
@@ -112,7 +115,7 @@ before(async () => {
   let deploymentJson = "";
   app = await serveApp(join(appRoot, "dist"), () => deploymentJson);
   const { startKeeper } = await loadKeeper();
-  keeper = await startKeeper({
+  const keeperOptions = {
     rpcUrl: chain.rpcUrl,
     pool: deployed.pool,
     chainId: CHAIN_ID,
@@ -124,13 +127,19 @@ before(async () => {
     graceSeconds: 0,
     pollIntervalMs: 500,
     logLevel: "warn",
-  });
+  };
+  keeper = await startKeeper(keeperOptions);
+  // The same keeper (same port and database) again, after an outage.
+  restartKeeper = async () => {
+    keeper = await startKeeper({ ...keeperOptions, port: Number(new URL(keeper.url).port) });
+  };
   deploymentJson = JSON.stringify({ ...deploymentBase, keeperUrl: keeper.url });
   const appUrl = app.url;
   embed = await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
 <body><h1>A creator's site on another origin</h1>
 <p>Essay by creator A</p>${scriptSnippet({ appUrl, creator: accounts.creatorA.address, itemUrl: ITEM_A })}
 <p>Song by creator B</p>${scriptSnippet({ appUrl, creator: accounts.creatorB.address, itemUrl: ITEM_B })}
+<p>Second essay by creator A</p>${scriptSnippet({ appUrl, creator: accounts.creatorA.address, itemUrl: ITEM_A2 })}
 </body></html>`);
 
   browser = await chromium.launch({
@@ -152,8 +161,8 @@ after(async () => {
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function buttonFrame(page: Page, creator: Address): Promise<Frame> {
-  const handle = await page.waitForSelector(`iframe[src*="creator=${creator}"]`);
+async function buttonFrame(page: Page, creator: Address, item: string): Promise<Frame> {
+  const handle = await page.waitForSelector(`iframe[src*="creator=${creator}"][src*="url=${encodeURIComponent(item)}"]`);
   const frame = await handle.contentFrame();
   assert.ok(frame, "button iframe has a frame");
   await frame.waitForSelector("#plaudit-button:not([disabled])");
@@ -213,8 +222,8 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   // Applaud two items on a page of another site; each click goes through the first-party pop-up.
   const site = await context.newPage();
   await site.goto(embed.url);
-  const frameA = await buttonFrame(site, accounts.creatorA.address);
-  const frameB = await buttonFrame(site, accounts.creatorB.address);
+  const frameA = await buttonFrame(site, accounts.creatorA.address, ITEM_A);
+  const frameB = await buttonFrame(site, accounts.creatorB.address, ITEM_B);
   await screenshot(site, "embedded-buttons");
   await clickThroughPopup(site, frameA);
   await clickThroughPopup(site, frameB);
@@ -227,16 +236,34 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   assert.match((await frameA.textContent("#plaudit-status")) ?? "", /already applauded/i);
 
   // The keeper holds the newest tally: seq 2, one click for each creator.
-  const tallies = (await (await fetch(`${keeper.url}/v1/readers/${accounts.reader.address}/tallies?epoch=0`)).json()) as {
-    tallies: { seq: string | number; counts: number[] }[];
+  const keeperTally = async () => {
+    const response = await fetch(`${keeper.url}/v1/readers/${accounts.reader.address}/tallies?epoch=0`);
+    const body = (await response.json()) as { tallies: { seq: string | number; creators: Address[]; counts: number[] }[] };
+    assert.equal(body.tallies.length, 1, "one signing key, one tally");
+    return body.tallies[0] as (typeof body.tallies)[number];
   };
-  assert.equal(tallies.tallies.length, 1);
-  assert.equal(String(tallies.tallies[0]?.seq), "2");
-  assert.deepEqual(tallies.tallies[0]?.counts, [1, 1]);
+  assert.equal(String((await keeperTally()).seq), "2");
+  assert.deepEqual((await keeperTally()).counts, [1, 1]);
+
+  // The keeper goes down: a click is signed and queued, not lost, and the dApp tab delivers it later.
+  await keeper.stop();
+  const frameA2 = await buttonFrame(site, accounts.creatorA.address, ITEM_A2);
+  await clickThroughPopup(site, frameA2);
+  assert.match((await frameA2.textContent("#plaudit-status")) ?? "", /queued/);
+  await screenshot(site, "clicked-while-keeper-down");
+  await page.bringToFront();
+  await page.getByTestId("outbox-banner").waitFor({ timeout: 15_000 });
+  await screenshot(page, "click-queued");
+  await restartKeeper();
+  await page.getByTestId("outbox-banner").waitFor({ state: "detached", timeout: 60_000 });
+  const delivered = await keeperTally();
+  assert.equal(String(delivered.seq), "3");
+  const clicks = new Map(delivered.creators.map((c, i) => [c, delivered.counts[i]]));
+  assert.equal(clicks.get(accounts.creatorA.address), 2);
+  assert.equal(clicks.get(accounts.creatorB.address), 1);
 
   // The reader sees this month's clicks and the projected split.
-  await page.bringToFront();
-  await page.getByTestId("epoch-clicks").getByText(/^2 clicks/).waitFor({ timeout: 15_000 });
+  await page.getByTestId("epoch-clicks").getByText(/^3 clicks/).waitFor({ timeout: 15_000 });
   await screenshot(page, "projected-split");
 
   // End the epoch; nobody settles it, so the reader settles it from the dApp.
@@ -244,14 +271,20 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.reload();
   await page.getByTestId("account").waitFor();
   await page.getByTestId("settle-0").click({ timeout: 30_000 });
-  await page.getByTestId("settle-outcome").getByText(/Settled: 2 clicks/).waitFor({ timeout: 30_000 });
+  await page.getByTestId("settle-outcome").getByText(/Settled: 3 clicks/).waitFor({ timeout: 30_000 });
   await screenshot(page, "settled");
+
+  // What the pool must have paid: the protocol's own split of the reader's tally.
+  const creators = [accounts.creatorA.address, accounts.creatorB.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const counts = creators.map((c) => clicks.get(c) ?? 0);
+  const expected = splitBudget(PER_MONTH, TIP_BPS, [{ creators, counts }]);
+  const share = (creator: Address) => expected.shares.get(creator) ?? 0n;
 
   // Claim for both creators from the creator page (anyone may pay for a creator's claim).
   await page.goto(`${app.url}#/creator`);
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     await page.getByPlaceholder(accounts.reader.address).fill(creator);
-    await page.getByTestId("claimable").getByText(/Claimable: 4\.97 mUSD/).waitFor({ timeout: 20_000 });
+    await page.getByTestId("claimable").getByText(`Claimable: ${formatToken(share(creator), 6, "mUSD")}`).waitFor({ timeout: 20_000 });
     await page.getByTestId("claim").click();
     await page.getByText("Claim: done").waitFor({ timeout: 30_000 });
     await screenshot(page, `claimed-${creator.slice(0, 8)}`);
@@ -261,12 +294,10 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await screenshot(page, "snippet-generator");
 
   // On chain: the creators hold their shares, the reader paid 20 and got the keeper tip back.
-  const creators = [accounts.creatorA.address, accounts.creatorB.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  const expected = splitBudget(PER_MONTH, TIP_BPS, [{ creators, counts: [1, 1] }]);
   const balance = (owner: Address) =>
     publicClient.readContract({ address: deployed.token, abi: mockStablecoinAbi, functionName: "balanceOf", args: [owner] });
-  assert.equal(await balance(accounts.creatorA.address), expected.shares.get(accounts.creatorA.address));
-  assert.equal(await balance(accounts.creatorB.address), expected.shares.get(accounts.creatorB.address));
+  assert.equal(await balance(accounts.creatorA.address), share(accounts.creatorA.address));
+  assert.equal(await balance(accounts.creatorB.address), share(accounts.creatorB.address));
   assert.equal(await balance(accounts.reader.address), READER_FUNDS - 2n * PER_MONTH + expected.tip);
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     assert.equal(

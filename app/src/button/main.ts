@@ -88,8 +88,9 @@ function report(result: ClickResult | { status: string; itemClicks?: number; mes
   if (result.status === "signed" || result.status === "already") {
     if ("itemClicks" in result && result.itemClicks !== undefined) setCount(result.itemClicks);
     button.dataset.clicked = "true";
-    const note = "note" in result && result.note !== undefined ? ` ${result.note}` : "";
-    show(result.status === "signed" ? `Thanks! Your click counts.${note}` : "You already applauded this item this month.", "ok");
+    // A direct click carries an optional note; a pop-up's answer carries its message.
+    const detail = "note" in result ? result.note : "message" in result ? result.message : undefined;
+    show(result.status === "signed" ? `Thanks! ${detail ?? "Your click counts."}` : "You already applauded this item this month.", "ok");
   } else {
     show("message" in result ? result.message : "Something went wrong.", "error");
   }

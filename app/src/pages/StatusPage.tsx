@@ -110,7 +110,7 @@ export function StatusPage() {
                         )}
                       </td>
                       <td>
-                        {row.settledOnChain.toString()} readers in {row.batches} batch{row.batches === 1 ? "" : "es"}
+                        {row.settledOnChain.toString()} reader{row.settledOnChain === 1n ? "" : "s"} in {row.batches} batch{row.batches === 1 ? "" : "es"}
                       </td>
                       <td>{formatTime(epochBounds(schedule, row.epoch).deadline)}</td>
                     </tr>
