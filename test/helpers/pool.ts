@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 
 import { addClick, NO_CLICKS, packClicks, type Clicks } from "../../protocol/src/index.js";
 import type { MockERC1271Wallet, MockStablecoin, PlauditPool } from "../../types/ethers-contracts/index.js";
-import { ethers, networkHelpers, READER_FUNDS } from "./fixtures.js";
+import { deployPoolFixture, EPOCH_LENGTH, ethers, networkHelpers, READER_FUNDS, USD } from "./fixtures.js";
 import { signSession, signTally, type Domain, type SignedTallyStruct } from "./signing.js";
 
 /** IPlauditPool.SkipReason, in declaration order. */
@@ -209,4 +209,34 @@ export async function walletSubscribe(
 /** Sets the next block's timestamp, so that the next transaction runs exactly at `timestamp`. */
 export async function atTimestamp(timestamp: bigint): Promise<void> {
   await networkHelpers.time.setNextBlockTimestamp(timestamp);
+}
+
+/** Every reader of the base fixture subscribed BUDGET for epochs 0 and 1; the chain is still before epoch 0. */
+export const BUDGET = 100n * USD;
+
+export async function subscribedPoolFixture() {
+  const f = await deployPoolFixture();
+  for (const reader of f.readers) await f.pool.connect(reader).subscribe(BUDGET, 2n, 0n);
+  const creators = [f.creatorA, f.creatorB, f.creatorC];
+  /** A session expiry far past every epoch a test uses. */
+  const farExpiry = f.startTime + 100n * EPOCH_LENGTH;
+  /** Conservation over every reader and creator of the fixture (plus extra accounts). */
+  async function expectBooksBalance(extraReaders: HasAddress[] = [], extraCreators: HasAddress[] = []): Promise<void> {
+    await expectConservation(f.pool, f.token, [...f.readers, ...extraReaders], [...creators, ...extraCreators]);
+  }
+  return { ...f, creators, farExpiry, expectBooksBalance };
+}
+
+/** The expected credits of a split by running totals, computed here independently of protocol/split.ts. */
+export function runningTotalShares(amount: bigint, counts: readonly bigint[]): bigint[] {
+  const total = counts.reduce((sum, n) => sum + n, 0n);
+  let cumulative = 0n;
+  let paid = 0n;
+  return counts.map((count) => {
+    cumulative += count;
+    const paidThrough = (amount * cumulative) / total;
+    const share = paidThrough - paid;
+    paid = paidThrough;
+    return share;
+  });
 }
