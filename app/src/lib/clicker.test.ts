@@ -2,9 +2,10 @@ import { hashTypedData, recoverAddress, verifyTypedData } from "viem";
 import { describe, expect, it } from "vitest";
 
 import { plauditDomain, sessionTypedData, signedTallySchema, tallyTypedData } from "../../../protocol/src/index.js";
-import { creatorA, creatorB, readerWithSession, scope } from "../testing/fixtures.js";
+import { creatorA, creatorB, readerWithSession, schedule, scope } from "../testing/fixtures.js";
 import { ClickRefused, recordClick } from "./clicker.js";
 import { pendingEntries } from "./outbox.js";
+import { newSessionKey, saveSession, sessionRequest } from "./session.js";
 import { localTallies } from "./tallyStore.js";
 
 const item = (creator = creatorA, url = "https://blog.example/post-1") => ({ creator, url });
@@ -75,6 +76,19 @@ describe("recordClick", () => {
     expect(entries.map((e) => e.tally.seq)).toEqual(["1", "2"]);
     expect(entries.map((e) => e.item)).toEqual(["https://q.example/1", "https://q.example/2"]);
     for (const entry of entries) expect(signedTallySchema.safeParse(entry.tally).success).toBe(true);
+  });
+
+  it("does not count an item again after one-click mode was renewed with a new key", async () => {
+    const f = await readerWithSession();
+    await recordClick(f.deps, f.session, 0n, item());
+    const pending = newSessionKey(schedule, 0n, 3, 0);
+    const signature = await f.readerAccount.signTypedData(sessionRequest(scope, f.readerAccount.address, pending));
+    const renewed = saveSession(f.store, scope, f.readerAccount.address, pending, signature, f.now());
+    expect(await recordClick(f.deps, renewed, 0n, item())).toMatchObject({ status: "already" });
+    const other = await recordClick(f.deps, renewed, 0n, item(creatorB, "https://other.example/"));
+    if (other.status !== "signed") throw new Error("expected a signed click");
+    expect(other.tally.signer).toBe(renewed.key);
+    expect(other.tally.seq).toBe(1n);
   });
 
   it("refuses a click on the reader's own address", async () => {

@@ -19,9 +19,9 @@ import {
 import { itemKey, normalizeItemUrl, type Item } from "./item.js";
 import type { Locks } from "./locks.js";
 import { enqueue } from "./outbox.js";
-import { lockNames, storedWireTallySchema, type Scope, type StoredSession } from "./records.js";
+import { keys, lockNames, storedTallySchema, storedWireTallySchema, type Scope, type StoredSession } from "./records.js";
 import { sessionAccount } from "./session.js";
-import type { KeyValueStore } from "./storage.js";
+import { readJson, type KeyValueStore } from "./storage.js";
 import { loadTally, saveTally } from "./tallyStore.js";
 
 export interface ClickDeps {
@@ -58,7 +58,9 @@ export async function recordClick(
       const i = c.creators.findIndex((a) => BigInt(a) === BigInt(item.creator));
       return i === -1 ? 0 : (c.counts[i] ?? 0);
     };
-    if (seen.includes(key)) return { status: "already", creatorClicks: countFor(clicks) };
+    // One click per item per epoch, whichever of this browser's keys counted it (one-click mode may
+    // have been turned off and on again with a new key).
+    if (seen.includes(key) || itemsCounted(deps, reader, epoch).has(key)) return { status: "already", creatorClicks: countFor(clicks) };
 
     const next = addClick(clicks, item.creator);
     const problem = clicksProblem(reader, next);
@@ -91,6 +93,18 @@ export async function recordClick(
     await enqueue(deps, wire, item.url);
     return { status: "signed", tally, creatorClicks: countFor(next) };
   });
+}
+
+function itemsCounted(deps: ClickDeps, reader: Address, epoch: bigint): Set<string> {
+  const items = new Set<string>();
+  for (const name of deps.store.keys(keys.tallyPrefix(deps.scope, reader, epoch))) {
+    try {
+      for (const item of readJson(deps.store, name, storedTallySchema)?.items ?? []) items.add(item);
+    } catch {
+      // A corrupt record counts no items.
+    }
+  }
+  return items;
 }
 
 /** The reader's clicks this browser signed in `epoch` with `signer`, for display. */
