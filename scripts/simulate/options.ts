@@ -5,7 +5,12 @@
 import { z } from "zod";
 
 const count = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+  z
+    .preprocess(
+      (value) => (typeof value === "string" && /^\s*[0-9]+\s*$/.test(value) ? Number(value) : value),
+      z.number({ error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    )
+    .default(fallback);
 
 export const simulationOptionsSchema = z.strictObject({
   readers: count(1, 2000, 20),
