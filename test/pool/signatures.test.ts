@@ -1,0 +1,204 @@
+import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+import { expect } from "chai";
+import type { Address, Hex } from "viem";
+
+import { EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
+import {
+  BUDGET,
+  clicksFor,
+  deployWalletReader,
+  expectClaimable,
+  malleate,
+  randomKey,
+  SkipReason,
+  subscribedPoolFixture,
+  walletSignedTally,
+  walletSubscribe,
+} from "../helpers/pool.js";
+import { domainOf, readerSignedTally, sessionSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
+
+const TIP = (BUDGET * KEEPER_TIP_BPS) / 10_000n;
+
+/** The base fixture plus an ERC-1271 wallet reader (owned by the deployer account) funded for epoch 0. */
+async function walletFixture() {
+  const f = await subscribedPoolFixture();
+  const owner = f.deployer;
+  const wallet = await deployWalletReader(owner, f.token, f.pool);
+  await walletSubscribe(wallet, owner, f.pool, BUDGET, 1n, 0n);
+  const walletAddress = (await wallet.getAddress()) as Address;
+  return { ...f, owner, wallet, walletAddress };
+}
+
+describe("PlauditPool signatures", () => {
+  async function expectSkippedWith(
+    f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
+    reader: string,
+    tally: SignedTallyStruct,
+    reason: bigint,
+    epoch = 0n,
+  ): Promise<void> {
+    // `reader` may be a wallet outside the base fixture's readers: count it in the books too.
+    await f.goToEpoch(epoch + 1n);
+    await expect(f.pool.connect(f.keeper).settle(epoch, [{ reader, tallies: [tally] }]))
+      .to.emit(f.pool, "ReaderSkipped")
+      .withArgs(epoch, reader, reason);
+    expect(await f.pool.isSettled(reader, epoch)).to.equal(false);
+    await f.expectBooksBalance([reader]);
+  }
+
+  it("signatures: skips a tally signed for another chain (BadSignature)", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const otherChain = { ...f.domain, chainId: f.domain.chainId + 1n };
+    const tally = await readerSignedTally(f.alice, otherChain, 0n, clicksFor([[f.creatorA, 1]]));
+    await expectSkippedWith(f, f.alice.address, tally, SkipReason.BadSignature);
+  });
+
+  it("signatures: skips a tally signed for another pool (BadSignature)", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const otherPool = await ethers.deployContract("PlauditPool", [f.token, f.startTime, EPOCH_LENGTH, KEEPER_TIP_BPS]);
+    const tally = await readerSignedTally(f.alice, await domainOf(otherPool), 0n, clicksFor([[f.creatorA, 1]]));
+    await expectSkippedWith(f, f.alice.address, tally, SkipReason.BadSignature);
+  });
+
+  it("signatures: skips a tally signed for epoch 0 replayed for epoch 1 (BadSignature)", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+    await f.goToEpoch(1n);
+    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
+    await expectSkippedWith(f, f.alice.address, tally, SkipReason.BadSignature, 1n);
+  });
+
+  it("signatures: skips a tally signed by someone else than the reader it names (BadSignature)", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const byBob = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+    await expectSkippedWith(f, f.alice.address, { ...byBob, signer: f.alice.address as Address }, SkipReason.BadSignature);
+  });
+
+  it("signatures: skips the malleable high-s twin of a valid signature (BadSignature), the original settles", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+    const twin = malleate(tally.signature);
+    expect(twin).to.not.equal(tally.signature);
+    await expectSkippedWith(f, f.alice.address, { ...tally, signature: twin }, SkipReason.BadSignature);
+    await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }])).to.emit(
+      f.pool,
+      "ReaderSettled",
+    );
+  });
+
+  it("signatures: skips a session whose delegation signature is the high-s twin (BadSession)", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const tally = await sessionSignedTally(f.alice, randomKey(), f.domain, 0n, clicksFor([[f.creatorA, 1]]), f.farExpiry);
+    await expectSkippedWith(
+      f,
+      f.alice.address,
+      { ...tally, sessionSignature: malleate(tally.sessionSignature) },
+      SkipReason.BadSession,
+    );
+  });
+
+  for (const [label, mangle] of [
+    ["64 bytes", (sig: Hex) => sig.slice(0, 2 + 128) as Hex],
+    ["66 bytes", (sig: Hex) => `${sig}00` as Hex],
+    ["empty", () => "0x" as Hex],
+  ] as const) {
+    it(`signatures: skips a malformed (${label}) signature without reverting the batch (BadSignature)`, async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      const bad = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      const good = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
+      await f.goToEpoch(1n);
+      const tx = await f.pool.connect(f.keeper).settle(0n, [
+        { reader: f.alice.address, tallies: [{ ...bad, signature: mangle(bad.signature) }] },
+        { reader: f.bob.address, tallies: [good] },
+      ]);
+      await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.alice.address, SkipReason.BadSignature);
+      await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 1n, TIP);
+      await f.expectBooksBalance();
+    });
+  }
+
+  describe("ERC-1271 readers", () => {
+    it("signatures: settles a wallet reader whose owner key signed the tally (ERC-1271 accepts)", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await f.goToEpoch(1n);
+      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.walletAddress, tallies: [tally] }]))
+        .to.emit(f.pool, "ReaderSettled")
+        .withArgs(0n, f.walletAddress, BUDGET, TIP, 1n);
+      await expectClaimable(f.pool, f.creatorA, BUDGET - TIP);
+      await f.expectBooksBalance([f.walletAddress]);
+    });
+
+    it("signatures: settles a session key delegated by a wallet reader (ERC-1271 Session)", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicksFor([[f.creatorB, 2]]), f.farExpiry, {
+        readerAddress: f.walletAddress,
+      });
+      await f.goToEpoch(1n);
+      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.walletAddress, tallies: [tally] }]))
+        .to.emit(f.pool, "ReaderSettled")
+        .withArgs(0n, f.walletAddress, BUDGET, TIP, 2n);
+      await f.expectBooksBalance([f.walletAddress]);
+    });
+
+    it("signatures: skips a wallet reader that refuses the tally signature (BadSignature)", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await f.wallet.connect(f.owner).setAccepting(false);
+      await expectSkippedWith(f, f.walletAddress, tally, SkipReason.BadSignature);
+    });
+
+    it("signatures: skips a session of a wallet reader that refuses the delegation (BadSession)", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicksFor([[f.creatorB, 2]]), f.farExpiry, {
+        readerAddress: f.walletAddress,
+      });
+      await f.wallet.connect(f.owner).setAccepting(false);
+      await expectSkippedWith(f, f.walletAddress, tally, SkipReason.BadSession);
+    });
+
+    it("signatures: skips a wallet reader whose tally another key signed (BadSignature)", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await walletSignedTally(f.stranger, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await expectSkippedWith(f, f.walletAddress, tally, SkipReason.BadSignature);
+    });
+
+    it("signatures: a gas-guzzling wallet is skipped within its gas stipend and the honest reader still settles", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const guzzler = await ethers.deployContract("GasGuzzlerWallet");
+      // The funded wallet turns hostile: same address and budget, guzzling code.
+      await networkHelpers.setCode(f.walletAddress, await ethers.provider.getCode(guzzler));
+      const hostile = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      const honest = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
+      await f.goToEpoch(1n);
+      const honestOnly = [{ reader: f.alice.address, tallies: [honest] }];
+      const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, honestOnly);
+      const tx = await f.pool
+        .connect(f.keeper)
+        .settle(0n, [{ reader: f.walletAddress, tallies: [hostile] }, ...honestOnly], { gasLimit: 1_000_000n });
+      await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.walletAddress, SkipReason.BadSignature);
+      await expect(tx).to.emit(f.pool, "ReaderSettled").withArgs(0n, f.alice.address, BUDGET, TIP, 1n);
+      const receipt = await tx.wait();
+      const stipend = await f.pool.ERC1271_GAS_STIPEND();
+      const extra = (receipt?.gasUsed ?? 0n) - baseline;
+      // The hostile wallet burnt its stipend and not much more (calldata, one ecrecover, one event).
+      expect(extra).to.be.greaterThan(stipend);
+      expect(extra).to.be.lessThan(stipend + 30_000n);
+      await f.expectBooksBalance([f.walletAddress]);
+    });
+
+    it("signatures: reverts with InsufficientGasForWalletCheck when too little gas is left for a wallet's check", async () => {
+      const f = await networkHelpers.loadFixture(walletFixture);
+      const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await f.goToEpoch(1n);
+      const batch = [{ reader: f.walletAddress, tallies: [tally] }];
+      const needed = (await f.pool.ERC1271_GAS_STIPEND()) + 10_000n;
+      await expect(f.pool.connect(f.keeper).settle(0n, batch, { gasLimit: 90_000n }))
+        .to.be.revertedWithCustomError(f.pool, "InsufficientGasForWalletCheck")
+        .withArgs(anyUint, needed);
+      expect(await f.pool.isSettled(f.walletAddress, 0n)).to.equal(false);
+      // With enough gas the same batch settles.
+      await expect(f.pool.connect(f.keeper).settle(0n, batch)).to.emit(f.pool, "ReaderSettled");
+    });
+  });
+});
