@@ -146,7 +146,7 @@ export async function expectBudget(
 
 /**
  * What the pool owes: every open budget of `readers` (epochs 0 to their `fundedUntil`, whatever
- * `sweepFrom` says) plus every claimable balance of `creators`.
+ * `sweepFrom` says) plus every claimable balance of `creators`; an account listed twice counts once.
  */
 export async function liabilitiesOf(
   pool: PlauditPool,
@@ -154,14 +154,15 @@ export async function liabilitiesOf(
   creators: readonly HasAddress[],
 ): Promise<bigint> {
   let total = 0n;
-  for (const reader of readers) {
+  const unique = (accounts: readonly HasAddress[]) => [...new Set(accounts.map(addressOf))];
+  for (const reader of unique(readers)) {
     const [, fundedUntil] = await pool.readerEpochs(addressOf(reader));
     for (let epoch = 0n; epoch < fundedUntil; epoch++) {
       const [amount, status] = await pool.budgetOf(addressOf(reader), epoch);
       if (status === BudgetStatus.Open) total += amount;
     }
   }
-  for (const creator of creators) total += await pool.claimableOf(addressOf(creator));
+  for (const creator of unique(creators)) total += await pool.claimableOf(creator);
   return total;
 }
 
