@@ -70,7 +70,7 @@ export async function findDeployBlock(
       return receipt.blockNumber;
     }
   }
-  const latest = await client.getBlockNumber();
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
   if (!(await hasCode(client, address, latest))) throw new Error(`no contract at ${address} on this chain`);
   const from = options.searchFrom ?? 0n;
   if (from > 0n && (await hasCode(client, address, from))) return bisect(client, address, 0n, from);

@@ -37,7 +37,7 @@ export interface DeployResult {
 }
 
 export async function deployPlaudit(connection: NetworkConnection, options: DeployOptions): Promise<DeployResult> {
-  const client = createPublicClient({ transport: custom(connection.provider as unknown as EIP1193Provider, { retryCount: 3 }) });
+  const client = createPublicClient({ cacheTime: 0, transport: custom(connection.provider as unknown as EIP1193Provider, { retryCount: 3 }) });
   const chainId = await client.getChainId();
   const before = await client.getBlockNumber();
   const ignition = { parameters: options.parameters, displayUi: options.displayUi ?? false };
