@@ -132,8 +132,9 @@ interface IPlauditPool {
     /// @param firstEpoch The current epoch (its budget is committed at once) or a later one.
     function subscribe(uint256 amountPerEpoch, uint64 epochs, uint64 firstEpoch) external;
 
-    /// @notice `subscribe`, approving the pool with an EIP-2612 permit in the same transaction. A permit
-    /// already used by someone else (front-run) is ignored as long as the allowance suffices.
+    /// @notice `subscribe`, approving the pool with an EIP-2612 permit in the same transaction. The permit
+    /// must be for exactly `amountPerEpoch * epochs`, the amount pulled. A permit already used by someone
+    /// else (front-run) is ignored as long as the allowance suffices.
     function subscribeWithPermit(
         uint256 amountPerEpoch,
         uint64 epochs,
