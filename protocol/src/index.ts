@@ -3,6 +3,7 @@ export * from "./generated/abis.js";
 export * from "./eip712.js";
 export * from "./epochs.js";
 export * from "./limits.js";
+export * from "./permit.js";
 export * from "./schemas.js";
 export * from "./split.js";
 export * from "./tally.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { MAX_SUBSCRIPTION_EPOCHS } from "../../protocol/src/index.js";
+import { MAX_SUBSCRIPTION_EPOCHS, permitTypes } from "../../protocol/src/index.js";
 import {
   DAY,
   deployPoolFixture,
@@ -165,15 +165,7 @@ describe("PlauditPool subscribeWithPermit", () => {
       const nonce = await f.token.nonces(f.stranger);
       const signature = await f.stranger.signTypedData(
         tokenDomain,
-        {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        { Permit: [...permitTypes.Permit] },
         { owner: f.stranger.address, spender: await f.pool.getAddress(), value, nonce, deadline },
       );
       return ethers.Signature.from(signature);

@@ -9,6 +9,7 @@ import {
   epochBounds,
   MAX_SUBSCRIPTION_EPOCHS,
   MAX_TALLIES_PER_READER,
+  permitTypedData,
   plauditPoolAbi,
   toSettlementTally,
 } from "../../../protocol/src/index.js";
@@ -16,7 +17,6 @@ import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { Countdown } from "../components/Countdown.js";
 import { TxStatus } from "../components/TxStatus.js";
-import { permitTypedData } from "../contracts/permit.js";
 import { tokenAbi } from "../contracts/pool.js";
 import { useServices } from "../hooks/services.js";
 import { useChainClock, type ChainClock } from "../hooks/useChainClock.js";

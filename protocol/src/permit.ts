@@ -1,6 +1,7 @@
 /**
- * EIP-2612 permits for the pool's stablecoin. The token's domain is read from the token itself
- * (ERC-5267 `eip712Domain`), never assumed; `Permit` is the standard's own type, not Plaudit's.
+ * EIP-2612 permits for the pool's stablecoin (`subscribeWithPermit`). `Permit` is the standard's own
+ * type, not Plaudit's; the token's domain is read from the token itself (ERC-5267 `eip712Domain`),
+ * never assumed.
  */
 import type { Address, Hex } from "viem";
 
