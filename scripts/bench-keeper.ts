@@ -18,6 +18,8 @@ import { tempDir } from "../test/keeper/keeper-fixture.js";
 const READERS = Number(process.env["BENCH_READERS"] ?? 1000);
 const TALLIES_PER_READER = Number(process.env["BENCH_TALLIES_PER_READER"] ?? 6);
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
+/** Signature worker threads of the keeper; unset = the keeper's default. */
+const VERIFY_WORKERS = process.env["BENCH_VERIFY_WORKERS"];
 
 const require = createRequire(import.meta.url);
 const secp256k1 = require("secp256k1") as { ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
@@ -88,22 +90,38 @@ const keeper = await startKeeper({
   readerRate: 1e9,
   graceSeconds: 60,
   logLevel: "warn",
+  ...(VERIFY_WORKERS === undefined ? {} : { verifyWorkers: Number(VERIFY_WORKERS) }),
 });
 
+// node:http with keep-alive connections: a lean client, so the measure is the keeper's and not undici's.
 const clientCode = `
 const { parentPort, workerData } = require("node:worker_threads");
+const http = require("node:http");
 const { url, groups } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: groups.length });
+const target = new URL(url);
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => { res.resume(); res.on("end", () => resolve(res.statusCode)); res.on("error", reject); },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 (async () => {
   const statuses = {};
   const started = performance.now();
   await Promise.all(groups.map(async (bodies) => {
     for (const body of bodies) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      await res.arrayBuffer();
-      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      const status = await post(body);
+      statuses[status] = (statuses[status] ?? 0) + 1;
     }
   }));
   parentPort.postMessage({ seconds: (performance.now() - started) / 1000, statuses });
+  agent.destroy();
 })();
 `;
 // Each client posts its readers' tallies in order (seq must rise per key); clients run concurrently.

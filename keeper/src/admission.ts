@@ -2,20 +2,10 @@
  * Admission of a signed tally: every check the contract will make at settlement, done before storing,
  * so that what the keeper keeps would settle. Returns a typed rejection naming the problem.
  */
-import { hashTypedData, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 
-import {
-  clicksProblem,
-  plauditDomain,
-  sessionTypedData,
-  tallyTypedData,
-  type PlauditDomain,
-  type SessionMessage,
-  type SignedTally,
-  type TallyMessage,
-} from "../../protocol/src/index.js";
+import { clicksProblem, type SignedTally } from "../../protocol/src/index.js";
 import type { ChainView } from "./chain.js";
-import { recoverSigner } from "./signatures.js";
 import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
 
 export type RejectionCode =
@@ -42,18 +32,15 @@ export interface AdmissionOptions {
 }
 
 export class TallyAdmission {
-  private readonly domain: PlauditDomain;
   /** Session delegations already verified (digest and signature), keyed by their content. */
   private readonly verifiedSessions = new Set<string>();
 
   constructor(
     private readonly chain: ChainView,
     private readonly options: AdmissionOptions,
-    private readonly verifyPool?: VerifyPool,
-  ) {
-    const { chainId, pool } = chain.deployment;
-    this.domain = plauditDomain(chainId, pool);
-  }
+    /** Digests and signature recovery (worker threads, or the main thread with size 0). */
+    private readonly verifyPool: VerifyPool,
+  ) {}
 
   /** Epochs that accept tallies at `now`: the current one, and the previous one within the grace period. */
   acceptsEpoch(epoch: bigint, now: bigint): boolean {
@@ -101,7 +88,7 @@ export class TallyAdmission {
         signature: session.signature,
       });
     }
-    const [tallyResult, sessionResult] = await this.digests(jobs);
+    const [tallyResult, sessionResult] = await this.verifyPool.run(jobs);
     const { digest, recovered } = tallyResult as DigestResult;
     if (session === null) {
       if (!(await this.isReaderSignature(tally.reader, digest, tally.signature, recovered))) {
@@ -127,20 +114,6 @@ export class TallyAdmission {
         this.verifiedSessions.add(sessionId);
       }
     }
-  }
-
-  /** Digests and recovered signers, on the worker pool when there is one. */
-  private digests(jobs: DigestJob[]): Promise<DigestResult[]> {
-    if (this.verifyPool !== undefined && this.verifyPool.size > 0) return this.verifyPool.run(jobs);
-    return Promise.resolve(
-      jobs.map((job) => {
-        const digest =
-          job.kind === "Tally"
-            ? hashTypedData(tallyTypedData(this.domain, job.message as unknown as TallyMessage))
-            : hashTypedData(sessionTypedData(this.domain, job.message as unknown as SessionMessage));
-        return { digest, recovered: recoverSigner(digest, job.signature) ?? null };
-      }),
-    );
   }
 
   /** The reader's ECDSA signature or, for a contract wallet, its ERC-1271 approval. */

@@ -39,6 +39,10 @@ export class ChainView {
   private chainTimeCache: { value: bigint; at: number } | undefined;
   private readonly budgets = new Map<string, BudgetInfo & { at: number }>();
   private readonly codes = new Map<Address, boolean>();
+  /** Reads in flight: concurrent misses of one key share one RPC call. */
+  private chainTimeInFlight: Promise<bigint> | undefined;
+  private readonly budgetsInFlight = new Map<string, Promise<BudgetInfo>>();
+  private readonly codesInFlight = new Map<Address, Promise<boolean>>();
 
   private constructor(
     transport: Transport,
@@ -97,19 +101,35 @@ export class ChainView {
   async chainTime(): Promise<bigint> {
     const cached = this.chainTimeCache;
     if (cached !== undefined && Date.now() - cached.at < this.chainTimeTtlMs) return cached.value;
-    const value = await this.retry(async () => {
+    if (this.chainTimeInFlight !== undefined) return this.chainTimeInFlight;
+    const read = this.retry(async () => {
       try {
         return (await this.client.getBlock({ blockTag: "pending" })).timestamp;
       } catch {
         return (await this.client.getBlock({ blockTag: "latest" })).timestamp;
       }
     }, "chain time");
-    this.chainTimeCache = { value, at: Date.now() };
-    return value;
+    const inFlight = read.then(
+      (value) => {
+        if (this.chainTimeInFlight === inFlight) {
+          this.chainTimeCache = { value, at: Date.now() };
+          this.chainTimeInFlight = undefined;
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (this.chainTimeInFlight === inFlight) this.chainTimeInFlight = undefined;
+        throw error;
+      },
+    );
+    this.chainTimeInFlight = inFlight;
+    return inFlight;
   }
 
+  /** Forgets the cached chain time (and a read in flight): the next call reads the chain anew. */
   invalidateChainTime(): void {
     this.chainTimeCache = undefined;
+    this.chainTimeInFlight = undefined;
   }
 
   async currentEpoch(): Promise<bigint> {
@@ -128,16 +148,29 @@ export class ChainView {
     const key = `${reader}:${epoch}`;
     const cached = this.budgets.get(key);
     if (cached !== undefined && Date.now() - cached.at < maxAgeMs) return cached;
-    const [amount, status, sessionNonce] = await this.retry(
-      () => this.client.readContract({ address: this.deployment.pool, abi: plauditPoolAbi, functionName: "budgetOf", args: [reader, epoch] }),
-      "budgetOf",
-    );
-    const info = { amount: status === 0 ? amount : 0n, sessionNonce, at: Date.now() };
-    if (info.amount > 0n) {
-      if (this.budgets.size > 200_000) this.budgets.clear();
-      this.budgets.set(key, info);
+    // A fresh read (maxAgeMs 0, settlement) never joins a read that started earlier.
+    const shared = maxAgeMs > 0 ? this.budgetsInFlight.get(key) : undefined;
+    if (shared !== undefined) return shared;
+    const read = (async () => {
+      const [amount, status, sessionNonce] = await this.retry(
+        () => this.client.readContract({ address: this.deployment.pool, abi: plauditPoolAbi, functionName: "budgetOf", args: [reader, epoch] }),
+        "budgetOf",
+      );
+      const info = { amount: status === 0 ? amount : 0n, sessionNonce, at: Date.now() };
+      if (info.amount > 0n) {
+        if (this.budgets.size > 200_000) this.budgets.clear();
+        this.budgets.set(key, info);
+      }
+      return info;
+    })();
+    if (maxAgeMs > 0) {
+      this.budgetsInFlight.set(key, read);
+      read.then(
+        () => this.budgetsInFlight.delete(key),
+        () => this.budgetsInFlight.delete(key),
+      );
     }
-    return info;
+    return read;
   }
 
   async isSettled(reader: Address, epoch: bigint): Promise<boolean> {
@@ -150,10 +183,19 @@ export class ChainView {
   async hasCode(address: Address): Promise<boolean> {
     const cached = this.codes.get(address);
     if (cached !== undefined) return cached;
-    const code = await this.retry(() => this.client.getCode({ address }), "getCode");
-    const has = code !== undefined && code !== "0x";
-    this.codes.set(address, has);
-    return has;
+    let read = this.codesInFlight.get(address);
+    if (read === undefined) {
+      read = this.retry(() => this.client.getCode({ address }), "getCode").then((code) => {
+        const has = code !== undefined && code !== "0x";
+        if (this.codes.size > 100_000) this.codes.clear();
+        this.codes.set(address, has);
+        return has;
+      });
+      const settle = () => this.codesInFlight.delete(address);
+      read.then(settle, settle);
+      this.codesInFlight.set(address, read);
+    }
+    return read;
   }
 
   /** ERC-1271 (contract wallet) check of `signature` over `digest`, through the chain. */

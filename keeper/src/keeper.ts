@@ -57,7 +57,7 @@ export async function assembleKeeper(
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const verifyPool = config.verifyWorkers > 0 ? new VerifyPool(plauditDomain(chain.deployment.chainId, chain.deployment.pool), config.verifyWorkers) : undefined;
+  const verifyPool = new VerifyPool(plauditDomain(chain.deployment.chainId, chain.deployment.pool), config.verifyWorkers);
   const admission = new TallyAdmission(chain, { graceSeconds: config.graceSeconds }, verifyPool);
   const settler =
     account === undefined
@@ -77,7 +77,7 @@ export async function assembleKeeper(
     "keeper ready",
   );
   const close = async () => {
-    await verifyPool?.close();
+    await verifyPool.close();
     await store.close();
   };
   return { config, chain, store, admission, metrics, log, account, settler, close };

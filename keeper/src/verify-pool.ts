@@ -1,19 +1,31 @@
 /**
- * Signature work (EIP-712 digest with viem's hashTypedData, recovery with libsecp256k1) on worker
- * threads, so ingest uses more than one core. The worker is plain CommonJS (no TypeScript loader needed);
- * it receives the protocol's EIP-712 types from here, never its own copy.
+ * Signature work (EIP-712 digests and libsecp256k1 recovery, keeper/src/verify-core.cjs) on worker
+ * threads, so that ingest uses more than one core. Requests of one event-loop turn travel to a worker in
+ * one message. With size 0 the same code runs in the main thread.
+ *
+ * The digest constants (domain separator, type hashes) come from the protocol's EIP-712 types through
+ * viem, and the fast digest is checked against viem's hashTypedData at construction: a drift fails at
+ * start, not at settlement.
  */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import type { Address, Hex } from "viem";
+import { getTypesForEIP712Domain, hashDomain, hashTypedData, keccak256, toHex, type Address, type Hex } from "viem";
 
-import { sessionTypes, tallyTypes, type PlauditDomain } from "../../protocol/src/index.js";
+import {
+  sessionTypedData,
+  sessionTypes,
+  tallyTypedData,
+  tallyTypes,
+  type PlauditDomain,
+  type SessionMessage,
+  type TallyMessage,
+} from "../../protocol/src/index.js";
 
-export interface DigestJob {
-  kind: "Tally" | "Session";
-  message: Record<string, unknown>;
-  signature: Hex;
-}
+export type DigestJob =
+  | { kind: "Tally"; message: TallyMessage; signature: Hex }
+  | { kind: "Session"; message: SessionMessage; signature: Hex };
 
 export interface DigestResult {
   digest: Hex;
@@ -21,75 +33,127 @@ export interface DigestResult {
   recovered: Address | null;
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { hashTypedData, hexToBytes, keccak256 } = require("viem");
-const secp256k1 = require("secp256k1");
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-const { domain, types } = workerData;
-function big(bytes) { let v = 0n; for (const b of bytes) v = (v << 8n) | BigInt(b); return v; }
-function recover(digest, signature) {
-  if (signature.length !== 132) return null;
-  const sig = hexToBytes(signature);
-  const v = sig[64];
-  if (v !== 27 && v !== 28) return null;
-  const s = big(sig.subarray(32, 64));
-  if (s === 0n || s > HALF_N || big(sig.subarray(0, 32)) === 0n) return null;
-  try {
-    const pub = secp256k1.ecdsaRecover(sig.subarray(0, 64), v - 27, hexToBytes(digest), false);
-    return "0x" + keccak256(pub.subarray(1)).slice(26);
-  } catch { return null; }
+export interface DigestConstants {
+  domainSeparator: Hex;
+  tallyTypeHash: Hex;
+  sessionTypeHash: Hex;
 }
-parentPort.on("message", ({ id, jobs }) => {
-  const results = jobs.map((job) => {
-    const message = { ...job.message };
-    for (const k of ["epoch", "seq", "expiry"]) if (typeof message[k] === "string") message[k] = BigInt(message[k]);
-    const digest = hashTypedData({ domain, types: { [job.kind]: types[job.kind] }, primaryType: job.kind, message });
-    return { digest, recovered: recover(digest, job.signature) };
-  });
-  parentPort.postMessage({ id, results });
-});
-`;
+
+type Verify = (jobs: readonly DigestJob[]) => DigestResult[];
+
+const CORE_PATH = new URL("./verify-core.cjs", import.meta.url);
+const core = createRequire(import.meta.url)(fileURLToPath(CORE_PATH)) as { createVerifier(constants: DigestConstants): Verify };
+
+/** keccak256 of the EIP-712 type string, e.g. `Tally(address reader,uint64 epoch,...)` (no nested structs). */
+function typeHash(name: string, fields: readonly { name: string; type: string }[]): Hex {
+  return keccak256(toHex(`${name}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})`));
+}
+
+export function digestConstants(domain: PlauditDomain): DigestConstants {
+  return {
+    domainSeparator: hashDomain({ domain, types: { EIP712Domain: getTypesForEIP712Domain({ domain }) } } as Parameters<typeof hashDomain>[0]),
+    tallyTypeHash: typeHash("Tally", tallyTypes.Tally),
+    sessionTypeHash: typeHash("Session", sessionTypes.Session),
+  };
+}
+
+/** Throws unless the fast digests equal viem's hashTypedData for sample messages. */
+function selfCheck(domain: PlauditDomain, verify: Verify): void {
+  const a = "0x00000000000000000000000000000000000000a1" as Address;
+  const b = "0xfffffffffffffffffffffffffffffffffffffffe" as Address;
+  const tally: TallyMessage = { reader: a, epoch: 2n ** 64n - 1n, seq: 7n, creators: [a, b], counts: [1, 2 ** 32 - 1] };
+  const session: SessionMessage = { reader: b, key: a, expiry: 1234567890123n, nonce: 2 ** 32 - 1 };
+  const [t, s] = verify([
+    { kind: "Tally", message: tally, signature: "0x" },
+    { kind: "Session", message: session, signature: "0x" },
+  ]);
+  if (t?.digest !== hashTypedData(tallyTypedData(domain, tally)) || s?.digest !== hashTypedData(sessionTypedData(domain, session))) {
+    throw new Error("verify-core digests differ from hashTypedData: the EIP-712 encoding drifted from the protocol's types");
+  }
+}
+
+interface Pending {
+  resolve(results: DigestResult[]): void;
+  reject(error: Error): void;
+}
 
 export class VerifyPool {
-  private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, (r: DigestResult[]) => void>();
+  private readonly workers: { worker: Worker; pending: Map<number, Pending>; queue: { id: number; jobs: readonly DigestJob[] }[] }[] = [];
+  private readonly inline: Verify;
+  private readonly constants: DigestConstants;
   private nextId = 0;
   private turn = 0;
+  private flushScheduled = false;
+  private closed = false;
 
   constructor(domain: PlauditDomain, size: number) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { domain, types: { Tally: tallyTypes.Tally, Session: sessionTypes.Session } },
-      });
-      worker.on("message", ({ id, results }: { id: number; results: DigestResult[] }) => {
-        this.pending.get(id)?.(results);
-        this.pending.delete(id);
-      });
-      worker.unref();
-      this.workers.push(worker);
-    }
+    this.constants = digestConstants(domain);
+    this.inline = core.createVerifier(this.constants);
+    selfCheck(domain, this.inline);
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  run(jobs: DigestJob[]): Promise<DigestResult[]> {
+  private spawn() {
+    const slot = {
+      worker: new Worker(CORE_PATH, { workerData: { plauditVerifier: true, constants: this.constants } }),
+      pending: new Map<number, Pending>(),
+      queue: [] as { id: number; jobs: readonly DigestJob[] }[],
+    };
+    slot.worker.on("message", (batch: { id: number; results: DigestResult[] }[]) => {
+      for (const { id, results } of batch) {
+        slot.pending.get(id)?.resolve(results);
+        slot.pending.delete(id);
+      }
+    });
+    // A worker that dies fails its requests (answered 500, nothing stored) and is replaced.
+    const fail = (error: Error) => {
+      for (const p of slot.pending.values()) p.reject(error);
+      slot.pending.clear();
+      const index = this.workers.indexOf(slot);
+      if (index !== -1 && !this.closed) this.workers[index] = this.spawn();
+    };
+    slot.worker.once("error", fail);
+    slot.worker.once("exit", (code) => fail(new Error(`signature worker exited with code ${code}`)));
+    slot.worker.unref();
+    return slot;
+  }
+
+  /** Digest and recovered signer of each job, in order. */
+  run(jobs: readonly DigestJob[]): Promise<DigestResult[]> {
+    if (this.workers.length === 0) {
+      try {
+        return Promise.resolve(this.inline(jobs));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    const slot = this.workers[this.turn++ % this.workers.length] as VerifyPool["workers"][number];
     const id = this.nextId++;
-    const worker = this.workers[this.turn++ % this.workers.length] as Worker;
-    const serializable = jobs.map((j) => ({
-      ...j,
-      message: Object.fromEntries(Object.entries(j.message).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
-    }));
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      worker.postMessage({ id, jobs: serializable });
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.queue.push({ id, jobs });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const slot of this.workers) {
+      if (slot.queue.length === 0) continue;
+      slot.worker.postMessage(slot.queue);
+      slot.queue = [];
+    }
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }

@@ -4,15 +4,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 
-import { addressSchema, signedTallySchema, totalClicks, type SignedTally, type SignedTallyInput } from "../../../protocol/src/index.js";
+import { addressSchema, signedTallySchema, totalClicks } from "../../../protocol/src/index.js";
 import { Rejection, type TallyAdmission } from "../admission.js";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { epochStatus } from "../settle/status.js";
+import { StoreUnavailableError } from "../store/errors.js";
 import type { Store } from "../store/types.js";
 import { HttpError } from "./http-error.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -54,12 +55,6 @@ function parseQuery<T extends z.ZodType>(schema: T, value: unknown): z.output<T>
   return result.data;
 }
 
-/** Creators whose count rose from `previous` to `next`. */
-function risenCreators(previous: SignedTallyInput | undefined, next: SignedTally): Address[] {
-  const before = new Map(previous?.creators.map((c, i) => [c.toLowerCase(), previous.counts[i] as number]) ?? []);
-  return next.creators.filter((c, i) => (next.counts[i] as number) > (before.get(c.toLowerCase()) ?? 0));
-}
-
 export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   const { chain, store, admission, metrics, log } = deps;
   const ipLimiter = new RateLimiter(options.ipRate, options.ipRate * 3);
@@ -69,7 +64,13 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const json = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+    // A known length: one write, no chunked encoding.
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "content-length": String(Buffer.byteLength(json)),
+      ...headers,
+    });
     res.end(json);
   }
 
@@ -83,28 +84,35 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     }
   }
 
-  async function readBody(req: IncomingMessage): Promise<string> {
+  function readBody(req: IncomingMessage): Promise<string> {
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > options.maxBodyBytes) {
-      throw new HttpError(413, "body_too_large", `body of ${declared} bytes exceeds the limit of ${options.maxBodyBytes}`, {
-        connection: "close",
-      });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > options.maxBodyBytes) {
-        throw new HttpError(413, "body_too_large", `body exceeds the limit of ${options.maxBodyBytes} bytes`, {
+      return Promise.reject(
+        new HttpError(413, "body_too_large", `body of ${declared} bytes exceeds the limit of ${options.maxBodyBytes}`, {
           connection: "close",
-        });
-      }
-      chunks.push(chunk);
+        }),
+      );
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > options.maxBodyBytes) {
+          req.off("data", onData);
+          reject(new HttpError(413, "body_too_large", `body exceeds the limit of ${options.maxBodyBytes} bytes`, { connection: "close" }));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      req.on("data", onData);
+      req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+      req.once("error", reject);
+      req.once("aborted", () => reject(new HttpError(400, "aborted", "request aborted by the client")));
+    });
   }
 
-  async function postTally(req: IncomingMessage, ip: string): Promise<[number, unknown]> {
+  async function postTally(req: IncomingMessage): Promise<[number, unknown]> {
     const started = performance.now();
     const text = await readBody(req);
     let json: unknown;
@@ -132,17 +140,12 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       }
       throw error;
     }
-    const result = await store.putTally(tally, totalClicks(tally));
+    const result = await store.putTally(tally, totalClicks(tally), item);
     metrics.ingestSeconds.observe((performance.now() - started) / 1000);
     if (result.status === "stale") {
       throw new HttpError(409, "stale_sequence", `seq ${tally.seq} is not above the stored seq ${result.storedSeq} for this key`);
     }
     if (result.status === "unchanged") return [200, { status: "unchanged" }];
-    if (item !== undefined) {
-      const risen = risenCreators(result.previous, tally);
-      if (risen.length === 1) await store.recordItemClick(tally.epoch, risen[0] as Address, item, tally.reader);
-      else log.debug({ ip, reader: tally.reader, risen: risen.length }, "item not attributed: not exactly one creator rose");
-    }
     return [201, { status: "stored", seq: tally.seq.toString() }];
   }
 
@@ -161,7 +164,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     }
     if (path === "/v1/tallies") {
       if (method !== "POST") throw new HttpError(405, "method_not_allowed", `use POST ${path}`);
-      const [status, body] = await postTally(req, ip);
+      const [status, body] = await postTally(req);
       return ["tallies", status, body];
     }
     if (method !== "GET") throw new HttpError(405, "method_not_allowed", `use GET ${path}`);
@@ -261,6 +264,13 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
           if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: error.code });
           send(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
           if (error.status === 413) req.resume();
+          return;
+        }
+        if (error instanceof StoreUnavailableError) {
+          log.warn({ err: error.message, path: url.pathname }, "storage unavailable; answered 503");
+          metrics.httpRequests.inc({ route: url.pathname === "/v1/tallies" ? "tallies" : "other", status: 503 });
+          if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: "storage_unavailable" });
+          send(res, 503, { error: { code: "storage_unavailable", message: `storage is unavailable, nothing was changed; retry later (${error.message})` } }, { "retry-after": "1" });
           return;
         }
         log.error({ err: error, path: url.pathname }, "request failed");

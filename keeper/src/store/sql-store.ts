@@ -10,13 +10,22 @@ import type { EpochStats, PutTallyResult, ReaderOutcome, Store, TxRecord, TxStat
 
 export type Row = Record<string, unknown>;
 
-export interface SqlDriver {
-  readonly kind: "sqlite" | "postgres";
+export interface SqlTx {
   query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface SqlDriver extends SqlTx {
+  readonly kind: "sqlite" | "postgres";
+  /**
+   * A short read-modify-write that uses only `tx`. SQLite: the calls of one event-loop turn share one
+   * transaction and one commit, each in its own savepoint (a failing call undoes only itself); the
+   * promise resolves once the commit is durable in the WAL. PostgreSQL: statement by statement on the pool.
+   */
+  groupedWrite<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction, serialized against other migrators of the same database. */
-  migrationTransaction(fn: (tx: Pick<SqlDriver, "query" | "run">) => Promise<void>): Promise<void>;
+  migrationTransaction(fn: (tx: SqlTx) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +59,21 @@ function toTx(row: Row): TxRecord {
   };
 }
 
+/** Creators whose count rose from `previous` to `next`. */
+export function risenCreators(previous: SignedTallyInput | undefined, next: SignedTally): Address[] {
+  const before = new Map(previous?.creators.map((c, i) => [c.toLowerCase(), previous.counts[i] as number]) ?? []);
+  return next.creators.filter((c, i) => (next.counts[i] as number) > (before.get(c.toLowerCase()) ?? 0));
+}
+
+function insertItemClick(tx: SqlTx, epoch: bigint, creator: Address, item: string, reader: Address): Promise<number> {
+  return tx.run(`INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+    epoch.toString(),
+    creator,
+    item,
+    reader,
+  ]);
+}
+
 export async function migrate(driver: SqlDriver): Promise<void> {
   await driver.migrationTransaction(async (tx) => {
     await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
@@ -73,16 +97,27 @@ export class SqlStore implements Store {
     return this.db.kind;
   }
 
-  async putTally(tally: SignedTally, clicks: number): Promise<PutTallyResult> {
-    const key = [tally.epoch.toString(), tally.reader, tally.signer];
+  async putTally(tally: SignedTally, clicks: number, item?: string): Promise<PutTallyResult> {
     const body = JSON.stringify(toWireTally(tally));
-    const [before] = await this.db.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+    return this.db.groupedWrite(async (tx) => {
+      const result = await this.putTallyIn(tx, tally, clicks, body);
+      if (result.status === "stored" && item !== undefined) {
+        const risen = risenCreators(result.previous, tally);
+        if (risen.length === 1) await insertItemClick(tx, tally.epoch, risen[0] as Address, item, tally.reader);
+      }
+      return result;
+    });
+  }
+
+  private async putTallyIn(tx: SqlTx, tally: SignedTally, clicks: number, body: string): Promise<PutTallyResult> {
+    const key = [tally.epoch.toString(), tally.reader, tally.signer];
+    const [before] = await tx.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
     if (before !== undefined) {
       const storedSeq = BigInt(str(before, "seq"));
       if (storedSeq === tally.seq && str(before, "body") === body) return { status: "unchanged" };
       if (storedSeq >= tally.seq) return { status: "stale", storedSeq };
     }
-    const changed = await this.db.run(
+    const changed = await tx.run(
       `INSERT INTO tallies (epoch, reader, signer, seq, clicks, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (epoch, reader, signer) DO UPDATE SET seq = excluded.seq, clicks = excluded.clicks,
          body = excluded.body, received_at = excluded.received_at
@@ -91,7 +126,7 @@ export class SqlStore implements Store {
     );
     if (changed === 0) {
       // Another request (or keeper instance) stored an equal or higher seq in between.
-      const [now] = await this.db.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+      const [now] = await tx.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
       if (now !== undefined && str(now, "body") === body) return { status: "unchanged" };
       return { status: "stale", storedSeq: now === undefined ? 0n : BigInt(str(now, "seq")) };
     }
@@ -120,11 +155,7 @@ export class SqlStore implements Store {
   }
 
   async recordItemClick(epoch: bigint, creator: Address, item: string, reader: Address): Promise<boolean> {
-    const changed = await this.db.run(
-      `INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [epoch.toString(), creator, item, reader],
-    );
-    return changed > 0;
+    return (await this.db.groupedWrite((tx) => insertItemClick(tx, epoch, creator, item, reader))) > 0;
   }
 
   async itemClicks(epoch: bigint, creator: Address, item: string): Promise<number> {

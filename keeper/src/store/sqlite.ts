@@ -1,13 +1,31 @@
-/** The embedded default: node:sqlite in a data directory, WAL journal. */
+/**
+ * The embedded default: node:sqlite in a data directory, WAL journal, synchronous=NORMAL, prepared
+ * statements. Short writes of one event-loop turn (tallies, item clicks) share one transaction: one
+ * commit for many requests (group commit), each in its own savepoint. Transient failures (locked, busy,
+ * I/O) become StoreUnavailableError.
+ */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 
-import type { Row, SqlDriver } from "./sql-store.js";
+import { classifySqliteError } from "./errors.js";
+import type { Row, SqlDriver, SqlTx } from "./sql-store.js";
 
 /** `$1` to SQLite's numbered `?1`. */
 function toSqlite(sql: string): string {
   return sql.replace(/\$(\d+)/g, "?$1");
+}
+
+/**
+ * How long a statement waits for a lock held by another connection. node:sqlite blocks the event loop
+ * while it waits, so this stays short: a longer lock answers 503 instead of stalling every request.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 50;
+
+interface GroupedJob {
+  fn: (tx: SqlTx) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 export function openSqliteDriver(dataDir: string): SqlDriver {
@@ -17,7 +35,7 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
     path = join(dataDir, "keeper.sqlite");
   }
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`);
   const statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
@@ -28,21 +46,95 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
     return statement;
   };
   const args = (params: readonly unknown[]) => params as SQLInputValue[];
+  const attempt = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw classifySqliteError(error);
+    }
+  };
+  /** Statements on the connection as it is (inside the open group transaction when one is running). */
+  const direct: SqlTx = {
+    query: async (sql, params = []) => attempt(() => prepare(sql).all(...args(params)) as Row[]),
+    run: async (sql, params = []) => attempt(() => Number(prepare(sql).run(...args(params)).changes)),
+  };
+
+  // While a group transaction is open, other statements wait: they must neither join it nor read its
+  // uncommitted rows.
+  let gate: Promise<void> | undefined;
+  const waitGate = async () => {
+    while (gate !== undefined) await gate;
+  };
+  const queue: GroupedJob[] = [];
+  let scheduled = false;
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    const jobs = queue.splice(0);
+    if (jobs.length === 0) return;
+    await waitGate();
+    let release = () => undefined as void;
+    gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const outcomes: { job: GroupedJob; ok: boolean; value: unknown }[] = [];
+      try {
+        attempt(() => db.exec("BEGIN IMMEDIATE"));
+        for (const job of jobs) {
+          attempt(() => db.exec("SAVEPOINT grouped"));
+          try {
+            const value = await job.fn(direct);
+            attempt(() => db.exec("RELEASE grouped"));
+            outcomes.push({ job, ok: true, value });
+          } catch (error) {
+            attempt(() => db.exec("ROLLBACK TO grouped; RELEASE grouped"));
+            outcomes.push({ job, ok: false, value: classifySqliteError(error) });
+          }
+        }
+        attempt(() => db.exec("COMMIT"));
+      } catch (error) {
+        // Nothing of this group was committed: every caller hears so (a 503 for the API).
+        if (db.isTransaction) db.exec("ROLLBACK");
+        for (const job of jobs) job.reject(error);
+        return;
+      }
+      for (const o of outcomes) (o.ok ? o.job.resolve : o.job.reject)(o.value);
+    } finally {
+      gate = undefined;
+      release();
+    }
+  }
+
   const driver: SqlDriver = {
     kind: "sqlite",
-    query: async (sql, params = []) => prepare(sql).all(...args(params)) as Row[],
-    run: async (sql, params = []) => Number(prepare(sql).run(...args(params)).changes),
+    query: async (sql, params = []) => {
+      await waitGate();
+      return direct.query(sql, params);
+    },
+    run: async (sql, params = []) => {
+      await waitGate();
+      return direct.run(sql, params);
+    },
+    groupedWrite: <T>(fn: (tx: SqlTx) => Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      }),
     migrationTransaction: async (fn) => {
-      db.exec("BEGIN IMMEDIATE");
+      await waitGate();
+      attempt(() => db.exec("BEGIN IMMEDIATE"));
       try {
-        await fn(driver);
-        db.exec("COMMIT");
+        await fn(direct);
+        attempt(() => db.exec("COMMIT"));
       } catch (error) {
-        db.exec("ROLLBACK");
+        if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
       }
     },
     close: async () => {
+      await waitGate();
       statements.clear();
       db.close();
     },

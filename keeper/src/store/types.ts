@@ -42,8 +42,12 @@ export interface EpochStats {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
-  /** Keeps `tally` if its seq is higher than the stored one of its (reader, signer, epoch). */
-  putTally(tally: SignedTally, clicks: number): Promise<PutTallyResult>;
+  /**
+   * Keeps `tally` if its seq is higher than the stored one of its (reader, signer, epoch). With `item`,
+   * a stored tally also records (epoch, creator, item, reader) for the one creator whose count rose
+   * (none when several rose), in the same transaction.
+   */
+  putTally(tally: SignedTally, clicks: number, item?: string): Promise<PutTallyResult>;
   readerTallies(reader: Address, epoch: bigint): Promise<SignedTallyInput[]>;
   epochTallies(epoch: bigint): Promise<SignedTally[]>;
   epochStats(epoch: bigint): Promise<EpochStats>;
