@@ -27,7 +27,7 @@ contract ShapeShiftingWallet {
         Revert,
         // Reverts with `hugeSize` bytes of revert data.
         RevertHuge,
-        // Returns the magic word followed by `hugeSize` bytes of garbage.
+        // Returns `hugeSize` bytes whose first word is not the magic value (a return bomb).
         HugeReturn,
         // Tries to write its storage while being asked (the pool uses staticcall).
         WriteState
@@ -98,7 +98,7 @@ contract ShapeShiftingWallet {
         }
         if (current == Mode.HugeReturn) {
             assembly ("memory-safe") {
-                mstore(0, magic)
+                mstore(0, not(magic))
                 return(0, size)
             }
         }
