@@ -34,7 +34,7 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = PoolHandler.subscribe.selector;
         selectors[1] = PoolHandler.cancel.selector;
         selectors[2] = PoolHandler.warp.selector;
@@ -42,13 +42,14 @@ contract PlauditPoolInvariantTest is TestBase {
         selectors[4] = PoolHandler.withdraw.selector;
         selectors[5] = PoolHandler.claim.selector;
         selectors[6] = PoolHandler.revokeSessions.selector;
+        selectors[7] = PoolHandler.settleGood.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), selectors);
     }
 
     /**
-     * hardhat-config: invariant.runs = 24
-     * hardhat-config: invariant.depth = 40
+     * hardhat-config: invariant.runs = 48
+     * hardhat-config: invariant.depth = 50
      * hardhat-config: invariant.failOnRevert = true
      */
     function invariant_PoolHoldsExactlyItsLiabilities() public view {
@@ -77,8 +78,8 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     /**
-     * hardhat-config: invariant.runs = 24
-     * hardhat-config: invariant.depth = 40
+     * hardhat-config: invariant.runs = 48
+     * hardhat-config: invariant.depth = 50
      * hardhat-config: invariant.failOnRevert = true
      */
     function invariant_EveryTokenDepositedIsAccountedFor() public view {
@@ -104,8 +105,8 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     /**
-     * hardhat-config: invariant.runs = 24
-     * hardhat-config: invariant.depth = 40
+     * hardhat-config: invariant.runs = 48
+     * hardhat-config: invariant.depth = 50
      * hardhat-config: invariant.failOnRevert = true
      */
     function invariant_SettledBudgetsSplitExactly() public view {
@@ -117,8 +118,8 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     /**
-     * hardhat-config: invariant.runs = 24
-     * hardhat-config: invariant.depth = 40
+     * hardhat-config: invariant.runs = 48
+     * hardhat-config: invariant.depth = 50
      * hardhat-config: invariant.failOnRevert = true
      */
     function invariant_NoBudgetIsBothSettledAndReturned() public view {
@@ -138,8 +139,8 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     /**
-     * hardhat-config: invariant.runs = 24
-     * hardhat-config: invariant.depth = 40
+     * hardhat-config: invariant.runs = 48
+     * hardhat-config: invariant.depth = 50
      * hardhat-config: invariant.failOnRevert = true
      */
     function invariant_NobodyWithdrawsMoreThanTheyWereGiven() public view {
