@@ -9,7 +9,15 @@ import type { Address } from "viem";
 
 import { BPS } from "../../protocol/src/index.js";
 import { ethers, KEEPER_TIP_BPS, networkHelpers, READER_FUNDS } from "../helpers/fixtures.js";
-import { BUDGET, BudgetStatus, clicksFor, expectBudget, SkipReason, subscribedPoolFixture, walletSignedTally } from "../helpers/pool.js";
+import {
+  BUDGET,
+  BudgetStatus,
+  clicksFor,
+  expectBudget,
+  SkipReason,
+  subscribedPoolFixture,
+  walletSignedTally,
+} from "../helpers/pool.js";
 import { readerSignedTally, sessionSignedTally } from "../helpers/signing.js";
 
 const TIP = (BUDGET * KEEPER_TIP_BPS) / BigInt(BPS);
@@ -64,7 +72,10 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     const checkBlock = BigInt(await ethers.provider.getBlockNumber());
     await hostile.wallet.connect(f.owner).setMode(Mode.HonestUntilBlock, checkBlock + 3n, 0n);
     const batch = [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch];
-    expect(await f.pool.connect(f.keeper).settle.staticCall(0n, batch), "the keeper's simulation settles both").to.equal(2n);
+    expect(
+      await f.pool.connect(f.keeper).settle.staticCall(0n, batch),
+      "the keeper's simulation settles both",
+    ).to.equal(2n);
     await networkHelpers.mine(2);
     const tx = await f.pool.connect(f.keeper).settle(0n, batch);
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, hostile.address, SkipReason.BadSignature);
@@ -82,9 +93,17 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     const f = await networkHelpers.loadFixture(oneWallet);
     const [hostile] = f.wallets;
     if (hostile === undefined) throw new Error("no wallet");
-    const sessionTally = await sessionSignedTally(f.owner, ethers.Wallet.createRandom(), f.domain, 0n, clicksFor([[f.creatorB, 1]]), f.farExpiry, {
-      readerAddress: hostile.address,
-    });
+    const sessionTally = await sessionSignedTally(
+      f.owner,
+      ethers.Wallet.createRandom(),
+      f.domain,
+      0n,
+      clicksFor([[f.creatorB, 1]]),
+      f.farExpiry,
+      {
+        readerAddress: hostile.address,
+      },
+    );
     await f.goToEpoch(1n);
     const batch = [{ reader: hostile.address, tallies: [sessionTally] }, ...f.honestBatch];
     expect(await f.pool.connect(f.keeper).settle.staticCall(0n, batch)).to.equal(2n);
@@ -112,13 +131,18 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
       const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, f.honestBatch);
       const tx = await f.pool
         .connect(f.keeper)
-        .settle(0n, [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch], { gasLimit: 2_000_000n });
+        .settle(0n, [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch], {
+          gasLimit: 2_000_000n,
+        });
       await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, hostile.address, SkipReason.BadSignature);
       await expect(tx).to.emit(f.pool, "ReaderSettled").withArgs(0n, f.alice.address, BUDGET, TIP, 1n);
       const receipt = await tx.wait();
       const extra = (receipt?.gasUsed ?? 0n) - baseline;
       const stipend = await f.pool.ERC1271_GAS_STIPEND();
-      expect(extra, `a hostile wallet costs at most its stipend plus the reader's calldata and checks (+${extra} gas)`).to.be.lessThan(stipend + 60_000n);
+      expect(
+        extra,
+        `a hostile wallet costs at most its stipend plus the reader's calldata and checks (+${extra} gas)`,
+      ).to.be.lessThan(stipend + 60_000n);
       await expectBudget(f.pool, hostile.address, 0n, BUDGET, BudgetStatus.Open);
       await f.expectBooks();
     });
@@ -136,11 +160,17 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     await f.goToEpoch(1n);
     const entries = f.wallets.map((w) => ({ reader: w.address, tallies: [w.tally] }));
     const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, f.honestBatch);
-    const one = (await f.pool.connect(f.keeper).settle.estimateGas(0n, [entries[0] as (typeof entries)[number], ...f.honestBatch])) - baseline;
+    const one =
+      (await f.pool
+        .connect(f.keeper)
+        .settle.estimateGas(0n, [entries[0] as (typeof entries)[number], ...f.honestBatch])) - baseline;
     const tx = await f.pool.connect(f.keeper).settle(0n, [...entries, ...f.honestBatch], { gasLimit: 10_000_000n });
     await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 8n, TIP);
     const all = ((await tx.wait())?.gasUsed ?? 0n) - baseline;
-    expect(all, `earlier wallets' returndata makes later ones dearer (one: +${one} gas, eight: +${all} gas)`).to.be.lessThan(8n * one + 8n * 5_000n);
+    expect(
+      all,
+      `earlier wallets' returndata makes later ones dearer (one: +${one} gas, eight: +${all} gas)`,
+    ).to.be.lessThan(8n * one + 8n * 5_000n);
     await f.expectBooks();
   });
 });

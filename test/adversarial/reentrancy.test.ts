@@ -9,7 +9,14 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { deployPoolFixture, EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers, READER_FUNDS } from "../helpers/fixtures.js";
+import {
+  deployPoolFixture,
+  EPOCH_LENGTH,
+  ethers,
+  KEEPER_TIP_BPS,
+  networkHelpers,
+  READER_FUNDS,
+} from "../helpers/fixtures.js";
 import { BUDGET, BudgetStatus, clicksFor, expectBudget, expectConservation } from "../helpers/pool.js";
 import { domainOf, readerSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
 
@@ -29,13 +36,40 @@ async function reentrantPoolFixture() {
   }
   const domain = await domainOf(pool);
   // Readers click creator A and the token itself, so the token becomes a creator with a balance.
-  const aliceTally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1], [tokenAddress, 1]]));
-  const bobTally = await readerSignedTally(bob, domain, 0n, clicksFor([[creatorA, 1], [tokenAddress, 1]]));
+  const aliceTally = await readerSignedTally(
+    alice,
+    domain,
+    0n,
+    clicksFor([
+      [creatorA, 1],
+      [tokenAddress, 1],
+    ]),
+  );
+  const bobTally = await readerSignedTally(
+    bob,
+    domain,
+    0n,
+    clicksFor([
+      [creatorA, 1],
+      [tokenAddress, 1],
+    ]),
+  );
   const goToEpoch = (epoch: bigint) => networkHelpers.time.increaseTo(startTime + epoch * EPOCH_LENGTH);
   const readers: (HardhatEthersSigner | Address)[] = [alice, bob, carol, tokenAddress];
   const creators: (HardhatEthersSigner | Address)[] = [creatorA, tokenAddress, keeper, stranger];
   const expectBooksBalance = () => expectConservation(pool, token, readers, creators);
-  return { ...base, token, pool, poolAddress, tokenAddress, domain, aliceTally, bobTally, goToEpoch, expectBooksBalance };
+  return {
+    ...base,
+    token,
+    pool,
+    poolAddress,
+    tokenAddress,
+    domain,
+    aliceTally,
+    bobTally,
+    goToEpoch,
+    expectBooksBalance,
+  };
 }
 
 type Fixture = Awaited<ReturnType<typeof reentrantPoolFixture>>;
@@ -59,7 +93,10 @@ function reentryPayloads(f: Fixture): { name: string; data: string }[] {
 
 /** Arms the token for its next transfer touching the pool. */
 async function arm(f: Fixture): Promise<void> {
-  await f.token.arm(f.poolAddress, reentryPayloads(f).map((p) => p.data));
+  await f.token.arm(
+    f.poolAddress,
+    reentryPayloads(f).map((p) => p.data),
+  );
 }
 
 /** Every reentry was tried and every one failed with the guard's error, nothing else. */
