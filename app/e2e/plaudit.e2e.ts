@@ -22,7 +22,8 @@ import { mockStablecoinAbi, plauditPoolAbi, splitBudget, type Deployment } from 
 import { formatToken } from "../src/lib/format.js";
 import { scriptSnippet } from "../src/lib/snippet.js";
 import { accounts, CHAIN_ID, clients, deployPool, startHardhatNode, travelTo, type Deployed, type LocalChain } from "./harness/chain.js";
-import { serveApp, serveEmbeddingPage, type Served } from "./harness/servers.js";
+import { deploymentFile } from "../../scripts/local/deployment.js";
+import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
 
 const appRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -133,7 +134,7 @@ before(async () => {
   restartKeeper = async () => {
     keeper = await startKeeper({ ...keeperOptions, port: Number(new URL(keeper.url).port) });
   };
-  deploymentJson = JSON.stringify({ ...deploymentBase, keeperUrl: keeper.url });
+  deploymentJson = deploymentFile({ ...deploymentBase, keeperUrl: keeper.url });
   const appUrl = app.url;
   embed = await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
 <body><h1>A creator's site on another origin</h1>

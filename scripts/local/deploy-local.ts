@@ -1,0 +1,75 @@
+/**
+ * Deploys the local system's contracts with Hardhat Ignition (ignition/modules/LocalPlaudit.ts: the mock
+ * stablecoin and a pool whose epoch 0 starts now) on a running Hardhat node, and funds demo readers.
+ * Ignition's journal goes to the run's state directory, not ignition/deployments: every start is a new
+ * in-memory chain, and a journal of an earlier one would not match it.
+ */
+import { join } from "node:path";
+
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import { createPublicClient, createWalletClient, defineChain, http, type Address } from "viem";
+
+import userConfig from "../../hardhat.config.js";
+import { mockStablecoinAbi, type Deployment } from "../../protocol/src/index.js";
+import { deployPlaudit } from "../deploy/deploy-pool.js";
+import { HARDHAT_CHAIN_ID, type TestAccount } from "./accounts.js";
+
+export interface LocalDeployOptions {
+  repoRoot: string;
+  rpcUrl: string;
+  /** Where Ignition keeps its journal and the deployment file is written. */
+  stateDir: string;
+  epochLength: number;
+  keeperTipBps: number;
+  keeperUrl: string;
+}
+
+async function runtime(repoRoot: string, stateDir: string) {
+  const paths = { ...userConfig.paths, ignition: join(stateDir, "ignition") };
+  return createHardhatRuntimeEnvironment({ ...userConfig, paths }, {}, repoRoot);
+}
+
+/** Compiles the contracts if they changed (a no-op on an up-to-date checkout). */
+export async function compileContracts(repoRoot: string, stateDir: string): Promise<void> {
+  const hre = await runtime(repoRoot, stateDir);
+  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+}
+
+/** LocalPlaudit through Ignition, epoch 0 starting at the chain's current time. */
+export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<Deployment> {
+  const hre = await runtime(options.repoRoot, options.stateDir);
+  const connection = await hre.network.create({ network: "localhost", override: { url: options.rpcUrl } });
+  try {
+    const client = createPublicClient({ transport: http(options.rpcUrl) });
+    const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
+    const { deployment } = await deployPlaudit(connection, {
+      module: "LocalPlaudit",
+      parameters: { LocalPlaudit: { startTime: now, epochLength: BigInt(options.epochLength), keeperTipBps: BigInt(options.keeperTipBps) } },
+      deploymentsDir: join(options.stateDir, "deployments"),
+      ignitionDeploymentsDir: join(options.stateDir, "ignition", "deployments"),
+      rpcUrl: options.rpcUrl,
+      keeperUrl: options.keeperUrl,
+    });
+    return deployment;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Mints `amount` (token units) of the mock stablecoin to each reader, sent by `minter`. */
+export async function fundReaders(rpcUrl: string, token: Address, minter: TestAccount, readers: readonly TestAccount[], amount: bigint): Promise<void> {
+  const chain = defineChain({
+    id: HARDHAT_CHAIN_ID,
+    name: "Local Hardhat",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ chain, transport });
+  const wallet = createWalletClient({ chain, transport, account: minter.account });
+  for (const reader of readers) {
+    const hash = await wallet.writeContract({ address: token, abi: mockStablecoinAbi, functionName: "mint", args: [reader.address, amount] });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 200 });
+    if (receipt.status !== "success") throw new Error(`minting to ${reader.address} reverted (${hash})`);
+  }
+}
