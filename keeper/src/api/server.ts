@@ -108,7 +108,9 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       req.on("data", onData);
       req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
       req.once("error", reject);
-      req.once("aborted", () => reject(new HttpError(400, "aborted", "request aborted by the client")));
+      req.once("close", () => {
+        if (!req.complete) reject(new HttpError(400, "aborted", "request aborted by the client"));
+      });
     });
   }
 
@@ -171,7 +173,13 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
 
     const readerMatch = /^\/v1\/readers\/([^/]+)\/tallies$/.exec(path);
     if (readerMatch !== null) {
-      const reader = parseQuery(addressSchema, decodeURIComponent(readerMatch[1] as string));
+      let raw: string;
+      try {
+        raw = decodeURIComponent(readerMatch[1] as string);
+      } catch {
+        throw new HttpError(400, "invalid_query", "reader: not a valid percent-encoded path segment");
+      }
+      const reader = parseQuery(addressSchema, raw);
       const epoch = parseQuery(epochParam, url.searchParams.get("epoch") ?? undefined);
       const tallies = await store.readerTallies(reader, epoch);
       return ["reader_tallies", 200, { epoch: epoch.toString(), tallies }];
