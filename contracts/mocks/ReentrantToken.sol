@@ -14,7 +14,7 @@ contract ReentrantToken is ERC20 {
         bytes returnData;
     }
 
-    address public target;
+    address public victim;
     bytes[] private _payloads;
     Attempt[] private _attempts;
     bool private _attacking;
@@ -31,7 +31,7 @@ contract ReentrantToken is ERC20 {
 
     /// @notice Arms the token: the next transfer to or from `target_` calls `target_` with each payload.
     function arm(address target_, bytes[] calldata payloads) external {
-        target = target_;
+        victim = target_;
         delete _attempts;
         delete _payloads;
         for (uint256 i = 0; i < payloads.length; ++i) {
@@ -46,13 +46,13 @@ contract ReentrantToken is ERC20 {
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address victim = target;
-        if (victim == address(0) || _attacking || (from != victim && to != victim)) return;
+        address armedVictim = victim;
+        if (armedVictim == address(0) || _attacking || (from != armedVictim && to != armedVictim)) return;
         _attacking = true;
-        target = address(0);
+        victim = address(0);
         for (uint256 i = 0; i < _payloads.length; ++i) {
             // solhint-disable-next-line avoid-low-level-calls
-            (bool success, bytes memory returnData) = victim.call(_payloads[i]);
+            (bool success, bytes memory returnData) = armedVictim.call(_payloads[i]);
             _attempts.push(Attempt(success, returnData));
         }
         _attacking = false;
