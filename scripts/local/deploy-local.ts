@@ -7,12 +7,13 @@
 import { join } from "node:path";
 
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
-import { createPublicClient, createWalletClient, defineChain, http, type Address } from "viem";
+import { createPublicClient, createWalletClient, defineChain, http, toHex, type Address } from "viem";
 
 import userConfig from "../../hardhat.config.js";
 import { mockStablecoinAbi, type Deployment } from "../../protocol/src/index.js";
 import { deployPlaudit } from "../deploy/deploy-pool.js";
-import { HARDHAT_CHAIN_ID, type TestAccount } from "./accounts.js";
+import { HARDHAT_CHAIN_ID, hardhatAccount, type TestAccount } from "./accounts.js";
+import { jsonRpc } from "./hardhat-node.js";
 
 export interface LocalDeployOptions {
   repoRoot: string;
@@ -42,6 +43,10 @@ export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<D
   try {
     const client = createPublicClient({ transport: http(options.rpcUrl) });
     const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
+    // A fresh chain would give the pool the same address every start, and so the same EIP-712 domain:
+    // tallies a browser kept from an earlier run would then verify against the new pool. Starting the
+    // deployer (Ignition's default sender) at a nonce taken from the clock gives each run its own pool.
+    await jsonRpc(options.rpcUrl, "hardhat_setNonce", [hardhatAccount(0).address, toHex(1n + (now % 1_000_000n))]);
     const { deployment } = await deployPlaudit(connection, {
       module: "LocalPlaudit",
       parameters: { LocalPlaudit: { startTime: now, epochLength: BigInt(options.epochLength), keeperTipBps: BigInt(options.keeperTipBps) } },
