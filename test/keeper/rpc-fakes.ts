@@ -36,7 +36,9 @@ export async function serveRpc(
   provider: EIP1193Provider,
   /** Runs after a call reached the chain and before its answer is sent. */
   afterCall: (method: string) => void | Promise<void> = () => undefined,
-): Promise<{ url: string; close(): Promise<void> }> {
+  /** A fixed port, e.g. to come back where a closed endpoint was; 0 = any free port. */
+  port = 0,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const answer = async (call: { id: unknown; method: string; params?: unknown[] }) => {
     try {
       const result = await provider.request({ method: call.method, params: call.params } as never);
@@ -62,10 +64,14 @@ export async function serveRpc(
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
