@@ -28,7 +28,7 @@ const TX_GAS_CAP = 16_777_216n;
 const NAIVE_CHUNK = 50;
 
 const { ethers, networkHelpers } = await network.create();
-const [deployer, keeper] = (await ethers.getSigners()) as [HardhatEthersSigner, HardhatEthersSigner];
+const [, keeper] = (await ethers.getSigners()) as [HardhatEthersSigner, HardhatEthersSigner];
 
 /** Deterministic PRNG (mulberry32) so every run measures the same batches. */
 function prng(seed: number): () => number {
