@@ -519,12 +519,21 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
         uint256 gasNeeded = ERC1271_GAS_STIPEND + ERC1271_GAS_OVERHEAD;
         if (gasleft() < gasNeeded) revert InsufficientGasForWalletCheck(gasleft(), gasNeeded);
-        (bool success, bytes memory result) = reader.staticcall{gas: ERC1271_GAS_STIPEND}(
-            abi.encodeCall(IERC1271.isValidSignature, (digest, signature))
-        );
-        // Compare the whole word: decoding a bytes4 would revert on dirty bits and sink the batch.
-        return success && result.length >= 32
-            && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
+        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        uint256 stipend = ERC1271_GAS_STIPEND;
+        bool success;
+        uint256 returnSize;
+        bytes32 returnWord;
+        // Copy at most one word of the answer into scratch space: a Solidity call would copy all of it,
+        // and a hostile wallet's huge answers, held in memory for the rest of the batch, would cost the
+        // batch quadratic gas (test/adversarial/erc1271-wallets.test.ts, "return-bomb").
+        assembly ("memory-safe") {
+            success := staticcall(stipend, reader, add(query, 0x20), mload(query), 0x00, 0x20)
+            returnSize := returndatasize()
+            returnWord := mload(0x00)
+        }
+        // Compare the whole word: a bytes4 with dirty low bits is no valid answer.
+        return success && returnSize >= 0x20 && returnWord == bytes32(IERC1271.isValidSignature.selector);
     }
 
     /// @dev Splits `amount` over every (creator, count) of the reader's tallies, in order, by running
