@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
 import { expect } from "chai";
+import pg from "pg";
 import { parseEventLogs, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
@@ -198,6 +199,52 @@ describe("keeper under injected faults", function () {
       expect(rows.map((t) => BigInt(t.seq))).to.deep.equal([acked.get(signer.key)]);
     }
   });
+
+  const pgUrl = process.env["PLAUDIT_TEST_PG_URL"];
+  (pgUrl === undefined || pgUrl === "" ? it.skip : it)(
+    "answers 503 when PostgreSQL terminates the keeper's connections, then recovers with no accepted tally lost (PLAUDIT_TEST_PG_URL)",
+    async () => {
+      const database = `plaudit_fault_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      cleanups.push(async () => {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.end();
+      });
+      const url = new URL(pgUrl as string);
+      url.pathname = `/${database}`;
+      const fixture = await deployPool(chain);
+      await fixture.goToEpoch(0n, 5n);
+      const keeper = await startTestKeeper(fixture, {
+        dataDir: await tempKeeperDir(),
+        databaseUrl: url.toString(),
+        ipRate: 1e9,
+        readerRate: 1e9,
+        chainTimeTtlMs: 1000,
+      });
+      cleanups.push(() => keeper.stop());
+      const signers = (await readersIn(fixture, 4)).map((r) => new FastSigner(fixture, r, 0n));
+      let stopAt = Infinity;
+      const clients = postWhile(keeper.url, signers, fixture, () => Date.now() > stopAt);
+      // The server kills every backend of the keeper's database, again and again, for a while.
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+        await sleep(30);
+      }
+      stopAt = Date.now() + 700;
+      const { acked, unavailable, problems } = await clients;
+
+      expect(problems).to.deep.equal([]);
+      expect(unavailable.length, "some posts lost their connection").to.be.greaterThan(0);
+      for (const u of unavailable) expect(u).to.deep.equal({ retryAfter: "1", code: "storage_unavailable" });
+      for (const signer of signers) {
+        const rows = await keeper.store.readerTallies(signer.reader.address, 0n);
+        expect(rows.map((t) => BigInt(t.seq)), signer.key).to.deep.equal([acked.get(signer.key)]);
+      }
+    },
+  );
 
   /** A pool in epoch 0 whose readers' tallies are stored in `dataDir`; returns what the split must be. */
   async function storedEpoch(readerCount: number, dataDir: string) {
