@@ -9,13 +9,13 @@ import { fileURLToPath } from "node:url";
 import {
   checkParametersFile,
   deployHelpText,
-  DeployOptionsError,
   deployOptionsFromArgs,
   deployOptionsFromEnv,
   envFromDeployOptions,
   parseDeployOptions,
   type DeployCliOptions,
 } from "./deploy/options.js";
+import { CliOptionsError } from "./lib/cli-options.js";
 
 let options: DeployCliOptions;
 try {
@@ -25,10 +25,11 @@ try {
     process.exit(0);
   }
   options = parseDeployOptions({ ...deployOptionsFromEnv(process.env), ...parsed.raw });
-  if (options.network === undefined) throw new DeployOptionsError("--network: missing (a network of hardhat.config.ts, e.g. sepolia)");
+  if (options.network === undefined)
+    throw new CliOptionsError("--network: missing (a network of hardhat.config.ts, e.g. sepolia)");
   checkParametersFile(options.parameters, options.module);
 } catch (error) {
-  if (!(error instanceof DeployOptionsError)) throw error;
+  if (!(error instanceof CliOptionsError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }

@@ -6,14 +6,15 @@
 import { network } from "hardhat";
 
 import { deployPlaudit } from "./deploy/deploy-pool.js";
-import { checkParametersFile, DeployOptionsError, deployOptionsFromEnv, parseDeployOptions } from "./deploy/options.js";
+import { checkParametersFile, deployOptionsFromEnv, parseDeployOptions } from "./deploy/options.js";
+import { CliOptionsError } from "./lib/cli-options.js";
 
 let options;
 try {
   options = parseDeployOptions(deployOptionsFromEnv(process.env));
   checkParametersFile(options.parameters, options.module);
 } catch (error) {
-  if (!(error instanceof DeployOptionsError)) throw error;
+  if (!(error instanceof CliOptionsError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
@@ -30,5 +31,7 @@ const { deployment, paths } = await deployPlaudit(connection, {
   displayUi: true,
 });
 process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
-process.stderr.write(`pool ${deployment.pool} (block ${deployment.deployBlock}) on chain ${deployment.chainId}; wrote ${paths.join(", ")}\n`);
+process.stderr.write(
+  `pool ${deployment.pool} (block ${deployment.deployBlock}) on chain ${deployment.chainId}; wrote ${paths.join(", ")}\n`,
+);
 await connection.close();

@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-import { envFromOptions, helpText, OptionsError, optionsFromArgs, optionsFromEnv, parseOptions } from "./simulate/options.js";
+import { envFromOptions, helpText, optionsFromArgs, optionsFromEnv, parseOptions } from "./simulate/options.js";
+import { CliOptionsError } from "./lib/cli-options.js";
 
 let raw: Record<string, string>;
 try {
@@ -18,7 +19,7 @@ try {
   raw = { ...optionsFromEnv(process.env), ...parsed.raw };
   parseOptions(raw);
 } catch (error) {
-  if (!(error instanceof OptionsError)) throw error;
+  if (!(error instanceof CliOptionsError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }

@@ -3,15 +3,16 @@
  * variables (`npm run simulate -- --readers N ...` sets them through scripts/simulate-cli.ts). Prints the
  * summary on stdout, progress on stderr; exits 1 naming every failed check, 2 on bad options.
  */
-import { OptionsError, optionsFromEnv, parseOptions } from "./simulate/options.js";
+import { optionsFromEnv, parseOptions } from "./simulate/options.js";
 import { runSimulation } from "./simulate/run.js";
 import { formatSummary } from "./simulate/summary.js";
+import { CliOptionsError } from "./lib/cli-options.js";
 
 let options;
 try {
   options = parseOptions(optionsFromEnv(process.env));
 } catch (error) {
-  if (!(error instanceof OptionsError)) throw error;
+  if (!(error instanceof CliOptionsError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }

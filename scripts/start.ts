@@ -20,10 +20,10 @@ import { compileContracts, deployLocalPlaudit, fundReaders } from "./local/deplo
 import { deploymentFile } from "./local/deployment.js";
 import { watchEpochs } from "./local/epoch-watch.js";
 import { mineBlock, repoRoot, spawnHardhatNode } from "./local/hardhat-node.js";
-import { parseStartOptions, portSetting, startHelpText, StartOptionsError, type StartOptions } from "./local/options.js";
+import { parseStartOptions, portSetting, startHelpText, type StartOptions } from "./local/options.js";
 import { checkPortsFree, PortInUseError } from "./local/ports.js";
 import { serveApp, serveEmbeddingPage } from "./local/servers.js";
-
+import { CliOptionsError } from "./lib/cli-options.js";
 
 const READER_FUNDS = 1000n * 10n ** 6n;
 const say = (line = "") => process.stdout.write(`${line}\n`);
@@ -55,13 +55,20 @@ async function shutdown(reason: string, code: number): Promise<never | void> {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   for (const { name, stop } of stoppers.reverse()) {
     const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("timed out"), 10_000).unref());
-    const result = await Promise.race([stop().then(() => "stopped", (error: unknown) => `failed: ${String(error)}`), timeout]);
+    const result = await Promise.race([
+      stop().then(
+        () => "stopped",
+        (error: unknown) => `failed: ${String(error)}`,
+      ),
+      timeout,
+    ]);
     step(`${name} ${result}`);
   }
   process.exit(code);
 }
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(`${signal} received`, 0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(signal, () => void shutdown(`${signal} received`, 0));
 // If whatever started us (npm, a shell) goes away without passing a signal on, stop rather than linger.
 const parentPid = process.ppid;
 setInterval(() => {
@@ -80,8 +87,18 @@ async function main(options: StartOptions): Promise<void> {
   await checkPortsFree([
     { port: options.chainPort, hosts: [chainHost], purpose: "the Hardhat chain", setting: portSetting("chainPort") },
     { port: options.keeperPort, hosts: ["127.0.0.1"], purpose: "the keeper API", setting: portSetting("keeperPort") },
-    { port: options.appPort, hosts: ["127.0.0.1", "::1"], purpose: "the dApp (http://localhost)", setting: portSetting("appPort") },
-    { port: options.sitePort, hosts: ["127.0.0.1"], purpose: "the demo creator site", setting: portSetting("sitePort") },
+    {
+      port: options.appPort,
+      hosts: ["127.0.0.1", "::1"],
+      purpose: "the dApp (http://localhost)",
+      setting: portSetting("appPort"),
+    },
+    {
+      port: options.sitePort,
+      hosts: ["127.0.0.1"],
+      purpose: "the demo creator site",
+      setting: portSetting("sitePort"),
+    },
   ]);
 
   // A fresh state directory per chain port: the chain is new each start, so is everything recorded about it.
@@ -102,9 +119,16 @@ async function main(options: StartOptions): Promise<void> {
   step("compiling the contracts if they changed");
   await compileContracts(repoRoot, stateDir);
   const appDist = join(repoRoot, "app", "dist");
-  const appSources = ["app/src", "app/public", "app/index.html", "app/button.html", "app/click.html", "app/vite.config.ts", "app/tsconfig.json", "protocol/src"].map((p) =>
-    join(repoRoot, p),
-  );
+  const appSources = [
+    "app/src",
+    "app/public",
+    "app/index.html",
+    "app/button.html",
+    "app/click.html",
+    "app/vite.config.ts",
+    "app/tsconfig.json",
+    "protocol/src",
+  ].map((p) => join(repoRoot, p));
   const stale = options.rebuild ? "--rebuild was given" : await staleReason(appDist, appSources);
   if (stale !== undefined) {
     step(`building the dApp (${stale.replace(repoRoot, "")})`);
@@ -117,7 +141,8 @@ async function main(options: StartOptions): Promise<void> {
     );
     if (built !== undefined) {
       if (shuttingDown) return;
-      if (stale.includes("has no build yet")) throw new Error(`${built}; there is no earlier build in app/dist to serve`);
+      if (stale.includes("has no build yet"))
+        throw new Error(`${built}; there is no earlier build in app/dist to serve`);
       step(`WARNING: ${built}; serving the earlier build in app/dist`);
     }
   } else step("the dApp in app/dist is up to date (--rebuild forces a build)");
@@ -136,7 +161,9 @@ async function main(options: StartOptions): Promise<void> {
   const keeperAccount = hardhatAccount(1);
   const readers = [2, 3, 4].map(hardhatAccount);
   const creators = [5, 6, 7].map(hardhatAccount);
-  step(`minting ${formatUnits(READER_FUNDS, deployment.tokenDecimals)} ${deployment.tokenSymbol} to each of ${readers.length} demo readers`);
+  step(
+    `minting ${formatUnits(READER_FUNDS, deployment.tokenDecimals)} ${deployment.tokenSymbol} to each of ${readers.length} demo readers`,
+  );
   await fundReaders(node.rpcUrl, deployment.token, deployer, readers, READER_FUNDS);
 
   const json = deploymentFile({ ...deployment, rpcUrl: node.rpcUrl, keeperUrl });
@@ -161,12 +188,35 @@ async function main(options: StartOptions): Promise<void> {
   stoppers.push({ name: "keeper", stop: () => keeper.stop() });
 
   const items: DemoItem[] = [
-    { creatorName: "Ada (creator A)", creator: creators[0]!.address, title: "An essay on paying for the open web", path: "/essays/open-web" },
-    { creatorName: "Ada (creator A)", creator: creators[0]!.address, title: "Notes on micropayments", path: "/essays/micropayments" },
-    { creatorName: "Ben (creator B)", creator: creators[1]!.address, title: "A song recorded at home", path: "/music/home-recording" },
-    { creatorName: "Cleo (creator C)", creator: creators[2]!.address, title: "A photo series of the harbour", path: "/photos/harbour" },
+    {
+      creatorName: "Ada (creator A)",
+      creator: creators[0]!.address,
+      title: "An essay on paying for the open web",
+      path: "/essays/open-web",
+    },
+    {
+      creatorName: "Ada (creator A)",
+      creator: creators[0]!.address,
+      title: "Notes on micropayments",
+      path: "/essays/micropayments",
+    },
+    {
+      creatorName: "Ben (creator B)",
+      creator: creators[1]!.address,
+      title: "A song recorded at home",
+      path: "/music/home-recording",
+    },
+    {
+      creatorName: "Cleo (creator C)",
+      creator: creators[2]!.address,
+      title: "A photo series of the harbour",
+      path: "/photos/harbour",
+    },
   ];
-  const site = await serveEmbeddingPage(demoSiteHtml({ appUrl, siteUrl, items }), { port: options.sitePort, host: "127.0.0.1" });
+  const site = await serveEmbeddingPage(demoSiteHtml({ appUrl, siteUrl, items }), {
+    port: options.sitePort,
+    host: "127.0.0.1",
+  });
   stoppers.push({ name: "demo site server", stop: () => site.stop() });
 
   // Hardhat automines only on transactions: a block every few seconds keeps chain time on the clock,
@@ -184,7 +234,18 @@ async function main(options: StartOptions): Promise<void> {
   stoppers.push({ name: "block ticker", stop: async () => clearInterval(ticker) });
   await watcher.tick();
 
-  printBanner({ options, deployment, appUrl, siteUrl, keeperUrl: keeper.url, rpcUrl: node.rpcUrl, readers, creators, items, stateDir });
+  printBanner({
+    options,
+    deployment,
+    appUrl,
+    siteUrl,
+    keeperUrl: keeper.url,
+    rpcUrl: node.rpcUrl,
+    readers,
+    creators,
+    items,
+    stateDir,
+  });
 }
 
 function printBanner(p: {
@@ -215,11 +276,14 @@ function printBanner(p: {
     `  epochs        ${p.options.epochLength} s each: epoch 0 ${time(d.startTime)} to ${time(d.startTime + d.epochLength)}; ` +
       `the keeper settles ${p.options.grace} s after each end; a block every ${p.options.mineInterval} s`,
   );
-  say(`  plaudit.json  ${p.appUrl}plaudit.json  (also ${join(p.stateDir, "deployments", `${d.chainId}.json`).replace(repoRoot, "")})`);
+  say(
+    `  plaudit.json  ${p.appUrl}plaudit.json  (also ${join(p.stateDir, "deployments", `${d.chainId}.json`).replace(repoRoot, "")})`,
+  );
   say();
   say(`Wallet: add the network "Plaudit local" to MetaMask: RPC ${p.rpcUrl}, chain id ${d.chainId}, currency ETH.`);
   say("Import a demo account by its private key. These are Hardhat's PUBLIC test keys: never send real funds to them.");
-  for (const [i, r] of p.readers.entries()) say(`  reader ${i + 1}    ${r.address}  ${funds}, 10000 ETH  key ${r.privateKey}`);
+  for (const [i, r] of p.readers.entries())
+    say(`  reader ${i + 1}    ${r.address}  ${funds}, 10000 ETH  key ${r.privateKey}`);
   for (const [i, c] of p.creators.entries()) {
     const name = String.fromCharCode(65 + i);
     const count = p.items.filter((item) => item.creator === c.address).length;
@@ -227,12 +291,22 @@ function printBanner(p: {
   }
   say();
   say("What to try:");
-  say(`  1. Open ${p.appUrl}#/reader, connect a reader account, subscribe (e.g. 10 ${d.tokenSymbol} for 2 epochs: one permit signature, one transaction).`);
+  say(
+    `  1. Open ${p.appUrl}#/reader, connect a reader account, subscribe (e.g. 10 ${d.tokenSymbol} for 2 epochs: one permit signature, one transaction).`,
+  );
   say("  2. Turn on one-click mode (one signature; the session key stays in the dApp's origin).");
-  say(`  3. Open ${p.siteUrl} and click the buttons (a small pop-up of the dApp signs each click; one click per item per epoch).`);
-  say(`     ${demoItemUrl(p.siteUrl, p.items[0]!)} is one of the items; the dApp's reader page shows this epoch's clicks and the projected split.`);
-  say(`  4. Wait for the epoch to end (this terminal says so); the keeper settles it ${p.options.grace} s later and this terminal says so.`);
-  say(`  5. Open ${p.appUrl}#/creator, enter a creator's address and claim (anyone may pay the gas of a creator's claim).`);
+  say(
+    `  3. Open ${p.siteUrl} and click the buttons (a small pop-up of the dApp signs each click; one click per item per epoch).`,
+  );
+  say(
+    `     ${demoItemUrl(p.siteUrl, p.items[0]!)} is one of the items; the dApp's reader page shows this epoch's clicks and the projected split.`,
+  );
+  say(
+    `  4. Wait for the epoch to end (this terminal says so); the keeper settles it ${p.options.grace} s later and this terminal says so.`,
+  );
+  say(
+    `  5. Open ${p.appUrl}#/creator, enter a creator's address and claim (anyone may pay the gas of a creator's claim).`,
+  );
   say();
   say("Every start is a new in-memory chain: state (chain, keeper database, Ignition journal) starts empty.");
   say("After a restart MetaMask may remember old nonces: Settings > Advanced > Clear activity tab data.");
@@ -243,7 +317,7 @@ let options: StartOptions | "help";
 try {
   options = parseStartOptions(process.argv.slice(2), process.env);
 } catch (error) {
-  if (!(error instanceof StartOptionsError)) throw error;
+  if (!(error instanceof CliOptionsError)) throw error;
   process.stderr.write(`npm start: ${error.message}\n`);
   process.exit(2);
 }
@@ -258,6 +332,8 @@ main(options).catch((error: unknown) => {
     process.stderr.write(`npm start: nothing was started:\n  ${error.problems.join("\n  ")}\n`);
     process.exit(2);
   }
-  process.stderr.write(`npm start: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `npm start: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   void shutdown("start failed", 1);
 });

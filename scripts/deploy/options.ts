@@ -8,10 +8,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 import { addressSchema, MAX_KEEPER_TIP_BPS } from "../../protocol/src/index.js";
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
 
-export class DeployOptionsError extends Error {
-  override readonly name = "DeployOptionsError";
-}
 
 export const DEPLOY_OPTIONS = {
   network: { flag: "network", env: "", help: "Hardhat network to deploy to, e.g. sepolia (required)" },
@@ -23,7 +21,6 @@ export const DEPLOY_OPTIONS = {
   keeperUrl: { flag: "keeper-url", env: "PLAUDIT_DEPLOY_KEEPER_URL", help: "keeper URL to record for the dApp" },
 } as const;
 
-type OptionName = keyof typeof DEPLOY_OPTIONS;
 
 const url = z.string().url("must be a URL");
 export const deployOptionsSchema = z.strictObject({
@@ -66,7 +63,7 @@ export function parseDeployOptions(raw: Record<string, string>): DeployCliOption
     return o === undefined ? name : `--${o.flag}${o.env === "" ? "" : ` (${o.env})`}`;
   };
   const missing = result.error.issues.map((i) => (i.code === "invalid_type" && raw[String(i.path[0])] === undefined ? { ...i, message: "missing" } : i));
-  throw new DeployOptionsError(`invalid deploy options:\n  ${describe(missing, label)}`);
+  throw new CliOptionsError(`invalid deploy options:\n  ${describe(missing, label)}`);
 }
 
 /** Reads and checks the Ignition parameters file for `module`; throws naming the file and the field. */
@@ -75,41 +72,18 @@ export function checkParametersFile(path: string, module: DeployCliOptions["modu
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new DeployOptionsError(`--parameters ${path}: ${(error as Error).message}`);
+    throw new CliOptionsError(`--parameters ${path}: ${(error as Error).message}`);
   }
   const result = parametersFileSchema[module].safeParse(json);
-  if (!result.success) throw new DeployOptionsError(`--parameters ${path}:\n  ${describe(result.error.issues, (p) => p)}`);
+  if (!result.success) throw new CliOptionsError(`--parameters ${path}:\n  ${describe(result.error.issues, (p) => p)}`);
 }
 
 export function deployOptionsFromArgs(args: readonly string[]): { help: boolean; raw: Record<string, string> } {
-  const byFlag = new Map<string, OptionName>(Object.entries(DEPLOY_OPTIONS).map(([name, o]) => [o.flag, name as OptionName]));
-  const raw: Record<string, string> = {};
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new DeployOptionsError(`unexpected argument "${arg}" (see --help)`);
-    const eq = arg.indexOf("=");
-    const flag = arg.slice(2, eq === -1 ? undefined : eq);
-    const name = byFlag.get(flag);
-    if (name === undefined) throw new DeployOptionsError(`unknown option --${flag} (see --help)`);
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || value.startsWith("--")) throw new DeployOptionsError(`--${flag} needs a value`);
-    raw[name] = name === "out" && raw[name] !== undefined ? `${raw[name]},${value}` : value;
-  }
-  return { help, raw };
+  return rawOptionsFromArgs(args, DEPLOY_OPTIONS, { repeatable: ["out"] });
 }
 
 export function deployOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const [name, o] of Object.entries(DEPLOY_OPTIONS)) {
-    const value = o.env === "" ? undefined : env[o.env];
-    if (value !== undefined && value !== "") raw[name] = value;
-  }
-  return raw;
+  return rawOptionsFromEnv(env, DEPLOY_OPTIONS);
 }
 
 export function envFromDeployOptions(options: DeployCliOptions): Record<string, string> {
@@ -125,7 +99,7 @@ export function envFromDeployOptions(options: DeployCliOptions): Record<string, 
 }
 
 export function deployHelpText(): string {
-  const rows = Object.values(DEPLOY_OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.env.padEnd(27)} ${o.help}`);
+  const rows = optionRows(DEPLOY_OPTIONS, 12, 27);
   return [
     "Deploys a Plaudit pool with Ignition and writes the deployment file the keeper and the dApp read",
     "(deployments/<chainId>.json, plus any --out copies).",

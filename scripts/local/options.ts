@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
+
 const port = z.coerce.number().int("must be an integer").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535");
 const seconds = (min: number, max: number) =>
   z.coerce.number().int("must be a whole number of seconds").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
@@ -44,9 +46,6 @@ export const startOptionsSchema = z
 
 export type StartOptions = z.output<typeof startOptionsSchema>;
 
-export class StartOptionsError extends Error {
-  override readonly name = "StartOptionsError";
-}
 
 /** `--flag (ENV)`, the way a user sets an option. */
 export function describeOption(name: string): string {
@@ -61,36 +60,18 @@ export function portSetting(name: "chainPort" | "keeperPort" | "appPort" | "site
 
 /** Parses flags (`--name value`, `--name=value`, bare `--rebuild`) over the environment. */
 export function parseStartOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartOptions | "help" {
-  const raw: Record<string, string> = {};
-  for (const [name, option] of Object.entries(START_OPTIONS)) {
-    const value = env[option.env];
-    if (value !== undefined && value !== "") raw[name] = value;
-  }
-  const byFlag = new Map<string, string>(Object.entries(START_OPTIONS).map(([name, o]) => [o.flag, name]));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--help" || arg === "-h") return "help";
-    if (!arg.startsWith("--")) throw new StartOptionsError(`unexpected argument "${arg}" (see npm start -- --help)`);
-    const eq = arg.indexOf("=");
-    const name = byFlag.get(arg.slice(2, eq === -1 ? undefined : eq));
-    if (name === undefined) throw new StartOptionsError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)} (see npm start -- --help)`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (name === "rebuild" && (argv[i + 1] === undefined || argv[i + 1]?.startsWith("--"))) value = "true";
-    else value = argv[++i];
-    if (value === undefined) throw new StartOptionsError(`${arg} needs a value`);
-    raw[name] = value;
-  }
-  const result = startOptionsSchema.safeParse(raw);
+  const args = rawOptionsFromArgs(argv, START_OPTIONS, { booleans: ["rebuild"], helpHint: "see npm start -- --help" });
+  if (args.help) return "help";
+  const result = startOptionsSchema.safeParse({ ...rawOptionsFromEnv(env, START_OPTIONS), ...args.raw });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${describeOption(String(issue.path[0] ?? "options"))}: ${issue.message}`);
-    throw new StartOptionsError(`invalid option:\n  ${lines.join("\n  ")}`);
+    throw new CliOptionsError(`invalid option:\n  ${lines.join("\n  ")}`);
   }
   return result.data;
 }
 
 export function startHelpText(): string {
-  const rows = Object.values(START_OPTIONS).map((o) => `  --${o.flag.padEnd(18)} ${o.env.padEnd(26)} ${o.help}`);
+  const rows = optionRows(START_OPTIONS, 18, 26);
   return [
     "npm start: the whole Plaudit system on this machine (chain, pool, keeper, dApp, a demo creator site).",
     "",

@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
+
 const count = (min: number, max: number, fallback: number) =>
   z
     .preprocess(
@@ -32,12 +34,9 @@ export const OPTIONS = {
   seed: { flag: "seed", env: "PLAUDIT_SIM_SEED", help: "random seed; the same seed makes the same run (default 2026)" },
 } as const satisfies Record<keyof SimulationOptions, { flag: string; env: string; help: string }>;
 
-export class OptionsError extends Error {
-  override readonly name = "OptionsError";
-}
 
 export function helpText(): string {
-  const rows = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(10)} ${o.env.padEnd(22)} ${o.help}`);
+  const rows = optionRows(OPTIONS, 10, 22);
   return [
     "Plaudit simulation: readers subscribe, click over several devices and post signed tallies to a real",
     "keeper (HTTP); the keeper settles each epoch on an in-process Hardhat chain; then the books are",
@@ -53,35 +52,12 @@ export function helpText(): string {
 
 /** `--flag value` / `--flag=value` pairs; unknown flags and missing values throw. Returns raw strings. */
 export function optionsFromArgs(args: readonly string[]): { help: boolean; raw: Record<string, string> } {
-  const byFlag = new Map<string, string>(Object.entries(OPTIONS).map(([name, o]) => [o.flag, name]));
-  const raw: Record<string, string> = {};
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new OptionsError(`unexpected argument "${arg}" (see --help)`);
-    const eq = arg.indexOf("=");
-    const flag = arg.slice(2, eq === -1 ? undefined : eq);
-    const name = byFlag.get(flag);
-    if (name === undefined) throw new OptionsError(`unknown option --${flag} (see --help)`);
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || value.startsWith("--")) throw new OptionsError(`--${flag} needs a value`);
-    raw[name] = value;
-  }
-  return { help, raw };
+  return rawOptionsFromArgs(args, OPTIONS);
 }
 
 /** Raw options from PLAUDIT_SIM_* variables. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    const value = env[o.env];
-    if (value !== undefined && value !== "") raw[name] = value;
-  }
-  return raw;
+  return rawOptionsFromEnv(env, OPTIONS);
 }
 
 /** Environment variables that carry `raw` options to `hardhat run`. */
@@ -104,5 +80,5 @@ export function parseOptions(raw: Record<string, unknown>): SimulationOptions {
     const label = option === undefined ? name : `--${option.flag} (${option.env})`;
     return `${label}: ${issue.message}`;
   });
-  throw new OptionsError(`invalid simulation options:\n  ${lines.join("\n  ")}`);
+  throw new CliOptionsError(`invalid simulation options:\n  ${lines.join("\n  ")}`);
 }

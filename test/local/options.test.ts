@@ -1,7 +1,8 @@
 /** `npm start` options: defaults, environment, flags, and errors that name the setting. */
 import { expect } from "chai";
 
-import { parseStartOptions, StartOptionsError } from "../../scripts/local/options.js";
+import { parseStartOptions } from "../../scripts/local/options.js";
+import { CliOptionsError } from "../../scripts/lib/cli-options.js";
 
 describe("local system: options", () => {
   it("defaults to the usual local ports and five-minute epochs", () => {
@@ -27,9 +28,16 @@ describe("local system: options", () => {
   });
 
   it("names the flag and variable of a bad value", () => {
-    expect(() => parseStartOptions(["--app-port", "70000"], {})).to.throw(StartOptionsError, /--app-port \(PLAUDIT_APP_PORT\): must be 1 to 65535/);
-    expect(() => parseStartOptions([], { PLAUDIT_EPOCH_LENGTH: "5" })).to.throw(/--epoch-length \(PLAUDIT_EPOCH_LENGTH\): must be at least 30/);
-    expect(() => parseStartOptions(["--epoch-length", "60", "--grace", "60"], {})).to.throw(/--grace \(PLAUDIT_LOCAL_GRACE\): must be shorter than the epoch/);
+    expect(() => parseStartOptions(["--app-port", "70000"], {})).to.throw(
+      CliOptionsError,
+      /--app-port \(PLAUDIT_APP_PORT\): must be 1 to 65535/,
+    );
+    expect(() => parseStartOptions([], { PLAUDIT_EPOCH_LENGTH: "5" })).to.throw(
+      /--epoch-length \(PLAUDIT_EPOCH_LENGTH\): must be at least 30/,
+    );
+    expect(() => parseStartOptions(["--epoch-length", "60", "--grace", "60"], {})).to.throw(
+      /--grace \(PLAUDIT_LOCAL_GRACE\): must be shorter than the epoch/,
+    );
     expect(() => parseStartOptions(["--chain-prot", "1"], {})).to.throw(/unknown option --chain-prot/);
     expect(() => parseStartOptions(["--keeper-port"], {})).to.throw(/--keeper-port needs a value/);
   });
