@@ -1,8 +1,10 @@
 /**
  * The embeddable button (button.html?creator=0x..&url=..), served from the dApp's origin inside an
  * iframe on a creator's site. Browsers partition a third-party iframe's storage, so the session key
- * (first-party) is not reachable from here. On a real click (a trusted user gesture while the button
- * is visible) the button:
+ * (first-party) is not reachable from here. On a real click (a trusted user gesture) the button first
+ * waits until its IntersectionObserver v2 evidence covers the click: visible, unchanged, from 500 ms
+ * before the pointerdown until a report computed after the click and two observer periods later
+ * (visibilityGate.ts); a button hidden or covered just as the click lands is refused. Then it:
  *   1. signs directly when it is not partitioned (its top page is the dApp's own origin);
  *   2. else uses the Storage Access API when the browser already granted it (no prompt);
  *   3. else opens a small first-party pop-up (click.html) that signs and reports back.
@@ -15,6 +17,9 @@ import { clickResultSchema, isFromOwnWindow, readyMessageSchema } from "../lib/c
 import { clickItem, type ClickResult } from "../lib/clickService.js";
 import { parseItem, type Item } from "../lib/item.js";
 import { createKeeperClient } from "../lib/keeper.js";
+import type { AuthorisedMessage } from "../click/authorisation.js";
+import { NOT_CONFIRMED_MESSAGE } from "./visibilityGate.js";
+import { watchVisibility } from "./visibilityWatch.js";
 
 const button = document.getElementById("plaudit-button") as HTMLButtonElement;
 const countEl = document.getElementById("plaudit-count") as HTMLSpanElement;
@@ -28,23 +33,6 @@ function show(status: string, kind: "info" | "ok" | "error" = "info") {
 
 function setCount(n: number | undefined) {
   countEl.textContent = n === undefined ? "–" : String(n);
-}
-
-/** Last visibility seen by an IntersectionObserver v2 (undefined where the browser lacks it). */
-let visible: boolean | undefined;
-function watchVisibility() {
-  try {
-    const observer = new IntersectionObserver(
-      (entries) => {
-        const entry = entries[entries.length - 1] as (IntersectionObserverEntry & { isVisible?: boolean }) | undefined;
-        if (entry !== undefined && typeof entry.isVisible === "boolean") visible = entry.isVisible;
-      },
-      { threshold: [1], trackVisibility: true, delay: 100 } as IntersectionObserverInit,
-    );
-    observer.observe(button);
-  } catch {
-    visible = undefined;
-  }
 }
 
 function topIsSameOrigin(): boolean {
@@ -96,7 +84,12 @@ function report(result: ClickResult | { status: string; itemClicks?: number; mes
   }
 }
 
-function clickThroughPopup(item: Item) {
+/**
+ * Opens click.html and hands it the click request. The pop-up signs only after the explicit
+ * "plaudit:authorised" that follows once `authorisation` resolves true; on false the pop-up is closed
+ * and the click refused. Must run while the click's user activation lasts (pop-up blockers).
+ */
+function clickThroughPopup(item: Item, authorisation: Promise<boolean>) {
   const popup = window.open(new URL("click.html", location.href).href, `plaudit-click-${crypto.randomUUID()}`, "popup,width=380,height=320");
   if (popup === null) {
     show("Allow pop-ups for this button to applaud.", "error");
@@ -113,10 +106,22 @@ function clickThroughPopup(item: Item) {
     stop();
     show("The Plaudit window did not answer.", "error");
   }, 120_000);
+  let requested = false;
   function onMessage(event: MessageEvent) {
     if (!isFromOwnWindow(event, popup, location.origin)) return;
     if (readyMessageSchema.safeParse(event.data).success) {
+      if (requested) return;
+      requested = true;
       popup?.postMessage({ type: "plaudit:click", requestId, creator: item.creator, url: item.url }, location.origin);
+      void authorisation.then((ok) => {
+        if (ok) {
+          popup?.postMessage({ type: "plaudit:authorised", requestId } satisfies AuthorisedMessage, location.origin);
+          return;
+        }
+        stop();
+        popup?.close();
+        show(NOT_CONFIRMED_MESSAGE, "error");
+      });
       return;
     }
     const result = clickResultSchema.safeParse(event.data);
@@ -127,6 +132,13 @@ function clickThroughPopup(item: Item) {
   window.addEventListener("message", onMessage);
   button.disabled = true;
 }
+
+/**
+ * Watched from the first moment: the whole document (the button's frame), not the button itself, whose
+ * own dimmed look while disabled is not the embedder's doing. A cover over any part of the frame or
+ * any opacity applied to it by the embedding page reads as "not visible".
+ */
+const visibility = watchVisibility(document.body);
 
 async function start() {
   let item: Item;
@@ -139,7 +151,6 @@ async function start() {
     show(error instanceof Error ? error.message : String(error), "error");
     return;
   }
-  watchVisibility();
   void checkStorageAccess();
   const keeper = deployment.keeperUrl === undefined ? undefined : createKeeperClient(deployment.keeperUrl);
   if (keeper !== undefined) {
@@ -153,32 +164,68 @@ async function start() {
       .catch(() => show("The keeper cannot be reached; clicks are still kept.", "error"));
   } else show("Applaud this item: one click per month.");
 
-  button.disabled = false;
+  /** The last trusted pointerdown on the button: the gesture starts there, not at the click. */
+  let pointerDownTime: number | undefined;
+  button.addEventListener("pointerdown", (event) => {
+    if (event.isTrusted) pointerDownTime = event.timeStamp;
+  });
+  /** A click is being checked (~0.2 s): further clicks are ignored. The reason of the last refusal
+   * is kept in `data-refused` for diagnosis; the reader sees one sentence. */
+  let checking = false;
+
+  // Clickable only once it has been fully visible for a moment (see visibilityGate.ts).
+  void visibility.steadilyVisible().then(() => (button.disabled = false));
   button.addEventListener("click", (event) => {
-    if (!event.isTrusted) return;
-    if (visible === false) {
-      show("The button must be fully visible to count a click.", "error");
-      return;
+    if (!event.isTrusted || checking) return;
+    const clickTime = event.timeStamp;
+    const pressedAt = pointerDownTime;
+    pointerDownTime = undefined;
+    const sameOrigin = topIsSameOrigin();
+
+    if (!visibility.supported) {
+      // No IntersectionObserver v2 (no evidence either way): the pop-up, a visible first-party window
+      // naming the item, opens synchronously inside the gesture and is authorised at once.
+      if (sameOrigin) return signHere(undefined);
+      if (!storageAccessGranted) return clickThroughPopup(item, Promise.resolve(true));
+      return void viaStorageAccess();
     }
-    if (topIsSameOrigin()) {
-      button.disabled = true;
-      show("Signing…");
-      void clickItem(browserEnv(deployment), item).then((result) => {
-        button.disabled = false;
-        report(result);
-      });
-      return;
-    }
-    // The pop-up opens synchronously inside the gesture (pop-up blockers); Storage Access is used
-    // only when the browser granted it before, so it never prompts.
-    if (!storageAccessGranted) return clickThroughPopup(item);
-    button.disabled = true;
-    void storageAccessHandle().then(async (handle) => {
-      button.disabled = false;
-      if (handle === undefined) return clickThroughPopup(item);
-      report(await clickItem(browserEnv(deployment, handle), item));
+
+    // Decide only once the visibility evidence covers the click (visibilityGate.ts), then act while
+    // the click's user activation still lasts (Chromium keeps it 5 s; this takes at most ~0.4 s).
+    checking = true;
+    show("Checking the button was visible…");
+    void visibility.decide(clickTime, pressedAt).then((decision) => {
+      checking = false;
+      if (decision.kind !== "authorised") {
+        button.dataset.refused = decision.reason;
+        return show(NOT_CONFIRMED_MESSAGE, "error");
+      }
+      delete button.dataset.refused;
+      if (sameOrigin) return signHere(undefined);
+      const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
+      if (activation !== undefined && !activation.isActive) return show("That took too long; click again.", "error");
+      if (!storageAccessGranted) return clickThroughPopup(item, Promise.resolve(true));
+      void viaStorageAccess();
     });
   });
+
+  function signHere(handle: StorageAccessHandle | undefined) {
+    button.disabled = true;
+    show("Signing…");
+    void clickItem(browserEnv(deployment, handle), item).then((result) => {
+      button.disabled = false;
+      report(result);
+    });
+  }
+
+  /** Storage Access is used only when the browser granted it before, so it never prompts. */
+  async function viaStorageAccess() {
+    button.disabled = true;
+    const handle = await storageAccessHandle();
+    button.disabled = false;
+    if (handle === undefined) return clickThroughPopup(item, Promise.resolve(true));
+    signHere(handle);
+  }
 }
 
 void start();

@@ -3,10 +3,13 @@
  * origin, so it reaches the session key in unpartitioned storage. It takes its orders only from the
  * window that opened it, and only if that window is of this same origin (the button iframe): a page
  * that opens click.html itself never receives "ready" (targetOrigin) and cannot send a valid request.
+ * It signs only after the button's explicit "plaudit:authorised" for the request (see authorisation.ts),
+ * which the button sends once its visibility evidence covers the click; without it, it refuses.
  */
 import { loadDeployment } from "../config/deployment.js";
 import { browserEnv } from "../lib/browserEnv.js";
 import { clickRequestSchema, isFromOwnWindow, type ClickResultMessage } from "../lib/clickMessages.js";
+import { AUTHORISATION_TIMEOUT_MS, authorises, type ClickRequestMessage } from "./authorisation.js";
 import { clickItem } from "../lib/clickService.js";
 import { normalizeItemUrl } from "../lib/item.js";
 import { addressSchema } from "../../../protocol/src/index.js";
@@ -29,18 +32,36 @@ async function start() {
     return;
   }
   const deploymentPromise = loadDeployment();
-  let handled = false;
+  let request: ClickRequestMessage | undefined;
+  let authorisationTimer: ReturnType<typeof setTimeout> | undefined;
+  let signing = false;
+  const reply = (message: Omit<ClickResultMessage, "type" | "requestId">) => {
+    if (request !== undefined) opener.postMessage({ type: "plaudit:result", requestId: request.requestId, ...message }, location.origin);
+  };
   window.addEventListener("message", (event) => {
-    if (handled || !isFromOwnWindow(event, opener, location.origin)) return;
-    const request = clickRequestSchema.safeParse(event.data);
-    if (!request.success) return;
-    handled = true;
+    if (signing || !isFromOwnWindow(event, opener, location.origin)) return;
+    if (request === undefined) {
+      const parsed = clickRequestSchema.safeParse(event.data);
+      if (!parsed.success) return;
+      request = parsed.data;
+      show("Confirming your click…", "Waiting for the button to confirm it was visible.", "info");
+      authorisationTimer = setTimeout(() => {
+        signing = true;
+        const message = "The button did not confirm the click; click again.";
+        reply({ status: "error", message });
+        show("Not counted", message, "error");
+      }, AUTHORISATION_TIMEOUT_MS);
+      return;
+    }
+    // Nothing is signed on a request alone: only the button's go-ahead for this very request starts it.
+    if (!authorises(event.data, request.requestId)) return;
+    signing = true;
+    clearTimeout(authorisationTimer);
+    const { creator: rawCreator, url: rawUrl } = request;
     void (async () => {
-      const reply = (message: Omit<ClickResultMessage, "type" | "requestId">) =>
-        opener.postMessage({ type: "plaudit:result", requestId: request.data.requestId, ...message }, location.origin);
       try {
-        const creator = addressSchema.parse(request.data.creator);
-        const url = normalizeItemUrl(request.data.url);
+        const creator = addressSchema.parse(rawCreator);
+        const url = normalizeItemUrl(rawUrl);
         show("Applauding…", url, "info");
         const deployment = await deploymentPromise;
         const result = await clickItem(browserEnv(deployment), { creator, url });
