@@ -268,11 +268,10 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPlauditPool
-    function budgetOf(address reader, uint64 epoch)
-        external
-        view
-        returns (uint256 amount, BudgetStatus status, uint32 sessionNonce)
-    {
+    function budgetOf(
+        address reader,
+        uint64 epoch
+    ) external view returns (uint256 amount, BudgetStatus status, uint32 sessionNonce) {
         Budget storage budget = _budgets[reader][epoch];
         return (budget.amount, budget.status, budget.sessionNonce);
     }
@@ -330,10 +329,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Checks a subscription and adds it to the reader's budgets; returns the amount to pull.
-    function _recordSubscription(address reader, uint256 amountPerEpoch, uint64 epochs, uint64 firstEpoch)
-        private
-        returns (uint256 total)
-    {
+    function _recordSubscription(
+        address reader,
+        uint256 amountPerEpoch,
+        uint64 epochs,
+        uint64 firstEpoch
+    ) private returns (uint256 total) {
         if (amountPerEpoch == 0 || epochs == 0) revert ZeroAmount();
         if (epochs > MAX_SUBSCRIPTION_EPOCHS) revert TooManyEpochs(epochs, MAX_SUBSCRIPTION_EPOCHS);
         uint64 current = currentEpoch();
@@ -394,13 +395,19 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Settles one reader or skips it with an event; never reverts for a reader's own faults.
-    function _settleReader(uint64 epoch, uint256 epochEnd, ReaderTallies calldata entry, BatchTotals memory totals)
-        private
-    {
+    function _settleReader(
+        uint64 epoch,
+        uint256 epochEnd,
+        ReaderTallies calldata entry,
+        BatchTotals memory totals
+    ) private {
         address reader = entry.reader;
         Budget storage budget = _budgets[reader][epoch];
-        (uint256 amount, BudgetStatus status, uint32 sessionNonce) =
-            (budget.amount, budget.status, budget.sessionNonce);
+        (uint256 amount, BudgetStatus status, uint32 sessionNonce) = (
+            budget.amount,
+            budget.status,
+            budget.sessionNonce
+        );
 
         SkipReason reason;
         uint256 clicks;
@@ -419,7 +426,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         }
 
         budget.status = BudgetStatus.Settled;
-        uint256 tip = amount * KEEPER_TIP_BPS / BPS;
+        uint256 tip = (amount * KEEPER_TIP_BPS) / BPS;
         totals.tip += tip;
         ++totals.settled;
         _split(entry.tallies, amount - tip, clicks, totals);
@@ -428,11 +435,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev Verifies every tally of a reader: key order, clicks, delegation and signature. Returns the
     /// reader's clicks over all tallies.
-    function _checkTallies(uint64 epoch, uint256 epochEnd, uint32 sessionNonce, ReaderTallies calldata entry)
-        private
-        view
-        returns (bool valid, SkipReason reason, uint256 clicks)
-    {
+    function _checkTallies(
+        uint64 epoch,
+        uint256 epochEnd,
+        uint32 sessionNonce,
+        ReaderTallies calldata entry
+    ) private view returns (bool valid, SkipReason reason, uint256 clicks) {
         SignedTally[] calldata tallies = entry.tallies;
         if (tallies.length == 0 || tallies.length > MAX_TALLIES_PER_READER) return (false, SkipReason.BadTallyList, 0);
         address previousSigner = address(0);
@@ -455,8 +463,10 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint32 sessionNonce,
         SignedTally calldata tally
     ) private view returns (bool, SkipReason, uint256) {
-        (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) =
-            _checkClicks(reader, tally.clicks);
+        (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) = _checkClicks(
+            reader,
+            tally.clicks
+        );
         if (!clicksValid) return (false, SkipReason.BadClicks, 0);
 
         bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, tally.seq, creatorsHash, countsHash));
@@ -466,8 +476,9 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         } else {
             // The delegation must cover the whole epoch and carry the epoch's session nonce.
             if (tally.sessionExpiry < epochEnd) return (false, SkipReason.BadSession, 0);
-            bytes32 sessionHash =
-                _hashTypedDataV4(ClickTypes.hashSession(reader, signer, tally.sessionExpiry, sessionNonce));
+            bytes32 sessionHash = _hashTypedDataV4(
+                ClickTypes.hashSession(reader, signer, tally.sessionExpiry, sessionNonce)
+            );
             if (!_isReaderSignature(reader, sessionHash, tally.sessionSignature)) {
                 return (false, SkipReason.BadSession, 0);
             }
@@ -480,11 +491,10 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     /// @dev Unpacks and checks a tally's clicks: creators strictly ascending (so distinct and non-zero),
     /// never the reader, every count positive, every entry canonical. Returns the clicks and the EIP-712
     /// hashes of the signed `creators` and `counts` arrays.
-    function _checkClicks(address reader, uint256[] calldata packed)
-        private
-        pure
-        returns (bool, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash)
-    {
+    function _checkClicks(
+        address reader,
+        uint256[] calldata packed
+    ) private pure returns (bool, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) {
         uint256 n = packed.length;
         if (n == 0 || n > MAX_CREATORS_PER_TALLY) return (false, 0, 0, 0);
         uint256[] memory creators = new uint256[](n);
@@ -507,7 +517,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
     function _isKeySignature(address key, bytes32 digest, bytes calldata signature) private pure returns (bool) {
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
         return error == ECDSA.RecoverError.NoError && recovered == key;
     }
 
@@ -539,9 +549,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     /// @dev Splits `amount` over every (creator, count) of the reader's tallies, in order, by running
     /// totals (see {ProRataSplit}), adding each share to the batch's transient credit of the creator.
     /// The tallies were checked, so every entry unpacks canonically.
-    function _split(SignedTally[] calldata tallies, uint256 amount, uint256 clicks, BatchTotals memory totals)
-        private
-    {
+    function _split(SignedTally[] calldata tallies, uint256 amount, uint256 clicks, BatchTotals memory totals) private {
         uint256 cumulativeClicks = 0;
         uint256 paid = 0;
         for (uint256 i = 0; i < tallies.length; ++i) {

@@ -8,7 +8,15 @@ import { createRequire } from "node:module";
 import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 
-import { bytesToHex, encodeFunctionData, hashTypedData, hexToBytes, keccak256, serializeTransaction, type Hex } from "viem";
+import {
+  bytesToHex,
+  encodeFunctionData,
+  hashTypedData,
+  hexToBytes,
+  keccak256,
+  serializeTransaction,
+  type Hex,
+} from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
@@ -33,7 +41,9 @@ const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
 const VERIFY_WORKERS = process.env["BENCH_VERIFY_WORKERS"];
 
 const require = createRequire(import.meta.url);
-const secp256k1 = require("secp256k1") as { ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
+const secp256k1 = require("secp256k1") as {
+  ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+};
 
 function sign(digest: Hex, key: Hex): Hex {
   const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), hexToBytes(key));
@@ -57,21 +67,53 @@ async function fundReaders(count: number, amount: bigint, epochs: bigint): Promi
   const funded: Reader[] = [];
   const now = await chain.latestTime();
   const firstEpoch = now < fixture.startTime ? 0n : (now - fixture.startTime) / EPOCH_LENGTH;
-  const base = { chainId: fixture.chainId, type: "eip1559", gas: 300_000n, maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1n } as const;
+  const base = {
+    chainId: fixture.chainId,
+    type: "eip1559",
+    gas: 300_000n,
+    maxFeePerGas: 100_000_000_000n,
+    maxPriorityFeePerGas: 1n,
+  } as const;
   await chain.rpc("evm_setAutomine", [false]);
   try {
     for (let start = 0; start < count; start += CHUNK) {
-      const chunk = await Promise.all(Array.from({ length: Math.min(CHUNK, count - start) }, () => chain.fundedAccount()));
+      const chunk = await Promise.all(
+        Array.from({ length: Math.min(CHUNK, count - start) }, () => chain.fundedAccount()),
+      );
       const hashes: Hex[] = [];
       for (const { key, account } of chunk) {
         const txs = [
-          { to: fixture.token, data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "mint", args: [account.address, amount * epochs] }) },
-          { to: fixture.token, data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "approve", args: [fixture.pool, amount * epochs] }) },
-          { to: fixture.pool, data: encodeFunctionData({ abi: plauditPoolAbi, functionName: "subscribe", args: [amount, epochs, firstEpoch] }) },
+          {
+            to: fixture.token,
+            data: encodeFunctionData({
+              abi: mockStablecoinAbi,
+              functionName: "mint",
+              args: [account.address, amount * epochs],
+            }),
+          },
+          {
+            to: fixture.token,
+            data: encodeFunctionData({
+              abi: mockStablecoinAbi,
+              functionName: "approve",
+              args: [fixture.pool, amount * epochs],
+            }),
+          },
+          {
+            to: fixture.pool,
+            data: encodeFunctionData({
+              abi: plauditPoolAbi,
+              functionName: "subscribe",
+              args: [amount, epochs, firstEpoch],
+            }),
+          },
         ];
         for (const [nonce, tx] of txs.entries()) {
           const unsigned = { ...base, ...tx, nonce };
-          const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(keccak256(serializeTransaction(unsigned))), hexToBytes(key));
+          const { signature, recid } = secp256k1.ecdsaSign(
+            hexToBytes(keccak256(serializeTransaction(unsigned))),
+            hexToBytes(key),
+          );
           const signed = serializeTransaction(unsigned, {
             r: bytesToHex(signature.subarray(0, 32)),
             s: bytesToHex(signature.subarray(32, 64)),
@@ -82,9 +124,11 @@ async function fundReaders(count: number, amount: bigint, epochs: bigint): Promi
         funded.push({ key, account, address: account.address });
       }
       // Mine until every transaction of the chunk is in (a block holds what its gas limit allows).
-      for (let pending = hashes; pending.length > 0; ) {
+      for (let pending = hashes; pending.length > 0;) {
         await chain.rpc("evm_mine");
-        const receipts = await Promise.all(pending.map((hash) => chain.rpc<{ status: Hex } | null>("eth_getTransactionReceipt", [hash])));
+        const receipts = await Promise.all(
+          pending.map((hash) => chain.rpc<{ status: Hex } | null>("eth_getTransactionReceipt", [hash])),
+        );
         if (receipts.some((r) => r !== null && r.status !== "0x1")) throw new Error("a funding transaction reverted");
         pending = pending.filter((_, i) => receipts[i] === null);
       }
@@ -109,7 +153,10 @@ const perReader: string[][] = readers.map((reader, r) => {
   const session = {
     expiry,
     nonce: 0,
-    signature: sign(hashTypedData(sessionTypedData(domain, { reader: reader.address, key, expiry, nonce: 0 })), reader.key),
+    signature: sign(
+      hashTypedData(sessionTypedData(domain, { reader: reader.address, key, expiry, nonce: 0 })),
+      reader.key,
+    ),
   };
   let clicks: Clicks = NO_CLICKS;
   const bodies: string[] = [];
@@ -196,9 +243,13 @@ const cpu = process.cpuUsage(cpuBefore);
 // CPU time of this whole process (keeper, its signature worker, the in-process chain and the clients):
 // a figure that other load on the machine does not inflate the way it inflates wall time.
 const cpuMsPerTally = (cpu.user + cpu.system) / 1000 / Math.max(1, stored);
-log(`ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`);
 log(
-  `ingest CPU: ${cpuMsPerTally.toFixed(3)} ms per stored tally (all threads, clients included) = ${Math.round(2000 / cpuMsPerTally)}/s on 2 idle cores; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+  `ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`,
+);
+log(
+  `ingest CPU: ${cpuMsPerTally.toFixed(3)} ms per stored tally (all threads, clients included) = ${Math.round(2000 / cpuMsPerTally)}/s on 2 idle cores; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
 );
 
 await fixture.goToEpoch(1n, 61n);
@@ -206,7 +257,9 @@ log(`settling epoch 0 (${READERS} readers)...`);
 t = performance.now();
 const report = await keeper.settler!.settleEpoch(0n);
 const settle1000Sec = Number(((performance.now() - t) / 1000).toFixed(2));
-log(`settled ${report.settled}/${report.readers} readers (skipped ${report.skipped}, dropped ${report.dropped}) in ${settle1000Sec}s with ${report.transactions} transactions`);
+log(
+  `settled ${report.settled}/${report.readers} readers (skipped ${report.skipped}, dropped ${report.dropped}) in ${settle1000Sec}s with ${report.transactions} transactions`,
+);
 
 await keeper.stop();
 dir.remove();

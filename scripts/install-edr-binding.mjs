@@ -30,7 +30,10 @@ const scratch = mkdtempSync(join(tmpdir(), "edr-binding-"));
 try {
   const tarball = execFileSync("npm", ["pack", `${name}@${version}`, "--silent", "--pack-destination", scratch], {
     encoding: "utf8",
-  }).trim().split("\n").pop();
+  })
+    .trim()
+    .split("\n")
+    .pop();
   mkdirSync(target, { recursive: true });
   execFileSync("tar", ["-xzf", join(scratch, tarball), "-C", target, "--strip-components=1"]);
   console.log(`install-edr-binding: installed ${name}@${version} for Node ${process.version}`);

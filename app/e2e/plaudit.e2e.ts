@@ -21,7 +21,16 @@ import type { Address } from "viem";
 import { mockStablecoinAbi, plauditPoolAbi, splitBudget, type Deployment } from "../../protocol/src/index.js";
 import { formatToken } from "../src/lib/format.js";
 import { scriptSnippet } from "../src/lib/snippet.js";
-import { accounts, CHAIN_ID, clients, deployPool, startHardhatNode, travelTo, type Deployed, type LocalChain } from "./harness/chain.js";
+import {
+  accounts,
+  CHAIN_ID,
+  clients,
+  deployPool,
+  startHardhatNode,
+  travelTo,
+  type Deployed,
+  type LocalChain,
+} from "./harness/chain.js";
 import { deploymentFile } from "../../scripts/local/deployment.js";
 import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
@@ -136,7 +145,8 @@ before(async () => {
   };
   deploymentJson = deploymentFile({ ...deploymentBase, keeperUrl: keeper.url });
   const appUrl = app.url;
-  embed = await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
+  embed =
+    await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
 <body><h1>A creator's site on another origin</h1>
 <p>Essay by creator A</p>${scriptSnippet({ appUrl, creator: accounts.creatorA.address, itemUrl: ITEM_A })}
 <p>Song by creator B</p>${scriptSnippet({ appUrl, creator: accounts.creatorB.address, itemUrl: ITEM_B })}
@@ -163,7 +173,9 @@ after(async () => {
 });
 
 async function buttonFrame(page: Page, creator: Address, item: string): Promise<Frame> {
-  const handle = await page.waitForSelector(`iframe[src*="creator=${creator}"][src*="url=${encodeURIComponent(item)}"]`);
+  const handle = await page.waitForSelector(
+    `iframe[src*="creator=${creator}"][src*="url=${encodeURIComponent(item)}"]`,
+  );
   const frame = await handle.contentFrame();
   assert.ok(frame, "button iframe has a frame");
   await frame.waitForSelector("#plaudit-button:not([disabled])");
@@ -204,7 +216,11 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   const sentBefore = wallet.requests.filter((m) => m === "eth_sendTransaction").length;
   await page.getByTestId("subscribe").click();
   await page.getByText("Subscribe: done").waitFor({ timeout: 30_000 });
-  assert.equal(wallet.requests.filter((m) => m === "eth_sendTransaction").length, sentBefore + 1, "subscribing takes one transaction");
+  assert.equal(
+    wallet.requests.filter((m) => m === "eth_sendTransaction").length,
+    sentBefore + 1,
+    "subscribing takes one transaction",
+  );
   const [budget0] = await publicClient.readContract({
     address: deployed.pool,
     abi: plauditPoolAbi,
@@ -239,7 +255,9 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   // The keeper holds the newest tally: seq 2, one click for each creator.
   const keeperTally = async () => {
     const response = await fetch(`${keeper.url}/v1/readers/${accounts.reader.address}/tallies?epoch=0`);
-    const body = (await response.json()) as { tallies: { seq: string | number; creators: Address[]; counts: number[] }[] };
+    const body = (await response.json()) as {
+      tallies: { seq: string | number; creators: Address[]; counts: number[] }[];
+    };
     assert.equal(body.tallies.length, 1, "one signing key, one tally");
     return body.tallies[0] as (typeof body.tallies)[number];
   };
@@ -264,7 +282,10 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   assert.equal(clicks.get(accounts.creatorB.address), 1);
 
   // The reader sees this month's clicks and the projected split.
-  await page.getByTestId("epoch-clicks").getByText(/^3 clicks/).waitFor({ timeout: 15_000 });
+  await page
+    .getByTestId("epoch-clicks")
+    .getByText(/^3 clicks/)
+    .waitFor({ timeout: 15_000 });
   await screenshot(page, "projected-split");
 
   // End the epoch; nobody settles it, so the reader settles it from the dApp.
@@ -272,11 +293,16 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.reload();
   await page.getByTestId("account").waitFor();
   await page.getByTestId("settle-0").click({ timeout: 30_000 });
-  await page.getByTestId("settle-outcome").getByText(/Settled: 3 clicks/).waitFor({ timeout: 30_000 });
+  await page
+    .getByTestId("settle-outcome")
+    .getByText(/Settled: 3 clicks/)
+    .waitFor({ timeout: 30_000 });
   await screenshot(page, "settled");
 
   // What the pool must have paid: the protocol's own split of the reader's tally.
-  const creators = [accounts.creatorA.address, accounts.creatorB.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const creators = [accounts.creatorA.address, accounts.creatorB.address].sort((a, b) =>
+    BigInt(a) < BigInt(b) ? -1 : 1,
+  );
   const counts = creators.map((c) => clicks.get(c) ?? 0);
   const expected = splitBudget(PER_MONTH, TIP_BPS, [{ creators, counts }]);
   const share = (creator: Address) => expected.shares.get(creator) ?? 0n;
@@ -285,7 +311,10 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.goto(`${app.url}#/creator`);
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     await page.getByPlaceholder(accounts.reader.address).fill(creator);
-    await page.getByTestId("claimable").getByText(`Claimable: ${formatToken(share(creator), 6, "mUSD")}`).waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId("claimable")
+      .getByText(`Claimable: ${formatToken(share(creator), 6, "mUSD")}`)
+      .waitFor({ timeout: 20_000 });
     await page.getByTestId("claim").click();
     await page.getByText("Claim: done").waitFor({ timeout: 30_000 });
     await screenshot(page, `claimed-${creator.slice(0, 8)}`);
@@ -296,13 +325,23 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
 
   // On chain: the creators hold their shares, the reader paid 20 and got the keeper tip back.
   const balance = (owner: Address) =>
-    publicClient.readContract({ address: deployed.token, abi: mockStablecoinAbi, functionName: "balanceOf", args: [owner] });
+    publicClient.readContract({
+      address: deployed.token,
+      abi: mockStablecoinAbi,
+      functionName: "balanceOf",
+      args: [owner],
+    });
   assert.equal(await balance(accounts.creatorA.address), share(accounts.creatorA.address));
   assert.equal(await balance(accounts.creatorB.address), share(accounts.creatorB.address));
   assert.equal(await balance(accounts.reader.address), READER_FUNDS - 2n * PER_MONTH + expected.tip);
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     assert.equal(
-      await publicClient.readContract({ address: deployed.pool, abi: plauditPoolAbi, functionName: "claimableOf", args: [creator] }),
+      await publicClient.readContract({
+        address: deployed.pool,
+        abi: plauditPoolAbi,
+        functionName: "claimableOf",
+        args: [creator],
+      }),
       0n,
     );
   }

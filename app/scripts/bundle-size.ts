@@ -21,7 +21,8 @@ async function firstLoad(page: string): Promise<Set<string>> {
     if (files.has(file)) continue;
     files.add(file);
     const code = await readFile(join(dist, file), "utf8");
-    for (const m of code.matchAll(/(?:^|[;\n}])\s*import\s*(?:[^"'()]*?from\s*)?["']\.\/([^"']+\.js)["']/g)) queue.push(`assets/${m[1] as string}`);
+    for (const m of code.matchAll(/(?:^|[;\n}])\s*import\s*(?:[^"'()]*?from\s*)?["']\.\/([^"']+\.js)["']/g))
+      queue.push(`assets/${m[1] as string}`);
   }
   return files;
 }

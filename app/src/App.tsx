@@ -38,7 +38,9 @@ export function App() {
         <ConnectBar />
       </header>
       <main>
-        {deployment.keeperUrl === undefined && <p className="banner warn">No keeper is configured: clicks stay in this browser until you settle yourself.</p>}
+        {deployment.keeperUrl === undefined && (
+          <p className="banner warn">No keeper is configured: clicks stay in this browser until you settle yourself.</p>
+        )}
         {outbox.waiting.length > 0 && (
           <p className="banner warn" role="status" data-testid="outbox-banner">
             {outbox.waiting.length} signed click{outbox.waiting.length === 1 ? "" : "s"} waiting for the keeper.{" "}

@@ -10,7 +10,9 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 /// gas is a lower bound of what such a design costs. Never deploy it.
 contract NaiveClickPool is EIP712 {
     /// @dev keccak256("Click(address reader,address creator,uint64 epoch,uint64 nonce)")
-    bytes32 private constant CLICK_TYPEHASH = keccak256("Click(address reader,address creator,uint64 epoch,uint64 nonce)");
+    bytes32 private constant CLICK_TYPEHASH = keccak256(
+        "Click(address reader,address creator,uint64 epoch,uint64 nonce)"
+    );
 
     struct SignedClick {
         address creator;

@@ -102,7 +102,11 @@ interface IPlauditPool {
 
     /// @notice `reader` added `amountPerEpoch` to each epoch in `[firstEpoch, firstEpoch + epochs)`.
     event Subscribed(
-        address indexed reader, uint64 indexed firstEpoch, uint64 epochs, uint256 amountPerEpoch, uint256 total
+        address indexed reader,
+        uint64 indexed firstEpoch,
+        uint64 epochs,
+        uint256 amountPerEpoch,
+        uint256 total
     );
     /// @notice `reader` took back its budgets of every epoch in `[fromEpoch, untilEpoch)`.
     event Cancelled(address indexed reader, uint64 indexed fromEpoch, uint64 untilEpoch, uint256 refund);
@@ -205,10 +209,10 @@ interface IPlauditPool {
 
     /// @notice `reader`'s budget for `epoch`, where it stands, and the session nonce its tallies' `Session`
     /// delegations must carry.
-    function budgetOf(address reader, uint64 epoch)
-        external
-        view
-        returns (uint256 amount, BudgetStatus status, uint32 sessionNonce);
+    function budgetOf(
+        address reader,
+        uint64 epoch
+    ) external view returns (uint256 amount, BudgetStatus status, uint32 sessionNonce);
 
     /// @notice The range of epochs `[sweepFrom, fundedUntil)` that may still hold `reader`'s budgets.
     function readerEpochs(address reader) external view returns (uint64 sweepFrom, uint64 fundedUntil);

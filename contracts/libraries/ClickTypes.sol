@@ -14,21 +14,25 @@ library ClickTypes {
     uint256 internal constant PADDING_MASK = ((1 << CREATOR_SHIFT) - 1) ^ COUNT_MASK;
 
     /// @dev keccak256("Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)")
-    bytes32 internal constant TALLY_TYPEHASH =
-        keccak256("Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)");
+    bytes32 internal constant TALLY_TYPEHASH = keccak256(
+        "Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)"
+    );
 
     /// @dev keccak256("Session(address reader,address key,uint64 expiry,uint32 nonce)")
-    bytes32 internal constant SESSION_TYPEHASH =
-        keccak256("Session(address reader,address key,uint64 expiry,uint32 nonce)");
+    bytes32 internal constant SESSION_TYPEHASH = keccak256(
+        "Session(address reader,address key,uint64 expiry,uint32 nonce)"
+    );
 
     /// @notice Struct hash of a cumulative tally: `reader`'s clicks in `epoch` as seen by one signing key,
     /// the `seq`-th such tally of that key. `creatorsHash` and `countsHash` are the EIP-712 hashes of the
     /// `creators` and `counts` arrays (see {hashWords}).
-    function hashTally(address reader, uint64 epoch, uint64 seq, bytes32 creatorsHash, bytes32 countsHash)
-        internal
-        pure
-        returns (bytes32)
-    {
+    function hashTally(
+        address reader,
+        uint64 epoch,
+        uint64 seq,
+        bytes32 creatorsHash,
+        bytes32 countsHash
+    ) internal pure returns (bytes32) {
         return keccak256(abi.encode(TALLY_TYPEHASH, reader, epoch, seq, creatorsHash, countsHash));
     }
 

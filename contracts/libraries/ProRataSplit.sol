@@ -11,13 +11,13 @@ library ProRataSplit {
     /// @dev Unchecked for gas: callers keep `amount < 2**128` and `cumulativeWeight <= totalWeight < 2**128`,
     /// so the product cannot overflow. A zero `totalWeight` still reverts (division by zero panics even
     /// in unchecked code).
-    function paidThrough(uint256 amount, uint256 cumulativeWeight, uint256 totalWeight)
-        internal
-        pure
-        returns (uint256)
-    {
+    function paidThrough(
+        uint256 amount,
+        uint256 cumulativeWeight,
+        uint256 totalWeight
+    ) internal pure returns (uint256) {
         unchecked {
-            return amount * cumulativeWeight / totalWeight;
+            return (amount * cumulativeWeight) / totalWeight;
         }
     }
 }

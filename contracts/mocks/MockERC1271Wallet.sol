@@ -45,8 +45,9 @@ contract MockERC1271Wallet is IERC1271 {
 
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(hash, signature);
-        if (accepting && error == ECDSA.RecoverError.NoError && signer == OWNER) return IERC1271.isValidSignature.selector;
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);
+        if (accepting && error == ECDSA.RecoverError.NoError && signer == OWNER)
+            return IERC1271.isValidSignature.selector;
         return 0xffffffff;
     }
 }

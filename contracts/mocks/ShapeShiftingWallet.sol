@@ -71,7 +71,7 @@ contract ShapeShiftingWallet {
         bytes4 magic = IERC1271.isValidSignature.selector;
         Mode current = mode;
         if (current == Mode.Honest || current == Mode.HonestUntilBlock) {
-            (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(hash, signature);
+            (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);
             bool valid = error == ECDSA.RecoverError.NoError && signer == OWNER;
             if (current == Mode.HonestUntilBlock && block.number >= flipBlock) valid = false;
             return valid ? magic : bytes4(0xffffffff);

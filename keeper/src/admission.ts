@@ -9,13 +9,7 @@ import type { ChainView } from "./chain.js";
 import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
 
 export type RejectionCode =
-  | "wrong_chain"
-  | "wrong_pool"
-  | "bad_clicks"
-  | "wrong_epoch"
-  | "bad_signature"
-  | "bad_session"
-  | "no_budget";
+  "wrong_chain" | "wrong_pool" | "bad_clicks" | "wrong_epoch" | "bad_signature" | "bad_session" | "no_budget";
 
 export class Rejection extends Error {
   override readonly name = "Rejection";
@@ -73,11 +67,18 @@ export class TallyAdmission {
         throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
       }
     }
-    const sessionId = session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
+    const sessionId =
+      session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
     const jobs: DigestJob[] = [
       {
         kind: "Tally",
-        message: { reader: tally.reader, epoch: tally.epoch, seq: tally.seq, creators: tally.creators, counts: tally.counts },
+        message: {
+          reader: tally.reader,
+          epoch: tally.epoch,
+          seq: tally.seq,
+          creators: tally.creators,
+          counts: tally.counts,
+        },
         signature: tally.signature,
       },
     ];
@@ -104,10 +105,20 @@ export class TallyAdmission {
     }
     if (session !== null) {
       if (session.nonce !== budget.sessionNonce) {
-        throw new Rejection("bad_session", `session.nonce ${session.nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`);
+        throw new Rejection(
+          "bad_session",
+          `session.nonce ${session.nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`,
+        );
       }
       if (sessionResult !== undefined) {
-        if (!(await this.isReaderSignature(tally.reader, sessionResult.digest, session.signature, sessionResult.recovered))) {
+        if (
+          !(await this.isReaderSignature(
+            tally.reader,
+            sessionResult.digest,
+            session.signature,
+            sessionResult.recovered,
+          ))
+        ) {
           throw new Rejection("bad_session", "session.signature: not the reader's delegation of this key");
         }
         if (this.verifiedSessions.size > 100_000) this.verifiedSessions.clear();
@@ -117,7 +128,12 @@ export class TallyAdmission {
   }
 
   /** The reader's ECDSA signature or, for a contract wallet, its ERC-1271 approval. */
-  private async isReaderSignature(reader: Address, digest: Hex, signature: Hex, recovered: Address | null): Promise<boolean> {
+  private async isReaderSignature(
+    reader: Address,
+    digest: Hex,
+    signature: Hex,
+    recovered: Address | null,
+  ): Promise<boolean> {
     if (recovered === reader.toLowerCase()) return true;
     if (!(await this.chain.hasCode(reader))) return false;
     return this.chain.isValidWalletSignature(reader, digest, signature);

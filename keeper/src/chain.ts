@@ -67,10 +67,14 @@ export class ChainView {
     try {
       chainId = await retry(() => client.getChainId());
     } catch (error) {
-      throw new PreflightError(`--rpc-url (PLAUDIT_RPC_URL): cannot reach the RPC: ${(error as Error).message.split("\n")[0]}`);
+      throw new PreflightError(
+        `--rpc-url (PLAUDIT_RPC_URL): cannot reach the RPC: ${(error as Error).message.split("\n")[0]}`,
+      );
     }
     if (options.chainId !== undefined && options.chainId !== chainId) {
-      throw new PreflightError(`--chain-id (PLAUDIT_CHAIN_ID): expected chain ${options.chainId}, the RPC is on chain ${chainId}`);
+      throw new PreflightError(
+        `--chain-id (PLAUDIT_CHAIN_ID): expected chain ${options.chainId}, the RPC is on chain ${chainId}`,
+      );
     }
     const code = await retry(() => client.getCode({ address: options.pool }));
     if (code === undefined || code === "0x") {
@@ -88,7 +92,9 @@ export class ChainView {
       ]);
       deployment = { chainId, pool: getAddress(options.pool), token, startTime, epochLength, keeperTipBps };
     } catch (error) {
-      throw new PreflightError(`--pool (PLAUDIT_POOL): ${options.pool} is not a PlauditPool: ${(error as Error).message.split("\n")[0]}`);
+      throw new PreflightError(
+        `--pool (PLAUDIT_POOL): ${options.pool} is not a PlauditPool: ${(error as Error).message.split("\n")[0]}`,
+      );
     }
     return new ChainView(options.transport, deployment, options.log, options.chainTimeTtlMs);
   }
@@ -153,7 +159,13 @@ export class ChainView {
     if (shared !== undefined) return shared;
     const read = (async () => {
       const [amount, status, sessionNonce] = await this.retry(
-        () => this.client.readContract({ address: this.deployment.pool, abi: plauditPoolAbi, functionName: "budgetOf", args: [reader, epoch] }),
+        () =>
+          this.client.readContract({
+            address: this.deployment.pool,
+            abi: plauditPoolAbi,
+            functionName: "budgetOf",
+            args: [reader, epoch],
+          }),
         "budgetOf",
       );
       const info = { amount: status === 0 ? amount : 0n, sessionNonce, at: Date.now() };
@@ -175,7 +187,13 @@ export class ChainView {
 
   async isSettled(reader: Address, epoch: bigint): Promise<boolean> {
     return this.retry(
-      () => this.client.readContract({ address: this.deployment.pool, abi: plauditPoolAbi, functionName: "isSettled", args: [reader, epoch] }),
+      () =>
+        this.client.readContract({
+          address: this.deployment.pool,
+          abi: plauditPoolAbi,
+          functionName: "isSettled",
+          args: [reader, epoch],
+        }),
       "isSettled",
     );
   }
@@ -201,7 +219,10 @@ export class ChainView {
   /** ERC-1271 (contract wallet) check of `signature` over `digest`, through the chain. */
   async isValidWalletSignature(wallet: Address, digest: Hex, signature: Hex): Promise<boolean> {
     try {
-      return await this.retry(() => this.client.verifyHash({ address: wallet, hash: digest, signature }), "isValidSignature");
+      return await this.retry(
+        () => this.client.verifyHash({ address: wallet, hash: digest, signature }),
+        "isValidSignature",
+      );
     } catch {
       return false;
     }

@@ -22,14 +22,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return argv.length === 0 ? 1 : 0;
   }
   const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) throw new ConfigError(`unknown command "${command}"; use serve, settle or status (see --help)`);
+  if (!COMMANDS.includes(command as Command))
+    throw new ConfigError(`unknown command "${command}"; use serve, settle or status (see --help)`);
   let epoch: bigint | undefined;
   const flags: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     if (arg === "--epoch" || arg.startsWith("--epoch=")) {
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : rest[++i];
-      if (value === undefined || !/^[0-9]{1,20}$/.test(value)) throw new ConfigError("--epoch: needs a decimal epoch number");
+      if (value === undefined || !/^[0-9]{1,20}$/.test(value))
+        throw new ConfigError("--epoch: needs a decimal epoch number");
       epoch = BigInt(value);
     } else flags.push(arg);
   }
@@ -54,7 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command === "settle") {
       if (epoch === undefined) throw new ConfigError("--epoch: required by settle");
-      if (parts.settler === undefined) throw new ConfigError("--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settle needs a signer");
+      if (parts.settler === undefined)
+        throw new ConfigError(
+          "--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settle needs a signer",
+        );
       const report = await parts.settler.settleEpoch(epoch, { ignoreGrace: true });
       console.log(json(report));
       return report.state === "done" ? 0 : 2;

@@ -19,33 +19,77 @@ const privateKeySchema = z
 const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int(`must be an integer`).min(min).max(max);
 
-const boolFrom = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
-  typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
-);
+const boolFrom = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
 
 /** Every setting, with its flag, its environment variable and its default. */
 export const SETTINGS = {
   rpcUrl: { flag: "rpc-url", env: "PLAUDIT_RPC_URL", help: "JSON-RPC endpoint of the chain (required)" },
   pool: { flag: "pool", env: "PLAUDIT_POOL", help: "PlauditPool address (required)" },
   chainId: { flag: "chain-id", env: "PLAUDIT_CHAIN_ID", help: "expected chain id; start fails if the RPC differs" },
-  privateKey: { flag: "private-key", env: "PLAUDIT_KEEPER_KEY", help: "signer key (0x + 64 hex) for settle transactions" },
+  privateKey: {
+    flag: "private-key",
+    env: "PLAUDIT_KEEPER_KEY",
+    help: "signer key (0x + 64 hex) for settle transactions",
+  },
   keystore: { flag: "keystore", env: "PLAUDIT_KEYSTORE", help: "V3 keystore file of the signer (instead of a key)" },
   keystorePassword: { flag: "keystore-password", env: "PLAUDIT_KEYSTORE_PASSWORD", help: "password of the keystore" },
   databaseUrl: { flag: "database-url", env: "DATABASE_URL", help: "PostgreSQL URL; SQLite in --data-dir when unset" },
-  dataDir: { flag: "data-dir", env: "PLAUDIT_DATA_DIR", help: "directory of the SQLite database (default ./keeper-data)" },
+  dataDir: {
+    flag: "data-dir",
+    env: "PLAUDIT_DATA_DIR",
+    help: "directory of the SQLite database (default ./keeper-data)",
+  },
   host: { flag: "host", env: "PLAUDIT_HOST", help: "HTTP listen address (default 127.0.0.1)" },
   port: { flag: "port", env: "PORT", help: "HTTP port, 0 = any free port (default 8787)" },
-  corsOrigins: { flag: "cors-origins", env: "PLAUDIT_CORS_ORIGINS", help: "comma-separated allowed origins; * only if given" },
+  corsOrigins: {
+    flag: "cors-origins",
+    env: "PLAUDIT_CORS_ORIGINS",
+    help: "comma-separated allowed origins; * only if given",
+  },
   settle: { flag: "settle", env: "PLAUDIT_SETTLE", help: "run the settlement loop with serve (default true)" },
-  graceSeconds: { flag: "grace", env: "PLAUDIT_GRACE_SECONDS", help: "seconds after an epoch's end that late tallies are accepted and settlement waits (default 300)" },
-  pollIntervalMs: { flag: "poll-ms", env: "PLAUDIT_POLL_MS", help: "settlement loop and receipt poll interval in ms (default 5000)" },
-  stuckAfterMs: { flag: "stuck-ms", env: "PLAUDIT_STUCK_MS", help: "replace a settle transaction unmined after this many ms (default 120000)" },
-  batchGasLimit: { flag: "batch-gas", env: "PLAUDIT_BATCH_GAS", help: "gas limit of one settle transaction (default 12000000)" },
-  chainTimeTtlMs: { flag: "chain-time-ttl-ms", env: "PLAUDIT_CHAIN_TIME_TTL_MS", help: "how long a read chain time is reused (default 1000)" },
-  maxBodyBytes: { flag: "max-body", env: "PLAUDIT_MAX_BODY_BYTES", help: "largest accepted request body (default 65536)" },
+  graceSeconds: {
+    flag: "grace",
+    env: "PLAUDIT_GRACE_SECONDS",
+    help: "seconds after an epoch's end that late tallies are accepted and settlement waits (default 300)",
+  },
+  pollIntervalMs: {
+    flag: "poll-ms",
+    env: "PLAUDIT_POLL_MS",
+    help: "settlement loop and receipt poll interval in ms (default 5000)",
+  },
+  stuckAfterMs: {
+    flag: "stuck-ms",
+    env: "PLAUDIT_STUCK_MS",
+    help: "replace a settle transaction unmined after this many ms (default 120000)",
+  },
+  batchGasLimit: {
+    flag: "batch-gas",
+    env: "PLAUDIT_BATCH_GAS",
+    help: "gas limit of one settle transaction (default 12000000)",
+  },
+  chainTimeTtlMs: {
+    flag: "chain-time-ttl-ms",
+    env: "PLAUDIT_CHAIN_TIME_TTL_MS",
+    help: "how long a read chain time is reused (default 1000)",
+  },
+  maxBodyBytes: {
+    flag: "max-body",
+    env: "PLAUDIT_MAX_BODY_BYTES",
+    help: "largest accepted request body (default 65536)",
+  },
   ipRate: { flag: "ip-rate", env: "PLAUDIT_IP_RATE", help: "requests per second per IP, burst x3 (default 50)" },
-  readerRate: { flag: "reader-rate", env: "PLAUDIT_READER_RATE", help: "tallies per second per reader, burst x3 (default 10)" },
-  verifyWorkers: { flag: "verify-workers", env: "PLAUDIT_VERIFY_WORKERS", help: "worker threads for signature checks, 0 = in the main thread (default 1 on multi-core)" },
+  readerRate: {
+    flag: "reader-rate",
+    env: "PLAUDIT_READER_RATE",
+    help: "tallies per second per reader, burst x3 (default 10)",
+  },
+  verifyWorkers: {
+    flag: "verify-workers",
+    env: "PLAUDIT_VERIFY_WORKERS",
+    help: "worker threads for signature checks, 0 = in the main thread (default 1 on multi-core)",
+  },
   logLevel: { flag: "log-level", env: "PLAUDIT_LOG_LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
 } as const;
 
@@ -59,7 +103,10 @@ export const keeperConfigSchema = z
     privateKey: privateKeySchema.optional(),
     keystore: z.string().min(1).optional(),
     keystorePassword: z.string().optional(),
-    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
     dataDir: z.string().min(1).default("./keeper-data"),
     host: z.string().min(1).default("127.0.0.1"),
     port: intFrom(0, 65535).default(8787),
@@ -82,7 +129,11 @@ export const keeperConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.privateKey !== undefined && c.keystore !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["keystore"], message: "give either a private key or a keystore, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["keystore"],
+        message: "give either a private key or a keystore, not both",
+      });
     }
     if (c.keystore !== undefined && c.keystorePassword === undefined) {
       ctx.addIssue({ code: "custom", path: ["keystorePassword"], message: "required with a keystore" });

@@ -37,13 +37,16 @@ export interface RunningKeeper extends KeeperParts {
 export async function startKeeper(options: StartKeeperOptions): Promise<RunningKeeper> {
   const { transport, logger, faults, ...raw } = options;
   const config = parseConfig({ port: 0, ...raw } as Record<string, unknown>);
-  if (config.rpcUrl === undefined && transport === undefined) throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
+  if (config.rpcUrl === undefined && transport === undefined)
+    throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
   const log = logger ?? createLogger(config.logLevel);
   let loop: SettlementLoop | undefined;
   const parts = await assembleKeeper(config, { log, transport, faults, shouldStop: () => loop?.isStopped ?? false });
   if (config.settle && parts.settler === undefined) {
     await parts.close();
-    throw new ConfigError("--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settlement needs a signer (or pass --settle false)");
+    throw new ConfigError(
+      "--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settlement needs a signer (or pass --settle false)",
+    );
   }
   const server = createServer(parts, config);
   await new Promise<void>((resolve, reject) => {
@@ -56,7 +59,13 @@ export async function startKeeper(options: StartKeeperOptions): Promise<RunningK
   log.info({ url }, "keeper API listening");
   if (config.settle && parts.settler !== undefined) {
     loop = new SettlementLoop(
-      { chain: parts.chain, store: parts.store, settler: parts.settler, log: log.child({ module: "loop" }), metrics: parts.metrics },
+      {
+        chain: parts.chain,
+        store: parts.store,
+        settler: parts.settler,
+        log: log.child({ module: "loop" }),
+        metrics: parts.metrics,
+      },
       { pollIntervalMs: config.pollIntervalMs, graceSeconds: config.graceSeconds },
     );
     loop.start();

@@ -32,18 +32,27 @@ export function transportFor(config: KeeperConfig, transport?: Transport): Trans
   if (transport !== undefined) return transport;
   if (config.rpcUrl === undefined) throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
   // The keeper retries with its own backoff; viem's retries would multiply it.
-  return config.rpcUrl.startsWith("ws") ? webSocket(config.rpcUrl, { retryCount: 0 }) : http(config.rpcUrl, { retryCount: 0, timeout: 20_000 });
+  return config.rpcUrl.startsWith("ws")
+    ? webSocket(config.rpcUrl, { retryCount: 0 })
+    : http(config.rpcUrl, { retryCount: 0, timeout: 20_000 });
 }
 
 export function signerOf(config: KeeperConfig): LocalAccount | undefined {
   if (config.privateKey !== undefined) return privateKeyToAccount(config.privateKey);
-  if (config.keystore !== undefined) return privateKeyToAccount(decryptKeystore(config.keystore, config.keystorePassword ?? ""));
+  if (config.keystore !== undefined)
+    return privateKeyToAccount(decryptKeystore(config.keystore, config.keystorePassword ?? ""));
   return undefined;
 }
 
 export async function assembleKeeper(
   config: KeeperConfig,
-  options: { log: Logger; transport?: Transport | undefined; faults?: SettlerFaults | undefined; shouldStop?: () => boolean; defaultMetrics?: boolean },
+  options: {
+    log: Logger;
+    transport?: Transport | undefined;
+    faults?: SettlerFaults | undefined;
+    shouldStop?: () => boolean;
+    defaultMetrics?: boolean;
+  },
 ): Promise<KeeperParts> {
   const { log } = options;
   const account = signerOf(config);
@@ -57,7 +66,10 @@ export async function assembleKeeper(
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const verifyPool = new VerifyPool(plauditDomain(chain.deployment.chainId, chain.deployment.pool), config.verifyWorkers);
+  const verifyPool = new VerifyPool(
+    plauditDomain(chain.deployment.chainId, chain.deployment.pool),
+    config.verifyWorkers,
+  );
   const admission = new TallyAdmission(chain, { graceSeconds: config.graceSeconds }, verifyPool);
   const settler =
     account === undefined
@@ -73,7 +85,12 @@ export async function assembleKeeper(
           options.shouldStop,
         );
   log.info(
-    { chainId: chain.deployment.chainId, pool: chain.deployment.pool, storage: store.kind, signer: account?.address ?? null },
+    {
+      chainId: chain.deployment.chainId,
+      pool: chain.deployment.pool,
+      storage: store.kind,
+      signer: account?.address ?? null,
+    },
     "keeper ready",
   );
   const close = async () => {

@@ -7,7 +7,10 @@ import { z } from "zod";
 
 import { ConfigError } from "./config.js";
 
-const hex = z.string().regex(/^(0x)?[0-9a-fA-F]*$/).transform((v) => (v.startsWith("0x") ? v : `0x${v}`) as Hex);
+const hex = z
+  .string()
+  .regex(/^(0x)?[0-9a-fA-F]*$/)
+  .transform((v) => (v.startsWith("0x") ? v : `0x${v}`) as Hex);
 
 const keystoreSchema = z.object({
   version: z.literal(3),

@@ -15,15 +15,20 @@ export interface RetryOptions {
 /** Whether the chain answered "this reverts" (a definite answer, not worth retrying). */
 export function isRevert(error: unknown): boolean {
   if (!(error instanceof BaseError)) return false;
-  return (
-    error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError) !== null
-  );
+  return error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError) !== null;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const { attempts = 6, baseMs = 100, maxMs = 5_000, log, what = "rpc call", retryable = (e) => !isRevert(e) } = options;
+  const {
+    attempts = 6,
+    baseMs = 100,
+    maxMs = 5_000,
+    log,
+    what = "rpc call",
+    retryable = (e) => !isRevert(e),
+  } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

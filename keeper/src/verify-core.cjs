@@ -81,7 +81,12 @@ function createVerifier(constants) {
     if (r.equals(ZERO32) || s.equals(ZERO32) || Buffer.compare(s, HALF_N) > 0) return null;
     try {
       const publicKey = secp256k1.ecdsaRecover(sig.subarray(0, 64), v - 27, digest, false);
-      return "0x" + Buffer.from(hash(publicKey.subarray(1))).subarray(12).toString("hex");
+      return (
+        "0x" +
+        Buffer.from(hash(publicKey.subarray(1)))
+          .subarray(12)
+          .toString("hex")
+      );
     } catch {
       return null;
     }
@@ -99,7 +104,12 @@ function createVerifier(constants) {
 module.exports = { createVerifier };
 
 const { parentPort, workerData } = require("node:worker_threads");
-if (parentPort !== null && workerData !== null && typeof workerData === "object" && workerData.plauditVerifier === true) {
+if (
+  parentPort !== null &&
+  workerData !== null &&
+  typeof workerData === "object" &&
+  workerData.plauditVerifier === true
+) {
   const verify = createVerifier(workerData.constants);
   // One message carries a batch of requests: [{ id, jobs }].
   parentPort.on("message", (batch) => {

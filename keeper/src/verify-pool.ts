@@ -42,7 +42,9 @@ export interface DigestConstants {
 type Verify = (jobs: readonly DigestJob[]) => DigestResult[];
 
 const CORE_PATH = new URL("./verify-core.cjs", import.meta.url);
-const core = createRequire(import.meta.url)(fileURLToPath(CORE_PATH)) as { createVerifier(constants: DigestConstants): Verify };
+const core = createRequire(import.meta.url)(fileURLToPath(CORE_PATH)) as {
+  createVerifier(constants: DigestConstants): Verify;
+};
 
 /** keccak256 of the EIP-712 type string, e.g. `Tally(address reader,uint64 epoch,...)` (no nested structs). */
 function typeHash(name: string, fields: readonly { name: string; type: string }[]): Hex {
@@ -51,7 +53,9 @@ function typeHash(name: string, fields: readonly { name: string; type: string }[
 
 export function digestConstants(domain: PlauditDomain): DigestConstants {
   return {
-    domainSeparator: hashDomain({ domain, types: { EIP712Domain: getTypesForEIP712Domain({ domain }) } } as Parameters<typeof hashDomain>[0]),
+    domainSeparator: hashDomain({ domain, types: { EIP712Domain: getTypesForEIP712Domain({ domain }) } } as Parameters<
+      typeof hashDomain
+    >[0]),
     tallyTypeHash: typeHash("Tally", tallyTypes.Tally),
     sessionTypeHash: typeHash("Session", sessionTypes.Session),
   };
@@ -67,8 +71,13 @@ function selfCheck(domain: PlauditDomain, verify: Verify): void {
     { kind: "Tally", message: tally, signature: "0x" },
     { kind: "Session", message: session, signature: "0x" },
   ]);
-  if (t?.digest !== hashTypedData(tallyTypedData(domain, tally)) || s?.digest !== hashTypedData(sessionTypedData(domain, session))) {
-    throw new Error("verify-core digests differ from hashTypedData: the EIP-712 encoding drifted from the protocol's types");
+  if (
+    t?.digest !== hashTypedData(tallyTypedData(domain, tally)) ||
+    s?.digest !== hashTypedData(sessionTypedData(domain, session))
+  ) {
+    throw new Error(
+      "verify-core digests differ from hashTypedData: the EIP-712 encoding drifted from the protocol's types",
+    );
   }
 }
 
@@ -86,7 +95,11 @@ interface Pending {
 }
 
 export class VerifyPool {
-  private readonly workers: { worker: Worker; pending: Map<number, Pending>; queue: { id: number; jobs: readonly DigestJob[] }[] }[] = [];
+  private readonly workers: {
+    worker: Worker;
+    pending: Map<number, Pending>;
+    queue: { id: number; jobs: readonly DigestJob[] }[];
+  }[] = [];
   private readonly inline: Verify;
   private readonly constants: DigestConstants;
   private nextId = 0;

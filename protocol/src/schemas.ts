@@ -30,7 +30,11 @@ const uint64Schema = z
 export const sessionSchema = z.strictObject({
   expiry: uint64Schema,
   /** The reader's session nonce the delegation was signed with. */
-  nonce: z.number().int().min(0).max(2 ** 32 - 1),
+  nonce: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   signature: signatureSchema,
 });
 

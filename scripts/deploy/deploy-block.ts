@@ -66,7 +66,12 @@ export async function findDeployBlock(
 ): Promise<bigint> {
   if (options.deployHash !== undefined) {
     const receipt = await client.getTransactionReceipt({ hash: options.deployHash }).catch(() => undefined);
-    if (receipt !== undefined && receipt.contractAddress !== null && receipt.contractAddress !== undefined && getAddress(receipt.contractAddress) === getAddress(address)) {
+    if (
+      receipt !== undefined &&
+      receipt.contractAddress !== null &&
+      receipt.contractAddress !== undefined &&
+      getAddress(receipt.contractAddress) === getAddress(address)
+    ) {
       return receipt.blockNumber;
     }
   }

@@ -37,7 +37,10 @@ export interface DeployResult {
 }
 
 export async function deployPlaudit(connection: NetworkConnection, options: DeployOptions): Promise<DeployResult> {
-  const client = createPublicClient({ cacheTime: 0, transport: custom(connection.provider as unknown as EIP1193Provider, { retryCount: 3 }) });
+  const client = createPublicClient({
+    cacheTime: 0,
+    transport: custom(connection.provider as unknown as EIP1193Provider, { retryCount: 3 }),
+  });
   const chainId = await client.getChainId();
   const before = await client.getBlockNumber();
   const ignition = { parameters: options.parameters, displayUi: options.displayUi ?? false };
@@ -53,7 +56,15 @@ export async function deployPlaudit(connection: NetworkConnection, options: Depl
       ? undefined
       : await journalDeployHash(join(ignitionDir, `chain-${chainId}`), `${options.module}#PlauditPool`);
   const deployBlock = await findDeployBlock(client, address, { deployHash, searchFrom: before });
-  const deployment = await deploymentRecord(client, { pool: address, deployBlock, rpcUrl: options.rpcUrl, keeperUrl: options.keeperUrl });
-  const paths = await writeDeployment(deployment, { dir: options.deploymentsDir ?? "deployments", extraPaths: options.extraPaths });
+  const deployment = await deploymentRecord(client, {
+    pool: address,
+    deployBlock,
+    rpcUrl: options.rpcUrl,
+    keeperUrl: options.keeperUrl,
+  });
+  const paths = await writeDeployment(deployment, {
+    dir: options.deploymentsDir ?? "deployments",
+    extraPaths: options.extraPaths,
+  });
   return { deployment, paths };
 }

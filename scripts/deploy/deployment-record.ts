@@ -18,7 +18,10 @@ export interface RecordOptions {
 }
 
 /** Reads the pool's parameters and its token's symbol and decimals from the chain; validates the result. */
-export async function deploymentRecord(client: PublicClient<Transport, Chain | undefined>, options: RecordOptions): Promise<Deployment> {
+export async function deploymentRecord(
+  client: PublicClient<Transport, Chain | undefined>,
+  options: RecordOptions,
+): Promise<Deployment> {
   const pool = { address: options.pool, abi: plauditPoolAbi } as const;
   const [chainId, token, startTime, epochLength, keeperTipBps] = await Promise.all([
     client.getChainId(),
@@ -47,7 +50,10 @@ export async function deploymentRecord(client: PublicClient<Transport, Chain | u
 }
 
 /** Writes `deployment` to `<dir>/<chainId>.json` and to every extra path; returns the paths written. */
-export async function writeDeployment(deployment: Deployment, options: { dir: string; extraPaths?: readonly string[] }): Promise<string[]> {
+export async function writeDeployment(
+  deployment: Deployment,
+  options: { dir: string; extraPaths?: readonly string[] },
+): Promise<string[]> {
   const text = `${JSON.stringify(deploymentSchema.parse(deployment), null, 2)}\n`;
   const paths = [join(options.dir, `${deployment.chainId}.json`), ...(options.extraPaths ?? [])];
   for (const path of paths) {

@@ -10,26 +10,52 @@ import { z } from "zod";
 import { addressSchema, MAX_KEEPER_TIP_BPS } from "../../protocol/src/index.js";
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
 
-
 export const DEPLOY_OPTIONS = {
   network: { flag: "network", env: "", help: "Hardhat network to deploy to, e.g. sepolia (required)" },
-  parameters: { flag: "parameters", env: "PLAUDIT_DEPLOY_PARAMETERS", help: "Ignition parameters JSON, e.g. ignition/parameters/sepolia.json (required)" },
-  module: { flag: "module", env: "PLAUDIT_DEPLOY_MODULE", help: "PlauditPool (existing stablecoin, default) or LocalPlaudit (with the mock stablecoin)" },
-  out: { flag: "out", env: "PLAUDIT_DEPLOY_OUT", help: "extra copies of the deployment file, comma-separated (e.g. app/public/plaudit.json)" },
-  dir: { flag: "dir", env: "PLAUDIT_DEPLOY_DIR", help: "directory of <chainId>.json deployment files (default deployments)" },
-  rpcUrl: { flag: "rpc-url", env: "PLAUDIT_DEPLOY_RPC_URL", help: "public RPC URL to record for the dApp (never one with an API key)" },
+  parameters: {
+    flag: "parameters",
+    env: "PLAUDIT_DEPLOY_PARAMETERS",
+    help: "Ignition parameters JSON, e.g. ignition/parameters/sepolia.json (required)",
+  },
+  module: {
+    flag: "module",
+    env: "PLAUDIT_DEPLOY_MODULE",
+    help: "PlauditPool (existing stablecoin, default) or LocalPlaudit (with the mock stablecoin)",
+  },
+  out: {
+    flag: "out",
+    env: "PLAUDIT_DEPLOY_OUT",
+    help: "extra copies of the deployment file, comma-separated (e.g. app/public/plaudit.json)",
+  },
+  dir: {
+    flag: "dir",
+    env: "PLAUDIT_DEPLOY_DIR",
+    help: "directory of <chainId>.json deployment files (default deployments)",
+  },
+  rpcUrl: {
+    flag: "rpc-url",
+    env: "PLAUDIT_DEPLOY_RPC_URL",
+    help: "public RPC URL to record for the dApp (never one with an API key)",
+  },
   keeperUrl: { flag: "keeper-url", env: "PLAUDIT_DEPLOY_KEEPER_URL", help: "keeper URL to record for the dApp" },
 } as const;
 
-
 const url = z.string().url("must be a URL");
 export const deployOptionsSchema = z.strictObject({
-  network: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a network name from hardhat.config.ts").optional(),
+  network: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "must be a network name from hardhat.config.ts")
+    .optional(),
   parameters: z.string().min(1, "must be a file path"),
   module: z.enum(["PlauditPool", "LocalPlaudit"]).default("PlauditPool"),
   out: z
     .string()
-    .transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
     .default([]),
   dir: z.string().min(1).default("deployments"),
   rpcUrl: url.optional(),
@@ -38,13 +64,15 @@ export const deployOptionsSchema = z.strictObject({
 export type DeployCliOptions = z.output<typeof deployOptionsSchema>;
 
 /** Ignition accepts bigints as numbers or as "123n" strings. */
-const integer = z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+n?$/, "must be a whole number")]).transform((v) =>
-  BigInt(typeof v === "string" ? v.replace(/n$/, "") : v),
-);
+const integer = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+n?$/, "must be a whole number")])
+  .transform((v) => BigInt(typeof v === "string" ? v.replace(/n$/, "") : v));
 const scheduleFields = {
   startTime: integer,
   epochLength: integer.refine((v) => v > 0n, "must be positive").optional(),
-  keeperTipBps: integer.refine((v) => v <= BigInt(MAX_KEEPER_TIP_BPS), `must be at most ${MAX_KEEPER_TIP_BPS}`).optional(),
+  keeperTipBps: integer
+    .refine((v) => v <= BigInt(MAX_KEEPER_TIP_BPS), `must be at most ${MAX_KEEPER_TIP_BPS}`)
+    .optional(),
 };
 export const parametersFileSchema = {
   PlauditPool: z.object({ PlauditPool: z.strictObject({ token: addressSchema, ...scheduleFields }) }),
@@ -62,7 +90,9 @@ export function parseDeployOptions(raw: Record<string, string>): DeployCliOption
     const o = (DEPLOY_OPTIONS as Record<string, { flag: string; env: string } | undefined>)[name];
     return o === undefined ? name : `--${o.flag}${o.env === "" ? "" : ` (${o.env})`}`;
   };
-  const missing = result.error.issues.map((i) => (i.code === "invalid_type" && raw[String(i.path[0])] === undefined ? { ...i, message: "missing" } : i));
+  const missing = result.error.issues.map((i) =>
+    i.code === "invalid_type" && raw[String(i.path[0])] === undefined ? { ...i, message: "missing" } : i,
+  );
   throw new CliOptionsError(`invalid deploy options:\n  ${describe(missing, label)}`);
 }
 

@@ -38,7 +38,10 @@ export async function staleReason(dist: string, sources: readonly string[]): Pro
 /** Runs `npm run app:build` with its output shown; `track` gets the child so a shutdown can end it. */
 export function buildApp(repoRoot: string, track: (child: ChildProcess) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "--silent", "app:build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn("npm", ["run", "--silent", "app:build"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     track(child);
     child.once("error", reject);
     child.once("exit", (code, signal) =>

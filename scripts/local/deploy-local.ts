@@ -49,7 +49,13 @@ export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<D
     await jsonRpc(options.rpcUrl, "hardhat_setNonce", [hardhatAccount(0).address, toHex(1n + (now % 1_000_000n))]);
     const { deployment } = await deployPlaudit(connection, {
       module: "LocalPlaudit",
-      parameters: { LocalPlaudit: { startTime: now, epochLength: BigInt(options.epochLength), keeperTipBps: BigInt(options.keeperTipBps) } },
+      parameters: {
+        LocalPlaudit: {
+          startTime: now,
+          epochLength: BigInt(options.epochLength),
+          keeperTipBps: BigInt(options.keeperTipBps),
+        },
+      },
       deploymentsDir: join(options.stateDir, "deployments"),
       ignitionDeploymentsDir: join(options.stateDir, "ignition", "deployments"),
       rpcUrl: options.rpcUrl,
@@ -62,7 +68,13 @@ export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<D
 }
 
 /** Mints `amount` (token units) of the mock stablecoin to each reader, sent by `minter`. */
-export async function fundReaders(rpcUrl: string, token: Address, minter: TestAccount, readers: readonly TestAccount[], amount: bigint): Promise<void> {
+export async function fundReaders(
+  rpcUrl: string,
+  token: Address,
+  minter: TestAccount,
+  readers: readonly TestAccount[],
+  amount: bigint,
+): Promise<void> {
   const chain = defineChain({
     id: HARDHAT_CHAIN_ID,
     name: "Local Hardhat",
@@ -73,7 +85,12 @@ export async function fundReaders(rpcUrl: string, token: Address, minter: TestAc
   const publicClient = createPublicClient({ chain, transport });
   const wallet = createWalletClient({ chain, transport, account: minter.account });
   for (const reader of readers) {
-    const hash = await wallet.writeContract({ address: token, abi: mockStablecoinAbi, functionName: "mint", args: [reader.address, amount] });
+    const hash = await wallet.writeContract({
+      address: token,
+      abi: mockStablecoinAbi,
+      functionName: "mint",
+      args: [reader.address, amount],
+    });
     const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 200 });
     if (receipt.status !== "success") throw new Error(`minting to ${reader.address} reverted (${hash})`);
   }

@@ -15,6 +15,7 @@ export function deploymentFile(deployment: Deployment & { rpcUrl: string }): str
     const fields = result.error.issues.map((issue) => `${issue.path.join(".") || "deployment"}: ${issue.message}`);
     throw new DeploymentFileError(`invalid plaudit.json:\n  ${fields.join("\n  ")}`);
   }
-  if (result.data.rpcUrl === undefined) throw new DeploymentFileError("invalid plaudit.json:\n  rpcUrl: the dApp needs it");
+  if (result.data.rpcUrl === undefined)
+    throw new DeploymentFileError("invalid plaudit.json:\n  rpcUrl: the dApp needs it");
   return `${JSON.stringify(result.data, null, 2)}\n`;
 }

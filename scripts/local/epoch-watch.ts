@@ -25,7 +25,11 @@ export interface EpochWatcher {
   tick(): Promise<void>;
 }
 
-export function watchEpochs(options: { keeperUrl: string; graceSeconds: number; print(line: string): void }): EpochWatcher {
+export function watchEpochs(options: {
+  keeperUrl: string;
+  graceSeconds: number;
+  print(line: string): void;
+}): EpochWatcher {
   let current: bigint | undefined;
   const pending = new Set<bigint>();
   return {
@@ -35,7 +39,9 @@ export function watchEpochs(options: { keeperUrl: string; graceSeconds: number; 
         const epoch = BigInt(now.epoch);
         if (current !== undefined && epoch > current) {
           for (let e = current; e < epoch; e++) {
-            options.print(`epoch ${e} ended; the keeper settles it after ${options.graceSeconds} s of grace. Epoch ${epoch} is open.`);
+            options.print(
+              `epoch ${e} ended; the keeper settles it after ${options.graceSeconds} s of grace. Epoch ${epoch} is open.`,
+            );
             pending.add(e);
           }
         }
@@ -43,11 +49,15 @@ export function watchEpochs(options: { keeperUrl: string; graceSeconds: number; 
         for (const e of pending) {
           const status = await getJson(`${options.keeperUrl}/v1/epochs/${e}`, statusSchema);
           if (status.status === "settled" && status.readers === 0) {
-            options.print(`epoch ${e}: the keeper had no tallies, nothing to settle (unclicked budgets return to readers by withdraw after the deadline).`);
+            options.print(
+              `epoch ${e}: the keeper had no tallies, nothing to settle (unclicked budgets return to readers by withdraw after the deadline).`,
+            );
           } else if (status.status === "settled") {
             options.print(
               `epoch ${e} settled: ${status.settledReaders} reader(s) paid out for ${status.clicks} click(s)` +
-                (status.skippedReaders + status.droppedReaders > 0 ? `, ${status.skippedReaders} skipped, ${status.droppedReaders} dropped` : "") +
+                (status.skippedReaders + status.droppedReaders > 0
+                  ? `, ${status.skippedReaders} skipped, ${status.droppedReaders} dropped`
+                  : "") +
                 `. Creators can claim now (dApp, #/creator).`,
             );
           } else if (status.status === "expired") {

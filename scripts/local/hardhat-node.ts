@@ -35,7 +35,10 @@ export async function jsonRpc<T>(rpcUrl: string, method: string, params: unknown
 }
 
 /** Starts the node without waiting for it; `ready()` waits until it answers JSON-RPC. */
-export function spawnHardhatNode(options: { port: number; host?: string }): HardhatNode & { ready(timeoutMs?: number): Promise<void> } {
+export function spawnHardhatNode(options: {
+  port: number;
+  host?: string;
+}): HardhatNode & { ready(timeoutMs?: number): Promise<void> } {
   const host = options.host ?? "127.0.0.1";
   const rpcUrl = `http://${host}:${options.port}`;
   const child: ChildProcess = spawn(
@@ -68,7 +71,8 @@ export function spawnHardhatNode(options: { port: number; host?: string }): Hard
           await jsonRpc(rpcUrl, "eth_chainId");
           return;
         } catch {
-          if (Date.now() > deadline) throw new Error(`hardhat node did not answer on ${rpcUrl} within ${timeoutMs} ms:\n${output.slice(-2000)}`);
+          if (Date.now() > deadline)
+            throw new Error(`hardhat node did not answer on ${rpcUrl} within ${timeoutMs} ms:\n${output.slice(-2000)}`);
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       }
@@ -88,7 +92,10 @@ export function spawnHardhatNode(options: { port: number; host?: string }): Hard
 
 /** A Hardhat node on `port` (default: a free port), answering JSON-RPC. */
 export async function startHardhatNode(options: { port?: number; host?: string } = {}): Promise<HardhatNode> {
-  const node = spawnHardhatNode({ port: options.port ?? (await freePort()), ...(options.host === undefined ? {} : { host: options.host }) });
+  const node = spawnHardhatNode({
+    port: options.port ?? (await freePort()),
+    ...(options.host === undefined ? {} : { host: options.host }),
+  });
   try {
     await node.ready();
   } catch (error) {

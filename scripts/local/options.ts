@@ -8,20 +8,62 @@ import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } fr
 
 const port = z.coerce.number().int("must be an integer").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535");
 const seconds = (min: number, max: number) =>
-  z.coerce.number().int("must be a whole number of seconds").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
+  z.coerce
+    .number()
+    .int("must be a whole number of seconds")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
 
 /** Every option, with its flag, its environment variable and its help. */
 export const START_OPTIONS = {
-  chainPort: { flag: "chain-port", env: "PLAUDIT_CHAIN_PORT", help: "port of the Hardhat chain on 127.0.0.1 (default 8545)" },
-  keeperPort: { flag: "keeper-port", env: "PLAUDIT_KEEPER_PORT", help: "port of the keeper's HTTP API on 127.0.0.1 (default 8787)" },
-  appPort: { flag: "app-port", env: "PLAUDIT_APP_PORT", help: "port of the dApp, http://localhost:PORT (default 5173)" },
-  sitePort: { flag: "site-port", env: "PLAUDIT_SITE_PORT", help: "port of the demo creator site, http://127.0.0.1:PORT (default 5174)" },
-  epochLength: { flag: "epoch-length", env: "PLAUDIT_EPOCH_LENGTH", help: "seconds per epoch, epoch 0 starting now (default 300)" },
-  grace: { flag: "grace", env: "PLAUDIT_LOCAL_GRACE", help: "seconds the keeper waits after an epoch's end before settling (default 15)" },
-  mineInterval: { flag: "mine-interval", env: "PLAUDIT_MINE_INTERVAL", help: "seconds between blocks mined so chain time follows the clock (default 2)" },
-  rebuild: { flag: "rebuild", env: "PLAUDIT_REBUILD", help: "rebuild the dApp even if app/dist looks current (default false)" },
-  keeperLogLevel: { flag: "keeper-log-level", env: "PLAUDIT_KEEPER_LOG_LEVEL", help: "keeper log level: fatal, error, warn, info, debug (default warn)" },
+  chainPort: {
+    flag: "chain-port",
+    env: "PLAUDIT_CHAIN_PORT",
+    help: "port of the Hardhat chain on 127.0.0.1 (default 8545)",
+  },
+  keeperPort: {
+    flag: "keeper-port",
+    env: "PLAUDIT_KEEPER_PORT",
+    help: "port of the keeper's HTTP API on 127.0.0.1 (default 8787)",
+  },
+  appPort: {
+    flag: "app-port",
+    env: "PLAUDIT_APP_PORT",
+    help: "port of the dApp, http://localhost:PORT (default 5173)",
+  },
+  sitePort: {
+    flag: "site-port",
+    env: "PLAUDIT_SITE_PORT",
+    help: "port of the demo creator site, http://127.0.0.1:PORT (default 5174)",
+  },
+  epochLength: {
+    flag: "epoch-length",
+    env: "PLAUDIT_EPOCH_LENGTH",
+    help: "seconds per epoch, epoch 0 starting now (default 300)",
+  },
+  grace: {
+    flag: "grace",
+    env: "PLAUDIT_LOCAL_GRACE",
+    help: "seconds the keeper waits after an epoch's end before settling (default 15)",
+  },
+  mineInterval: {
+    flag: "mine-interval",
+    env: "PLAUDIT_MINE_INTERVAL",
+    help: "seconds between blocks mined so chain time follows the clock (default 2)",
+  },
+  rebuild: {
+    flag: "rebuild",
+    env: "PLAUDIT_REBUILD",
+    help: "rebuild the dApp even if app/dist looks current (default false)",
+  },
+  keeperLogLevel: {
+    flag: "keeper-log-level",
+    env: "PLAUDIT_KEEPER_LOG_LEVEL",
+    help: "keeper log level: fatal, error, warn, info, debug (default warn)",
+  },
 } as const;
 
 export type StartOptionName = keyof typeof START_OPTIONS;
@@ -40,12 +82,15 @@ export const startOptionsSchema = z
   })
   .superRefine((o, ctx) => {
     if (o.grace >= o.epochLength) {
-      ctx.addIssue({ code: "custom", path: ["grace"], message: `must be shorter than the epoch (${o.epochLength} s): settlement must fit in the window` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["grace"],
+        message: `must be shorter than the epoch (${o.epochLength} s): settlement must fit in the window`,
+      });
     }
   });
 
 export type StartOptions = z.output<typeof startOptionsSchema>;
-
 
 /** `--flag (ENV)`, the way a user sets an option. */
 export function describeOption(name: string): string {
@@ -64,7 +109,9 @@ export function parseStartOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (args.help) return "help";
   const result = startOptionsSchema.safeParse({ ...rawOptionsFromEnv(env, START_OPTIONS), ...args.raw });
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${describeOption(String(issue.path[0] ?? "options"))}: ${issue.message}`);
+    const lines = result.error.issues.map(
+      (issue) => `${describeOption(String(issue.path[0] ?? "options"))}: ${issue.message}`,
+    );
     throw new CliOptionsError(`invalid option:\n  ${lines.join("\n  ")}`);
   }
   return result.data;

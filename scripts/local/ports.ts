@@ -68,7 +68,9 @@ export async function checkPortsFree(claims: readonly PortClaim[]): Promise<void
       continue;
     }
     seen.set(claim.port, claim);
-    const results = await Promise.all(claim.hosts.map(async (host) => ({ host, result: await probe(claim.port, host) })));
+    const results = await Promise.all(
+      claim.hosts.map(async (host) => ({ host, result: await probe(claim.port, host) })),
+    );
     const taken = results.find((r) => r.result === "in-use");
     const forbidden = results.find((r) => r.result === "forbidden");
     if (taken !== undefined) {
@@ -76,7 +78,9 @@ export async function checkPortsFree(claims: readonly PortClaim[]): Promise<void
         `port ${claim.port} (${taken.host}), needed for ${claim.purpose}, is already in use: stop what uses it or choose another port with ${claim.setting}`,
       );
     } else if (forbidden !== undefined) {
-      problems.push(`port ${claim.port}, needed for ${claim.purpose}, may not be opened by this user: choose a port above 1023 with ${claim.setting}`);
+      problems.push(
+        `port ${claim.port}, needed for ${claim.purpose}, may not be opened by this user: choose a port above 1023 with ${claim.setting}`,
+      );
     }
   }
   if (problems.length > 0) throw new PortInUseError(problems);

@@ -64,7 +64,11 @@ export function staticPath(root: string, requestPath: string): string | undefine
 }
 
 /** Serves `dist` and `/plaudit.json` (asked for on every request, so it may change). */
-export async function serveApp(dist: string, deploymentJson: () => string, options: ListenOptions = {}): Promise<Served> {
+export async function serveApp(
+  dist: string,
+  deploymentJson: () => string,
+  options: ListenOptions = {},
+): Promise<Served> {
   const server = createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? "/", "http://x").pathname;

@@ -58,7 +58,10 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
         for (const tally of byKey.values()) {
           devices++;
           const seq = held.get(tally.signer);
-          if (seq !== tally.seq) problems.push(`keeper holds seq ${seq ?? "none"} for ${tally.signer} of ${reader.reader} in epoch ${epoch}, the device signed ${tally.seq}`);
+          if (seq !== tally.seq)
+            problems.push(
+              `keeper holds seq ${seq ?? "none"} for ${tally.signer} of ${reader.reader} in epoch ${epoch}, the device signed ${tally.seq}`,
+            );
         }
       }
     }
@@ -76,7 +79,8 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
         if (seen.has(id)) problems.push(`${s.reader} settled twice in epoch ${s.epoch}`);
         seen.add(id);
         const reader = readers.get(s.reader);
-        if (reader === undefined || !expectsSettlement(reader, s.epoch)) problems.push(`${s.reader} settled in epoch ${s.epoch} without budget or clicks`);
+        if (reader === undefined || !expectsSettlement(reader, s.epoch))
+          problems.push(`${s.reader} settled in epoch ${s.epoch} without budget or clicks`);
       }
     }
     let expected = 0;
@@ -105,19 +109,25 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
         const clicks = totalOf(reader, s.epoch);
         const { tip, shares } = splitOf(reader, s.epoch);
         const sharesSum = [...shares.values()].reduce((a, b) => a + b, 0n);
-        if (s.budget !== budget) problems.push(`${s.reader} epoch ${s.epoch}: settled budget ${s.budget}, funded ${budget}`);
+        if (s.budget !== budget)
+          problems.push(`${s.reader} epoch ${s.epoch}: settled budget ${s.budget}, funded ${budget}`);
         if (s.tip !== tip) problems.push(`${s.reader} epoch ${s.epoch}: tip ${s.tip}, expected ${tip}`);
-        if (s.clicks !== clicks) problems.push(`${s.reader} epoch ${s.epoch}: ${s.clicks} clicks settled, ${clicks} signed`);
-        if (tip + sharesSum !== budget) problems.push(`${s.reader} epoch ${s.epoch}: shares ${sharesSum} + tip ${tip} != budget ${budget}`);
+        if (s.clicks !== clicks)
+          problems.push(`${s.reader} epoch ${s.epoch}: ${s.clicks} clicks settled, ${clicks} signed`);
+        if (tip + sharesSum !== budget)
+          problems.push(`${s.reader} epoch ${s.epoch}: shares ${sharesSum} + tip ${tip} != budget ${budget}`);
         expectedTip += tip;
-        for (const [creator, share] of shares) expectedCredits.set(creator, (expectedCredits.get(creator) ?? 0n) + share);
+        for (const [creator, share] of shares)
+          expectedCredits.set(creator, (expectedCredits.get(creator) ?? 0n) + share);
       }
       for (const creator of new Set([...expectedCredits.keys(), ...tx.credits.keys()])) {
         const want = expectedCredits.get(creator) ?? 0n;
         const got = tx.credits.get(creator) ?? 0n;
-        if (want !== got) problems.push(`tx ${tx.hash.slice(0, 10)}: ${creator} credited ${got}, off-chain split says ${want}`);
+        if (want !== got)
+          problems.push(`tx ${tx.hash.slice(0, 10)}: ${creator} credited ${got}, off-chain split says ${want}`);
       }
-      if (tx.tip !== expectedTip) problems.push(`tx ${tx.hash.slice(0, 10)}: keeper tip ${tx.tip}, expected ${expectedTip}`);
+      if (tx.tip !== expectedTip)
+        problems.push(`tx ${tx.hash.slice(0, 10)}: keeper tip ${tx.tip}, expected ${expectedTip}`);
     }
     results.push(check("reader-budget-split", `${checked} readers' splits match splitBudget per batch`, problems));
   }
@@ -130,7 +140,8 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
       if (!expectsSettlement(reader, epoch)) continue;
       const { tip, shares } = splitOf(reader, epoch);
       expectedTips += tip;
-      for (const [creator, share] of shares) expectedEarnings.set(creator, (expectedEarnings.get(creator) ?? 0n) + share);
+      for (const [creator, share] of shares)
+        expectedEarnings.set(creator, (expectedEarnings.get(creator) ?? 0n) + share);
     }
   }
   {
@@ -139,7 +150,13 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
       const got = facts.claimableBeforeClaims.get(creator) ?? 0n;
       if (got !== want) problems.push(`${creator}: claimable ${got}, off-chain shares sum to ${want}`);
     }
-    results.push(check("creator-claimable", `${expectedEarnings.size} creators' claimables equal their off-chain shares`, problems));
+    results.push(
+      check(
+        "creator-claimable",
+        `${expectedEarnings.size} creators' claimables equal their off-chain shares`,
+        problems,
+      ),
+    );
   }
 
   // 5. Claims paid creators exactly what they had earned; the keeper got exactly the tips.
@@ -151,8 +168,11 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
       const balance = facts.creatorBalances.get(creator) ?? 0n;
       if (balance !== want) problems.push(`${creator} holds ${balance} after claiming, earned ${want}`);
     }
-    if (facts.keeperBalance !== expectedTips) problems.push(`keeper holds ${facts.keeperBalance}, tips sum to ${expectedTips}`);
-    results.push(check("claims-and-tips-paid", `${facts.claimed.size} claims and the keeper's tips paid exactly`, problems));
+    if (facts.keeperBalance !== expectedTips)
+      problems.push(`keeper holds ${facts.keeperBalance}, tips sum to ${expectedTips}`);
+    results.push(
+      check("claims-and-tips-paid", `${facts.claimed.size} claims and the keeper's tips paid exactly`, problems),
+    );
   }
 
   // 6. Every budget not settled went back to its reader: cancelled at once, expired by withdraw.
@@ -171,11 +191,20 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
       const refunded = facts.refunded.get(reader.reader) ?? 0n;
       const returned = facts.returned.get(reader.reader) ?? 0n;
       const balance = facts.readerBalances.get(reader.reader) ?? 0n;
-      if (refunded !== cancelled) problems.push(`${reader.reader}: refunded ${refunded} on cancel, cancelled budgets ${cancelled}`);
-      if (returned !== unsettled) problems.push(`${reader.reader}: withdrew ${returned}, unsettled budgets ${unsettled}`);
-      if (balance !== reader.minted - spent) problems.push(`${reader.reader}: holds ${balance}, expected ${reader.minted} - ${spent} spent`);
+      if (refunded !== cancelled)
+        problems.push(`${reader.reader}: refunded ${refunded} on cancel, cancelled budgets ${cancelled}`);
+      if (returned !== unsettled)
+        problems.push(`${reader.reader}: withdrew ${returned}, unsettled budgets ${unsettled}`);
+      if (balance !== reader.minted - spent)
+        problems.push(`${reader.reader}: holds ${balance}, expected ${reader.minted} - ${spent} spent`);
     }
-    results.push(check("unsettled-budgets-returned", `${ledger.readers.length} readers hold exactly what they did not spend`, problems));
+    results.push(
+      check(
+        "unsettled-budgets-returned",
+        `${ledger.readers.length} readers hold exactly what they did not spend`,
+        problems,
+      ),
+    );
   }
 
   // 7. The pool holds exactly what it owes, at every snapshot; in the end no budget is left open.
@@ -183,7 +212,9 @@ export function auditBooks(ledger: Ledger, facts: ChainFacts, split: SplitFuncti
     const problems: string[] = [];
     for (const s of facts.snapshots) {
       if (s.poolBalance !== s.openBudgets + s.claimables) {
-        problems.push(`${s.label}: pool holds ${s.poolBalance}, owes ${s.openBudgets} open budgets + ${s.claimables} claimable`);
+        problems.push(
+          `${s.label}: pool holds ${s.poolBalance}, owes ${s.openBudgets} open budgets + ${s.claimables} claimable`,
+        );
       }
     }
     const last = facts.snapshots[facts.snapshots.length - 1];

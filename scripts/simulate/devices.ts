@@ -54,7 +54,8 @@ export class Device {
       this.clicks = NO_CLICKS;
       this.seq = 0n;
     }
-    if (this.isSessionKey && this.session === null) throw new Error(`device ${this.key.address} clicks before its delegation`);
+    if (this.isSessionKey && this.session === null)
+      throw new Error(`device ${this.key.address} clicks before its delegation`);
     this.clicks = addClick(this.clicks, creator);
     this.seq += 1n;
     const message = {
@@ -88,7 +89,10 @@ export async function postTally(keeperUrl: string, tally: SignedTally, item?: st
     body: JSON.stringify({ tally: toWireTally(tally), ...(item === undefined ? {} : { item }) }),
   });
   const text = await res.text();
-  if (res.status !== 201) throw new KeeperRejected(`keeper answered ${res.status} to seq ${tally.seq} of ${tally.signer}: ${text.slice(0, 300)}`);
+  if (res.status !== 201)
+    throw new KeeperRejected(
+      `keeper answered ${res.status} to seq ${tally.seq} of ${tally.signer}: ${text.slice(0, 300)}`,
+    );
 }
 
 /** Clicks, posts and records one tally in the ledger. */

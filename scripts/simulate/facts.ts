@@ -54,7 +54,13 @@ const add = (map: Map<Address, bigint>, key: Address, amount: bigint) => map.set
 
 /** Every pool event since deployment, grouped into what the audit needs. */
 export async function poolEvents(chain: SimulationChain) {
-  const events = await chain.client.getContractEvents({ address: chain.pool, abi: plauditPoolAbi, fromBlock: chain.deployBlock, toBlock: "latest", strict: true });
+  const events = await chain.client.getContractEvents({
+    address: chain.pool,
+    abi: plauditPoolAbi,
+    fromBlock: chain.deployBlock,
+    toBlock: "latest",
+    strict: true,
+  });
   const txs = new Map<Hex, SettleTransaction>();
   const refunded = new Map<Address, bigint>();
   const returned = new Map<Address, bigint>();
@@ -75,7 +81,10 @@ export async function poolEvents(chain: SimulationChain) {
         break;
       }
       case "ReaderSkipped":
-        txOf(event.transactionHash, event.args.epoch).skipped.push({ reader: event.args.reader, reason: event.args.reason });
+        txOf(event.transactionHash, event.args.epoch).skipped.push({
+          reader: event.args.reader,
+          reason: event.args.reason,
+        });
         break;
       case "CreatorCredited":
         add(txOf(event.transactionHash, event.args.epoch).credits, event.args.creator, event.args.amount);
@@ -103,11 +112,21 @@ export async function poolEvents(chain: SimulationChain) {
 }
 
 export async function tokenBalance(chain: SimulationChain, account: Address): Promise<bigint> {
-  return chain.client.readContract({ address: chain.token, abi: mockStablecoinAbi, functionName: "balanceOf", args: [account] });
+  return chain.client.readContract({
+    address: chain.token,
+    abi: mockStablecoinAbi,
+    functionName: "balanceOf",
+    args: [account],
+  });
 }
 
 export async function claimableOf(chain: SimulationChain, creator: Address): Promise<bigint> {
-  return chain.client.readContract({ address: chain.pool, abi: plauditPoolAbi, functionName: "claimableOf", args: [creator] });
+  return chain.client.readContract({
+    address: chain.pool,
+    abi: plauditPoolAbi,
+    functionName: "claimableOf",
+    args: [creator],
+  });
 }
 
 /** The pool's token balance next to what it owes: every open budget and every creator's claimable. */
@@ -138,7 +157,11 @@ export async function solvencySnapshot(
 const readerTalliesResponse = z.object({ tallies: z.array(signedTallySchema) });
 
 /** The latest seq per signing key the keeper holds for `reader` in `epoch` (GET /v1/readers/:reader/tallies). */
-export async function keeperTalliesOf(keeperUrl: string, reader: Address, epoch: number): Promise<Map<Address, bigint>> {
+export async function keeperTalliesOf(
+  keeperUrl: string,
+  reader: Address,
+  epoch: number,
+): Promise<Map<Address, bigint>> {
   const res = await fetch(`${keeperUrl}/v1/readers/${reader}/tallies?epoch=${epoch}`);
   if (res.status !== 200) throw new Error(`GET tallies of ${reader}: keeper answered ${res.status}`);
   const parsed = readerTalliesResponse.safeParse(await res.json());

@@ -38,7 +38,12 @@ export interface SimulationChain {
   /** Sends a contract call from `account` and waits; throws if it reverts. */
   write<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
     account: PrivateKeyAccount,
-    call: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable" | "payable", name> },
+    call: {
+      address: Address;
+      abi: abi;
+      functionName: name;
+      args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>;
+    },
   ): Promise<TransactionReceipt>;
   /** Mines a block at `timestamp`; chain time then runs on from there. */
   setTime(timestamp: bigint): Promise<void>;
@@ -48,7 +53,11 @@ export interface SimulationChain {
 
 const ETH_1000 = "0x3635C9ADC5DEA00000";
 
-export async function startSimulationChain(options: { epochLength: bigint; keeperTipBps: number; startDelay: bigint }): Promise<SimulationChain> {
+export async function startSimulationChain(options: {
+  epochLength: bigint;
+  keeperTipBps: number;
+  startDelay: bigint;
+}): Promise<SimulationChain> {
   const connection = await network.create();
   const provider = connection.provider as unknown as EIP1193Provider;
   const transport = custom(provider, { retryCount: 0 });
@@ -66,7 +75,9 @@ export async function startSimulationChain(options: { epochLength: bigint; keepe
   const deployBlock = (await client.getBlockNumber()) + 1n;
   const startTime = (await client.getBlock()).timestamp + options.startDelay;
   const deployed = await connection.ignition.deploy(LocalPlaudit, {
-    parameters: { LocalPlaudit: { startTime, epochLength: options.epochLength, keeperTipBps: BigInt(options.keeperTipBps) } },
+    parameters: {
+      LocalPlaudit: { startTime, epochLength: options.epochLength, keeperTipBps: BigInt(options.keeperTipBps) },
+    },
   });
   const pool = getAddress(await deployed.pool.getAddress());
   const token = getAddress(await deployed.token.getAddress());
@@ -88,7 +99,8 @@ export async function startSimulationChain(options: { epochLength: bigint; keepe
       const wallet = createWalletClient({ account, chain, transport });
       const hash = await wallet.writeContract(call as never);
       const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-      if (receipt.status !== "success") throw new Error(`${String(call.functionName)} from ${account.address} reverted`);
+      if (receipt.status !== "success")
+        throw new Error(`${String(call.functionName)} from ${account.address} reverted`);
       return receipt;
     },
     async setTime(timestamp) {

@@ -10,7 +10,11 @@ const count = (min: number, max: number, fallback: number) =>
   z
     .preprocess(
       (value) => (typeof value === "string" && /^\s*[0-9]+\s*$/.test(value) ? Number(value) : value),
-      z.number({ error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+      z
+        .number({ error: "must be a whole number" })
+        .int("must be a whole number")
+        .min(min, `must be at least ${min}`)
+        .max(max, `must be at most ${max}`),
     )
     .default(fallback);
 
@@ -28,12 +32,15 @@ export type SimulationOptionsInput = z.input<typeof simulationOptionsSchema>;
 /** Option name → flag, environment variable, help. */
 export const OPTIONS = {
   readers: { flag: "readers", env: "PLAUDIT_SIM_READERS", help: "readers to simulate (default 20)" },
-  creators: { flag: "creators", env: "PLAUDIT_SIM_CREATORS", help: "creators they click, Zipf-like popularity (default 8)" },
+  creators: {
+    flag: "creators",
+    env: "PLAUDIT_SIM_CREATORS",
+    help: "creators they click, Zipf-like popularity (default 8)",
+  },
   epochs: { flag: "epochs", env: "PLAUDIT_SIM_EPOCHS", help: "epochs to run and settle (default 2, at most 12)" },
   clicks: { flag: "clicks", env: "PLAUDIT_SIM_CLICKS", help: "mean clicks per clicking reader per epoch (default 12)" },
   seed: { flag: "seed", env: "PLAUDIT_SIM_SEED", help: "random seed; the same seed makes the same run (default 2026)" },
 } as const satisfies Record<keyof SimulationOptions, { flag: string; env: string; help: string }>;
-
 
 export function helpText(): string {
   const rows = optionRows(OPTIONS, 10, 22);

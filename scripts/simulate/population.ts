@@ -47,9 +47,18 @@ export function keyFor(seed: number, label: string): Hex {
   return keccak256(stringToHex(`plaudit-simulation:${seed}:${label}`));
 }
 
-export function planPopulation(options: { readers: number; creators: number; epochs: number; clicks: number; seed: number }): Population {
+export function planPopulation(options: {
+  readers: number;
+  creators: number;
+  epochs: number;
+  clicks: number;
+  seed: number;
+}): Population {
   const random = seededRandom(options.seed);
-  const creators = Array.from({ length: options.creators }, (_, i) => privateKeyToAccount(keyFor(options.seed, `creator:${i}`)).address);
+  const creators = Array.from(
+    { length: options.creators },
+    (_, i) => privateKeyToAccount(keyFor(options.seed, `creator:${i}`)).address,
+  );
   // Creators ordered by popularity: index 0 is the most clicked.
   const popularity = zipfSampler(random, creators.length);
 
@@ -63,11 +72,19 @@ export function planPopulation(options: { readers: number; creators: number; epo
     ...Array<ReaderRole>(n - idle - cancellers).fill("clicker"),
   ]);
   // Device sets: most readers one session key, some several devices, some sign with their own key.
-  const multiDevice = new Set(shuffled(random, roles.map((_, i) => i)).slice(0, Math.max(1, Math.round(n * 0.3))));
+  const multiDevice = new Set(
+    shuffled(
+      random,
+      roles.map((_, i) => i),
+    ).slice(0, Math.max(1, Math.round(n * 0.3))),
+  );
 
   const readers = roles.map((role, index): ReaderPlan => {
     const account = privateKeyToAccount(keyFor(options.seed, `reader:${index}`));
-    const session = (d: number): DevicePlan => ({ kind: "session", account: privateKeyToAccount(keyFor(options.seed, `reader:${index}:device:${d}`)) });
+    const session = (d: number): DevicePlan => ({
+      kind: "session",
+      account: privateKeyToAccount(keyFor(options.seed, `reader:${index}:device:${d}`)),
+    });
     let devices: DevicePlan[];
     if (multiDevice.has(index)) {
       const sessions = randomInt(random, 2, 3);

@@ -15,7 +15,15 @@ import { startKeeper, type RunningKeeper } from "../../keeper/src/index.js";
 import { epochBounds, mockStablecoinAbi, plauditDomain, plauditPoolAbi } from "../../protocol/src/index.js";
 import { auditBooks, type CheckResult } from "./audit.js";
 import { clickAndPost, Device } from "./devices.js";
-import { claimableOf, keeperTalliesOf, poolEvents, solvencySnapshot, tokenBalance, type ChainFacts, type SolvencySnapshot } from "./facts.js";
+import {
+  claimableOf,
+  keeperTalliesOf,
+  poolEvents,
+  solvencySnapshot,
+  tokenBalance,
+  type ChainFacts,
+  type SolvencySnapshot,
+} from "./facts.js";
 import type { Ledger, ReaderLedger } from "./ledger.js";
 import { startSimulationChain, type SimulationChain } from "./local-chain.js";
 import { parseOptions, type SimulationOptions, type SimulationOptionsInput } from "./options.js";
@@ -64,7 +72,10 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 }
 
 /** Polls the keeper's GET /v1/epochs/:epoch until it reports the epoch settled. */
-async function waitForSettlement(keeperUrl: string, epoch: number): Promise<{ settled: boolean; ms: number; last: string }> {
+async function waitForSettlement(
+  keeperUrl: string,
+  epoch: number,
+): Promise<{ settled: boolean; ms: number; last: string }> {
   const started = Date.now();
   let last = "no answer";
   while (Date.now() - started < SETTLEMENT_TIMEOUT_MS) {
@@ -79,12 +90,19 @@ async function waitForSettlement(keeperUrl: string, epoch: number): Promise<{ se
   return { settled: false, ms: Date.now() - started, last };
 }
 
-export async function runSimulation(input: SimulationOptionsInput = {}, io: SimulationIo = {}): Promise<SimulationResult> {
+export async function runSimulation(
+  input: SimulationOptionsInput = {},
+  io: SimulationIo = {},
+): Promise<SimulationResult> {
   const options = parseOptions(input);
   const out = io.progress;
   const wallStart = Date.now();
   const population = planPopulation(options);
-  const chain = await startSimulationChain({ epochLength: EPOCH_LENGTH, keeperTipBps: KEEPER_TIP_BPS, startDelay: 600n });
+  const chain = await startSimulationChain({
+    epochLength: EPOCH_LENGTH,
+    keeperTipBps: KEEPER_TIP_BPS,
+    startDelay: 600n,
+  });
   status(out, `chain ${chain.chainId}: pool ${chain.pool}, token ${chain.token}, epochs of ${EPOCH_LENGTH}s`);
 
   const keeperAccount = privateKeyToAccount(keyFor(options.seed, "keeper"));
@@ -123,7 +141,12 @@ async function simulate(
   chain: SimulationChain,
   keeper: RunningKeeper,
   population: ReturnType<typeof planPopulation>,
-  ctx: { keeperAccount: PrivateKeyAccount; relayer: PrivateKeyAccount; out: ProgressStream | undefined; wallStart: number },
+  ctx: {
+    keeperAccount: PrivateKeyAccount;
+    relayer: PrivateKeyAccount;
+    out: ProgressStream | undefined;
+    wallStart: number;
+  },
 ): Promise<SimulationResult> {
   const { out } = ctx;
   const runChecks: CheckResult[] = [];
@@ -139,16 +162,43 @@ async function simulate(
     const reader = plan.account.address;
     const minted = plan.budgetPerEpoch * K;
     await chain.fund(reader);
-    await chain.write(plan.account, { address: chain.token, abi: mockStablecoinAbi, functionName: "mint", args: [reader, minted] });
-    await chain.write(plan.account, { address: chain.token, abi: mockStablecoinAbi, functionName: "approve", args: [chain.pool, minted] });
-    await chain.write(plan.account, { address: chain.pool, abi: plauditPoolAbi, functionName: "subscribe", args: [plan.budgetPerEpoch, K, 0n] });
-    const nonce = await chain.client.readContract({ address: chain.pool, abi: plauditPoolAbi, functionName: "sessionNonceOf", args: [reader] });
+    await chain.write(plan.account, {
+      address: chain.token,
+      abi: mockStablecoinAbi,
+      functionName: "mint",
+      args: [reader, minted],
+    });
+    await chain.write(plan.account, {
+      address: chain.token,
+      abi: mockStablecoinAbi,
+      functionName: "approve",
+      args: [chain.pool, minted],
+    });
+    await chain.write(plan.account, {
+      address: chain.pool,
+      abi: plauditPoolAbi,
+      functionName: "subscribe",
+      args: [plan.budgetPerEpoch, K, 0n],
+    });
+    const nonce = await chain.client.readContract({
+      address: chain.pool,
+      abi: plauditPoolAbi,
+      functionName: "sessionNonceOf",
+      args: [reader],
+    });
     const devices = plan.devices.map((d) => new Device(domain, plan.account, d.account));
     for (const device of devices) await device.delegate(sessionExpiry, nonce);
     readers.push({
       plan,
       devices,
-      ledger: { reader, minted, budgetPerEpoch: plan.budgetPerEpoch, fundedEpochs: options.epochs, cancelledFrom: undefined, tallies: new Map() },
+      ledger: {
+        reader,
+        minted,
+        budgetPerEpoch: plan.budgetPerEpoch,
+        fundedEpochs: options.epochs,
+        cancelledFrom: undefined,
+        tallies: new Map(),
+      },
     });
     funding.tick();
   }
@@ -161,7 +211,12 @@ async function simulate(
   await snapshot("after subscriptions");
 
   const cancel = async (reader: SimReader, fromEpoch: number) => {
-    await chain.write(reader.plan.account, { address: chain.pool, abi: plauditPoolAbi, functionName: "cancel", args: [BigInt(fromEpoch)] });
+    await chain.write(reader.plan.account, {
+      address: chain.pool,
+      abi: plauditPoolAbi,
+      functionName: "cancel",
+      args: [BigInt(fromEpoch)],
+    });
     reader.ledger.cancelledFrom = fromEpoch;
   };
   for (const reader of readers) if (reader.plan.cancelDuring === -1) await cancel(reader, 0);
@@ -198,7 +253,11 @@ async function simulate(
     const settled = await waitForSettlement(keeper.url, epoch);
     settlementMs.push(settled.ms);
     if (!settled.settled) {
-      runChecks.push({ name: `keeper-settled-epoch-${epoch}`, ok: false, detail: `not settled after ${settled.ms} ms; last status ${settled.last}` });
+      runChecks.push({
+        name: `keeper-settled-epoch-${epoch}`,
+        ok: false,
+        detail: `not settled after ${settled.ms} ms; last status ${settled.last}`,
+      });
     }
     status(out, `epoch ${epoch}: settled in ${(settled.ms / 1000).toFixed(2)}s`);
     await snapshot(`after settling epoch ${epoch}`);
@@ -206,24 +265,45 @@ async function simulate(
   runChecks.unshift({
     name: "keeper-accepted-every-tally",
     ok: rejections.length === 0,
-    detail: rejections.length === 0 ? `${talliesPosted} tallies stored (201)` : `${rejections.length} rejected: ${rejections.slice(0, 3).join("; ")}`,
+    detail:
+      rejections.length === 0
+        ? `${talliesPosted} tallies stored (201)`
+        : `${rejections.length} rejected: ${rejections.slice(0, 3).join("; ")}`,
   });
   if (!runChecks.some((c) => c.name.startsWith("keeper-settled-epoch-"))) {
-    runChecks.push({ name: "keeper-settled-every-epoch", ok: true, detail: `${options.epochs} epochs settled by the keeper's loop` });
+    runChecks.push({
+      name: "keeper-settled-every-epoch",
+      ok: true,
+      detail: `${options.epochs} epochs settled by the keeper's loop`,
+    });
   }
 
   // The hold-back: after the last deadline, every unsettled budget is withdrawn by its reader.
   const holdTallies = new Map<string, Map<Address, bigint>>();
   for (const reader of readers) {
     for (const epoch of reader.ledger.tallies.keys()) {
-      holdTallies.set(`${reader.ledger.reader}:${epoch}`, await keeperTalliesOf(keeper.url, reader.ledger.reader, epoch));
+      holdTallies.set(
+        `${reader.ledger.reader}:${epoch}`,
+        await keeperTalliesOf(keeper.url, reader.ledger.reader, epoch),
+      );
     }
   }
   await chain.setTime(epochBounds(schedule, K - 1n).deadline + 1n);
   const withdrawing = startProgress(out, "withdrawing unsettled", readers.length);
   for (const reader of readers) {
-    const withdrawable = await chain.client.readContract({ address: chain.pool, abi: plauditPoolAbi, functionName: "withdrawableOf", args: [reader.ledger.reader] });
-    if (withdrawable > 0n) await chain.write(reader.plan.account, { address: chain.pool, abi: plauditPoolAbi, functionName: "withdraw", args: [] });
+    const withdrawable = await chain.client.readContract({
+      address: chain.pool,
+      abi: plauditPoolAbi,
+      functionName: "withdrawableOf",
+      args: [reader.ledger.reader],
+    });
+    if (withdrawable > 0n)
+      await chain.write(reader.plan.account, {
+        address: chain.pool,
+        abi: plauditPoolAbi,
+        functionName: "withdraw",
+        args: [],
+      });
     withdrawing.tick();
   }
   withdrawing.done();
@@ -234,13 +314,19 @@ async function simulate(
   for (const creator of population.creators) claimableBeforeClaims.set(creator, await claimableOf(chain, creator));
   for (const [i, creator] of population.creators.entries()) {
     if (i % 2 === 0 && (claimableBeforeClaims.get(creator) ?? 0n) > 0n) {
-      await chain.write(ctx.relayer, { address: chain.pool, abi: plauditPoolAbi, functionName: "claim", args: [creator] });
+      await chain.write(ctx.relayer, {
+        address: chain.pool,
+        abi: plauditPoolAbi,
+        functionName: "claim",
+        args: [creator],
+      });
     }
   }
   await snapshot("after claims");
 
   const events = await poolEvents(chain);
-  const balances = async (accounts: readonly Address[]) => new Map(await Promise.all(accounts.map(async (a) => [a, await tokenBalance(chain, a)] as const)));
+  const balances = async (accounts: readonly Address[]) =>
+    new Map(await Promise.all(accounts.map(async (a) => [a, await tokenBalance(chain, a)] as const)));
   const facts: ChainFacts = {
     ...events,
     claimableBeforeClaims,

@@ -28,7 +28,10 @@ export function summaryRows(stats: SimulationStats): [string, string][] {
   const perClick = stats.settledClicks === 0n ? "-" : group(stats.settleGas / stats.settledClicks);
   const rate = stats.ingestSeconds === 0 ? "-" : `${(stats.talliesPosted / stats.ingestSeconds).toFixed(0)} tallies/s`;
   return [
-    ["readers", `${stats.readers} (${stats.clickingReaders} clicking, ${stats.idleReaders} idle, ${stats.cancellingReaders} cancelling)`],
+    [
+      "readers",
+      `${stats.readers} (${stats.clickingReaders} clicking, ${stats.idleReaders} idle, ${stats.cancellingReaders} cancelling)`,
+    ],
     ["devices (signing keys)", String(stats.devices)],
     ["creators", String(stats.creators)],
     ["epochs", String(stats.epochs)],
@@ -48,11 +51,20 @@ export function summaryRows(stats: SimulationStats): [string, string][] {
 export function formatSummary(stats: SimulationStats, checks: readonly CheckResult[]): string {
   const rows = summaryRows(stats);
   const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = ["", "Simulation summary", "", `| ${"measure".padEnd(width)} | value |`, `| ${"-".repeat(width)} | --- |`];
+  const lines = [
+    "",
+    "Simulation summary",
+    "",
+    `| ${"measure".padEnd(width)} | value |`,
+    `| ${"-".repeat(width)} | --- |`,
+  ];
   for (const [key, value] of rows) lines.push(`| ${key.padEnd(width)} | ${value} |`);
   lines.push("", "Checks");
   for (const c of checks) lines.push(`  ${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`);
   const failed = checks.filter((c) => !c.ok);
-  lines.push("", failed.length === 0 ? `all ${checks.length} checks passed` : `FAILED: ${failed.map((c) => c.name).join(", ")}`);
+  lines.push(
+    "",
+    failed.length === 0 ? `all ${checks.length} checks passed` : `FAILED: ${failed.map((c) => c.name).join(", ")}`,
+  );
   return lines.join("\n");
 }

@@ -3,7 +3,14 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { signedTallySchema, type SignedTallyInput } from "../../protocol/src/index.js";
 import type { RunningKeeper } from "../../keeper/src/index.js";
-import { createLocalChain, deployPool, TallySigner, type LocalChain, type PoolFixture, type Reader } from "./chain-fixture.js";
+import {
+  createLocalChain,
+  deployPool,
+  TallySigner,
+  type LocalChain,
+  type PoolFixture,
+  type Reader,
+} from "./chain-fixture.js";
 import { getJson, postJson, startTestKeeper, tempDir } from "./keeper-fixture.js";
 
 const DAPP = "https://dapp.example";
@@ -23,7 +30,12 @@ describe("keeper HTTP API", function () {
     await fixture.goToEpoch(0n, 10n);
     alice = await fixture.newReader();
     dir = tempDir();
-    keeper = await startTestKeeper(fixture, { dataDir: dir.path, corsOrigins: [DAPP], readerRate: 5, maxBodyBytes: 4096 });
+    keeper = await startTestKeeper(fixture, {
+      dataDir: dir.path,
+      corsOrigins: [DAPP],
+      readerRate: 5,
+      maxBodyBytes: 4096,
+    });
     aliceKey = new TallySigner(fixture, alice, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
     await aliceKey.delegate(fixture.epochStart(5n));
   });
@@ -176,7 +188,9 @@ describe("keeper HTTP API", function () {
     expect((await post({ tally: await signer.click(a), item })).status).to.equal(201);
     expect((await post({ tally: await signer.click(b), item: "https://blog.example/other" })).status).to.equal(201);
     const clicks = async (creator: string, url: string) =>
-      (await getJson(`${keeper.url}/v1/items/clicks?creator=${creator}&url=${encodeURIComponent(url)}&epoch=0`)).body["clicks"];
+      (await getJson(`${keeper.url}/v1/items/clicks?creator=${creator}&url=${encodeURIComponent(url)}&epoch=0`)).body[
+        "clicks"
+      ];
     expect(await clicks(a, item)).to.equal(1);
     expect(await clicks(b, item)).to.equal(0);
     expect(await clicks(b, "https://blog.example/other")).to.equal(1);
@@ -191,13 +205,21 @@ describe("keeper HTTP API", function () {
     expect(allowed.headers.get("access-control-allow-origin")).to.equal(DAPP);
     const other = await fetch(`${keeper.url}/v1/config`, { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).to.equal(null);
-    const denied = await fetch(`${keeper.url}/v1/tallies`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    const denied = await fetch(`${keeper.url}/v1/tallies`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example" },
+    });
     expect(denied.status).to.equal(403);
   });
 
   it("reports config, the current epoch by chain time, epoch status, health and metrics", async () => {
     const config = (await getJson(`${keeper.url}/v1/config`)).body;
-    expect(config).to.include({ chainId: fixture.chainId, pool: fixture.pool, token: fixture.token, epochLength: 86_400 });
+    expect(config).to.include({
+      chainId: fixture.chainId,
+      pool: fixture.pool,
+      token: fixture.token,
+      epochLength: 86_400,
+    });
     const current = (await getJson(`${keeper.url}/v1/epochs/current`)).body;
     expect(current["epoch"]).to.equal("0");
     expect(current["chainTime"]).to.be.at.least(Number(fixture.startTime));

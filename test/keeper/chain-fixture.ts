@@ -36,7 +36,10 @@ export const USD = 1_000_000n;
 export const EPOCH_LENGTH = 86_400n;
 
 function artifact(name: string): { bytecode: Hex } {
-  const path = new URL(`../../artifacts/contracts/${name === "MockStablecoin" ? "mocks/" : ""}${name}.sol/${name}.json`, import.meta.url);
+  const path = new URL(
+    `../../artifacts/contracts/${name === "MockStablecoin" ? "mocks/" : ""}${name}.sol/${name}.json`,
+    import.meta.url,
+  );
   return JSON.parse(readFileSync(path, "utf8")) as { bytecode: Hex };
 }
 
@@ -57,7 +60,8 @@ export async function createLocalChain(): Promise<LocalChain> {
   const provider = connection.provider as unknown as EIP1193Provider;
   const transport = custom(provider, { retryCount: 0 });
   const publicClient = createPublicClient({ chain: hardhat, transport });
-  const rpc = <T>(method: string, params: unknown[] = []) => provider.request({ method, params } as never) as Promise<T>;
+  const rpc = <T>(method: string, params: unknown[] = []) =>
+    provider.request({ method, params } as never) as Promise<T>;
   return {
     provider,
     transport,
@@ -102,10 +106,16 @@ export interface PoolFixture {
   creators: Address[];
 }
 
-export async function deployPool(chain: LocalChain, options: { epochLength?: bigint; keeperTipBps?: number } = {}): Promise<PoolFixture> {
+export async function deployPool(
+  chain: LocalChain,
+  options: { epochLength?: bigint; keeperTipBps?: number } = {},
+): Promise<PoolFixture> {
   const { account: deployer } = await chain.fundedAccount();
   const wallet = createWalletClient({ account: deployer, chain: hardhat, transport: chain.transport });
-  const tokenHash = await wallet.deployContract({ abi: mockStablecoinAbi, bytecode: artifact("MockStablecoin").bytecode });
+  const tokenHash = await wallet.deployContract({
+    abi: mockStablecoinAbi,
+    bytecode: artifact("MockStablecoin").bytecode,
+  });
   const token = (await chain.publicClient.waitForTransactionReceipt({ hash: tokenHash })).contractAddress as Address;
   const epochLength = options.epochLength ?? EPOCH_LENGTH;
   const startTime = (await chain.latestTime()) + 60n;
@@ -118,7 +128,11 @@ export async function deployPool(chain: LocalChain, options: { epochLength?: big
   const chainId = await chain.publicClient.getChainId();
   const creators = Array.from({ length: 4 }, () => privateKeyToAccount(generatePrivateKey()).address);
 
-  const send = async (account: PrivateKeyAccount, to: Address, data: { abi: typeof plauditPoolAbi | typeof mockStablecoinAbi; functionName: string; args: readonly unknown[] }) => {
+  const send = async (
+    account: PrivateKeyAccount,
+    to: Address,
+    data: { abi: typeof plauditPoolAbi | typeof mockStablecoinAbi; functionName: string; args: readonly unknown[] },
+  ) => {
     const w = createWalletClient({ account, chain: hardhat, transport: chain.transport });
     const hash = await w.writeContract({ address: to, ...(data as object) } as never);
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
@@ -140,7 +154,11 @@ export async function deployPool(chain: LocalChain, options: { epochLength?: big
     },
     async newReader(amount = 10n * USD, epochs = 3n) {
       const { key, account } = await chain.fundedAccount();
-      await send(deployer, token, { abi: mockStablecoinAbi, functionName: "mint", args: [account.address, amount * epochs] });
+      await send(deployer, token, {
+        abi: mockStablecoinAbi,
+        functionName: "mint",
+        args: [account.address, amount * epochs],
+      });
       await send(account, token, { abi: mockStablecoinAbi, functionName: "approve", args: [pool, amount * epochs] });
       const now = await chain.latestTime();
       const current = now < startTime ? 0n : (now - startTime) / epochLength;
@@ -190,7 +208,13 @@ export class TallySigner {
 
   async sign(clicks: Clicks, seq: bigint): Promise<SignedTallyInput> {
     const signature = await this.key.signTypedData(
-      tallyTypedData(this.domain, { reader: this.reader.address, epoch: this.epoch, seq, creators: clicks.creators, counts: clicks.counts }),
+      tallyTypedData(this.domain, {
+        reader: this.reader.address,
+        epoch: this.epoch,
+        seq,
+        creators: clicks.creators,
+        counts: clicks.counts,
+      }),
     );
     const tally: SignedTally = {
       chainId: this.fixture.chainId,

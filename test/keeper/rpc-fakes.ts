@@ -46,14 +46,19 @@ export async function serveRpc(
       return { jsonrpc: "2.0", id: call.id, result };
     } catch (error) {
       const e = error as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: call.id, error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data } };
+      return {
+        jsonrpc: "2.0",
+        id: call.id,
+        error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data },
+      };
     }
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Parameters<typeof answer>[0] | Parameters<typeof answer>[0][];
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as
+        Parameters<typeof answer>[0] | Parameters<typeof answer>[0][];
       const reply = Array.isArray(body) ? Promise.all(body.map(answer)) : answer(body);
       reply.then(
         (r) => {

@@ -11,7 +11,15 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { plauditPoolAbi } from "../../protocol/src/index.js";
 import type { RunningKeeper } from "../../keeper/src/index.js";
-import { createLocalChain, deployPool, TallySigner, USD, type LocalChain, type PoolFixture, type Reader } from "./chain-fixture.js";
+import {
+  createLocalChain,
+  deployPool,
+  TallySigner,
+  USD,
+  type LocalChain,
+  type PoolFixture,
+  type Reader,
+} from "./chain-fixture.js";
 import { postJson, startTestKeeper, tempDir } from "./keeper-fixture.js";
 import { flakyProvider, serveRpc } from "./rpc-fakes.js";
 
@@ -35,11 +43,22 @@ describe("keeper settlement", function () {
     await chain.close();
   });
 
-  async function keeperFor(fixture: PoolFixture, options: Parameters<typeof startTestKeeper>[1] extends infer O ? Partial<O> : never = {}) {
+  async function keeperFor(
+    fixture: PoolFixture,
+    options: Parameters<typeof startTestKeeper>[1] extends infer O ? Partial<O> : never = {},
+  ) {
     const dir = tempDir();
     const { key } = await chain.fundedAccount();
-    const keeper = await startTestKeeper(fixture, { dataDir: dir.path, privateKey: key, batchGasLimit: SMALL_BATCH_GAS, ...options });
-    cleanups.push(() => dir.remove(), () => keeper.stop());
+    const keeper = await startTestKeeper(fixture, {
+      dataDir: dir.path,
+      privateKey: key,
+      batchGasLimit: SMALL_BATCH_GAS,
+      ...options,
+    });
+    cleanups.push(
+      () => dir.remove(),
+      () => keeper.stop(),
+    );
     return { keeper, key, dir: dir.path, address: privateKeyToAccount(key).address };
   }
 
@@ -56,7 +75,9 @@ describe("keeper settlement", function () {
       tallies.push(await self.click(fixture.creators[i % 4] as Address, 1 + i));
       if (i % 3 === 0) {
         for (let k = 0; k < 2; k++) {
-          const session = new TallySigner(fixture, reader, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+          const session = new TallySigner(fixture, reader, 0n, {
+            sessionKey: privateKeyToAccount(generatePrivateKey()),
+          });
           await session.delegate(fixture.epochStart(3n));
           await session.click(fixture.creators[(i + 1) % 4] as Address);
           tallies.push(await session.click(fixture.creators[(i + 2) % 4] as Address, 2));
@@ -78,7 +99,12 @@ describe("keeper settlement", function () {
   }
 
   async function isSettled(fixture: PoolFixture, reader: Address) {
-    return chain.publicClient.readContract({ address: fixture.pool, abi: plauditPoolAbi, functionName: "isSettled", args: [reader, 0n] });
+    return chain.publicClient.readContract({
+      address: fixture.pool,
+      abi: plauditPoolAbi,
+      functionName: "isSettled",
+      args: [reader, 0n],
+    });
   }
 
   /** Every ReaderSettled / ReaderSkipped event of the pool for epoch 0, with the sender of its tx. */
@@ -108,7 +134,12 @@ describe("keeper settlement", function () {
     for (const r of readers) expect(await isSettled(fixture, r.address)).to.equal(true);
     const claimable = await Promise.all(
       fixture.creators.map((c) =>
-        chain.publicClient.readContract({ address: fixture.pool, abi: plauditPoolAbi, functionName: "claimableOf", args: [c] }),
+        chain.publicClient.readContract({
+          address: fixture.pool,
+          abi: plauditPoolAbi,
+          functionName: "claimableOf",
+          args: [c],
+        }),
       ),
     );
     const total = claimable.reduce((a, b) => a + b, 0n);
@@ -157,7 +188,8 @@ describe("keeper settlement", function () {
     // Chain time jumps past end + grace while the wall clock barely moved: the loop settles.
     await afterGrace(fixture);
     const deadline = Date.now() + 20_000;
-    while (!(await isSettled(fixture, readers[1]!.address)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!(await isSettled(fixture, readers[1]!.address)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     for (const r of readers) expect(await isSettled(fixture, r.address)).to.equal(true);
     expect(Number(fixture.epochStart(1n))).to.be.greaterThan(Date.now() / 1000);
   });
@@ -194,7 +226,12 @@ describe("keeper settlement", function () {
     expect(await chain.publicClient.getTransactionCount({ address: keeperAddress })).to.equal(txs.length);
     const events = await settlementEvents(fixture);
     expect(events.filter((e) => e.name === "ReaderSkipped")).to.deep.equal([]);
-    expect(events.filter((e) => e.name === "ReaderSettled").map((e) => e.reader).sort()).to.deep.equal(readers.map((r) => r.address).sort());
+    expect(
+      events
+        .filter((e) => e.name === "ReaderSettled")
+        .map((e) => e.reader)
+        .sort(),
+    ).to.deep.equal(readers.map((r) => r.address).sort());
   });
 
   it("resumes after the keeper process is killed (SIGKILL) mid-settlement", async () => {
@@ -228,7 +265,10 @@ describe("keeper settlement", function () {
     };
     const run = (kill = false) =>
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-        const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], {
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         if (kill) victim = child;
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -287,7 +327,8 @@ describe("keeper settlement", function () {
     await chain.rpc("evm_setAutomine", [false]);
     const settling = keeper.settler!.settleEpoch(0n);
     const deadline = Date.now() + 20_000;
-    while ((await keeper.store.transactions(0n)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await keeper.store.transactions(0n)).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     await chain.rpc("evm_setAutomine", [true]);
     await chain.rpc("evm_mine");
     const report = await settling;

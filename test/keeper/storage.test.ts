@@ -32,7 +32,10 @@ function tally(reader: Address, signer: Address, epoch: bigint, seq: bigint, cou
   });
 }
 
-function storageSuite(name: string, open: () => Promise<{ store: Store; reopen(): Promise<Store>; cleanup(): Promise<void> }>) {
+function storageSuite(
+  name: string,
+  open: () => Promise<{ store: Store; reopen(): Promise<Store>; cleanup(): Promise<void> }>,
+) {
   describe(`keeper storage (${name})`, function () {
     this.timeout(30_000);
     let store: Store;
@@ -134,7 +137,10 @@ function storageSuite(name: string, open: () => Promise<{ store: Store; reopen()
       ]);
       const outcomes = await store.outcomes(5n);
       expect(outcomes.find((o) => o.reader === r1)).to.deep.include({ outcome: "settled", txHash: tx.hash });
-      expect(outcomes.find((o) => o.reader === r2)).to.deep.include({ outcome: "settled", reason: "settled_elsewhere" });
+      expect(outcomes.find((o) => o.reader === r2)).to.deep.include({
+        outcome: "settled",
+        reason: "settled_elsewhere",
+      });
     });
 
     it("grants the settlement lease to one holder at a time until it expires", async () => {

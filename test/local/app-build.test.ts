@@ -32,6 +32,8 @@ describe("local system: dApp build check", () => {
     at(join(root, "dist", "index.html"), 2000);
     expect(await staleReason(join(root, "dist"), sources())).to.equal(undefined);
     at(join(root, "src", "lib", "a.ts"), 3000);
-    expect(await staleReason(join(root, "dist"), sources())).to.equal(`${join(root, "src")} changed since the last build`);
+    expect(await staleReason(join(root, "dist"), sources())).to.equal(
+      `${join(root, "src")} changed since the last build`,
+    );
   });
 });

@@ -27,7 +27,10 @@ describe("local system: plaudit.json", () => {
 
   it("refuses a deployment the dApp would reject, naming each field", () => {
     const bad = { ...deployment, pool: "0x1234", epochLength: 0, keeperUrl: "not a url" };
-    expect(() => deploymentFile(bad as never)).to.throw(DeploymentFileError, /pool: .*\n.*epochLength: .*\n.*keeperUrl: /);
+    expect(() => deploymentFile(bad as never)).to.throw(
+      DeploymentFileError,
+      /pool: .*\n.*epochLength: .*\n.*keeperUrl: /,
+    );
     expect(() => deploymentFile({ ...deployment, extra: 1 } as never)).to.throw(DeploymentFileError, /extra/);
   });
 

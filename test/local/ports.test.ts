@@ -16,7 +16,11 @@ function occupy(host: string): Promise<{ server: Server; port: number }> {
   });
 }
 
-const claim = (port: number, purpose = "the Hardhat chain", setting = "--chain-port or PLAUDIT_CHAIN_PORT"): PortClaim => ({
+const claim = (
+  port: number,
+  purpose = "the Hardhat chain",
+  setting = "--chain-port or PLAUDIT_CHAIN_PORT",
+): PortClaim => ({
   port,
   hosts: ["127.0.0.1"],
   purpose,
@@ -25,7 +29,10 @@ const claim = (port: number, purpose = "the Hardhat chain", setting = "--chain-p
 
 describe("local system: port check", () => {
   it("passes for free ports", async () => {
-    await checkPortsFree([claim(await freePort("127.0.0.1")), claim(await freePort("127.0.0.1"), "the keeper API", "--keeper-port")]);
+    await checkPortsFree([
+      claim(await freePort("127.0.0.1")),
+      claim(await freePort("127.0.0.1"), "the keeper API", "--keeper-port"),
+    ]);
   });
 
   it("names the taken port, what needs it and the flag and variable that move it", async () => {

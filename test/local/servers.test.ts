@@ -14,7 +14,9 @@ function get(port: number, path: string): Promise<{ status: number; type: string
     const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }),
+      );
     });
     req.once("error", reject);
     req.end();
@@ -58,7 +60,9 @@ describe("local system: static servers", () => {
     } finally {
       await app.stop();
     }
-    expect(staticPath("/srv/dist", "/%2e%2e/%2e%2e/etc/passwd")).to.satisfy((p: string | undefined) => p === undefined || p.startsWith("/srv/dist/"));
+    expect(staticPath("/srv/dist", "/%2e%2e/%2e%2e/etc/passwd")).to.satisfy(
+      (p: string | undefined) => p === undefined || p.startsWith("/srv/dist/"),
+    );
     expect(staticPath("/srv/dist", "/%E0%A4%A")).to.equal(undefined);
   });
 

@@ -29,7 +29,9 @@ describe("PlauditPool cancel", () => {
 
   it("cancel: emits Cancelled with the range and the refund", async () => {
     const { pool, alice } = await networkHelpers.loadFixture(subscribedFixture);
-    await expect(pool.connect(alice).cancel(1n)).to.emit(pool, "Cancelled").withArgs(alice.address, 1n, 4n, 30n * USD);
+    await expect(pool.connect(alice).cancel(1n))
+      .to.emit(pool, "Cancelled")
+      .withArgs(alice.address, 1n, 4n, 30n * USD);
   });
 
   it("cancel: before the start a reader may take back everything, epoch 0 included", async () => {
@@ -108,10 +110,14 @@ describe("PlauditPool withdraw", () => {
   it("withdraw: emits BudgetsReturned with the number of epochs and the amount", async () => {
     const { pool, alice, bob, goToEpoch } = await networkHelpers.loadFixture(settledAndUnsettledFixture);
     await goToEpoch(3n);
-    await expect(pool.connect(alice).withdraw()).to.emit(pool, "BudgetsReturned").withArgs(alice.address, 1n, 10n * USD);
+    await expect(pool.connect(alice).withdraw())
+      .to.emit(pool, "BudgetsReturned")
+      .withArgs(alice.address, 1n, 10n * USD);
     await pool.connect(bob).subscribe(USD, 2n, 3n);
     await goToEpoch(6n);
-    await expect(pool.connect(bob).withdraw()).to.emit(pool, "BudgetsReturned").withArgs(bob.address, 3n, 8n * USD);
+    await expect(pool.connect(bob).withdraw())
+      .to.emit(pool, "BudgetsReturned")
+      .withArgs(bob.address, 3n, 8n * USD);
   });
 
   it("withdraw: refuses before the settlement deadline with NothingToWithdraw", async () => {
@@ -168,16 +174,16 @@ describe("PlauditPool withdraw", () => {
   });
 
   it("withdraw: a budget is returned only once its epoch can no longer be settled", async () => {
-    const { pool, bob, keeper, domain, creatorA, goToEpoch } = await networkHelpers.loadFixture(settledAndUnsettledFixture);
+    const { pool, bob, keeper, domain, creatorA, goToEpoch } =
+      await networkHelpers.loadFixture(settledAndUnsettledFixture);
     const tally = await readerSignedTally(bob, domain, 1n, clicksFor([[creatorA, 1]]));
     await goToEpoch(3n);
     await pool.connect(bob).withdraw();
     await expectBudget(pool, bob, 1n, 6n * USD, BudgetStatus.Returned);
     // Settlement of epoch 1 closed at the start of epoch 3: the window, not the status, stops it.
-    await expect(pool.connect(keeper).settle(1n, [{ reader: bob.address, tallies: [tally] }])).to.be.revertedWithCustomError(
-      pool,
-      "NotInSettlementWindow",
-    );
+    await expect(
+      pool.connect(keeper).settle(1n, [{ reader: bob.address, tallies: [tally] }]),
+    ).to.be.revertedWithCustomError(pool, "NotInSettlementWindow");
   });
 
   it("withdraw: sweeps at most MAX_SWEEP_EPOCHS epochs per call, and a later call returns a budget behind a long settled stretch", async () => {

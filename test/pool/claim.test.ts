@@ -61,9 +61,13 @@ describe("PlauditPool claim", () => {
 
   it("claim: refuses a creator with nothing to claim with NothingToWithdraw, also after a claim", async () => {
     const { pool, creatorA, creatorB } = await networkHelpers.loadFixture(creditedFixture);
-    await expect(pool.claim(creatorB)).to.be.revertedWithCustomError(pool, "NothingToWithdraw").withArgs(creatorB.address);
+    await expect(pool.claim(creatorB))
+      .to.be.revertedWithCustomError(pool, "NothingToWithdraw")
+      .withArgs(creatorB.address);
     await pool.claim(creatorA);
-    await expect(pool.claim(creatorA)).to.be.revertedWithCustomError(pool, "NothingToWithdraw").withArgs(creatorA.address);
+    await expect(pool.claim(creatorA))
+      .to.be.revertedWithCustomError(pool, "NothingToWithdraw")
+      .withArgs(creatorA.address);
     await expect(pool.connect(creatorA).claimTo(creatorA))
       .to.be.revertedWithCustomError(pool, "NothingToWithdraw")
       .withArgs(creatorA.address);

@@ -18,10 +18,9 @@ describe("PlauditPool deployment", () => {
 
   it("deployment: refuses a token address without code with InvalidConfiguration", async () => {
     const { factory, startTime, pool, stranger } = await deployArgs();
-    await expect(factory.deploy(stranger.address, startTime, EPOCH_LENGTH, KEEPER_TIP_BPS)).to.be.revertedWithCustomError(
-      pool,
-      "InvalidConfiguration",
-    );
+    await expect(
+      factory.deploy(stranger.address, startTime, EPOCH_LENGTH, KEEPER_TIP_BPS),
+    ).to.be.revertedWithCustomError(pool, "InvalidConfiguration");
   });
 
   it("deployment: refuses a zero epoch length with InvalidConfiguration", async () => {

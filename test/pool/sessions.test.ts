@@ -112,7 +112,14 @@ describe("PlauditPool sessions", () => {
     // Bob signs a Session naming Alice as the reader.
     const forged = {
       ...tally,
-      sessionSignature: await sessionSignature(bob, domain, alice.address as Address, key.address as Address, farExpiry, 0),
+      sessionSignature: await sessionSignature(
+        bob,
+        domain,
+        alice.address as Address,
+        key.address as Address,
+        farExpiry,
+        0,
+      ),
     };
     await f.goToEpoch(1n);
     await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [forged] }]))
@@ -146,7 +153,9 @@ describe("PlauditPool sessions", () => {
     const other = await sessionSignedTally(alice, randomKey(), domain, 0n, clicksFor([[creatorA, 1]]), farExpiry);
     await f.goToEpoch(1n);
     await expect(
-      pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [{ ...delegated, signature: other.signature }] }]),
+      pool
+        .connect(keeper)
+        .settle(0n, [{ reader: alice.address, tallies: [{ ...delegated, signature: other.signature }] }]),
     )
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSignature);

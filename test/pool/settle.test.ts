@@ -18,7 +18,13 @@ import {
   subscribedPoolFixture,
   syntheticCreators,
 } from "../helpers/pool.js";
-import { bySigner, domainOf, readerSignedTally, sessionSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
+import {
+  bySigner,
+  domainOf,
+  readerSignedTally,
+  sessionSignedTally,
+  type SignedTallyStruct,
+} from "../helpers/signing.js";
 
 const TIP = (BUDGET * KEEPER_TIP_BPS) / BigInt(BPS);
 const SPLIT = BUDGET - TIP;
@@ -35,7 +41,9 @@ describe("PlauditPool settle", () => {
       const [, end, deadline] = await pool.epochBounds(0n);
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(end - 1n);
-      await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }))
+      await expect(
+        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+      )
         .to.be.revertedWithCustomError(pool, "NotInSettlementWindow")
         .withArgs(0n, end, deadline);
     });
@@ -45,7 +53,9 @@ describe("PlauditPool settle", () => {
       const [, end] = await pool.epochBounds(0n);
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(end);
-      await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }))
+      await expect(
+        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+      )
         .to.emit(pool, "ReaderSettled")
         .withArgs(0n, alice.address, BUDGET, TIP, 1n);
     });
@@ -65,7 +75,9 @@ describe("PlauditPool settle", () => {
       const [, end, deadline] = await pool.epochBounds(0n);
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(deadline);
-      await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }))
+      await expect(
+        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+      )
         .to.be.revertedWithCustomError(pool, "NotInSettlementWindow")
         .withArgs(0n, end, deadline);
     });
@@ -98,7 +110,15 @@ describe("PlauditPool settle", () => {
     it("settle: splits pro rata to clicks (3:1)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const { pool, keeper, alice, domain, creatorA, creatorB, goToEpoch } = f;
-      const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 3], [creatorB, 1]]));
+      const tally = await readerSignedTally(
+        alice,
+        domain,
+        0n,
+        clicksFor([
+          [creatorA, 3],
+          [creatorB, 1],
+        ]),
+      );
       await goToEpoch(1n);
       await pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }]);
       await expectClaimable(pool, creatorA, (SPLIT * 3n) / 4n);
@@ -135,7 +155,17 @@ describe("PlauditPool settle", () => {
       const [phone, laptop] = [randomKey(), randomKey()];
       const tallies = bySigner([
         await sessionSignedTally(alice, phone, domain, 0n, clicksFor([[creatorA, 2]]), farExpiry),
-        await sessionSignedTally(alice, laptop, domain, 0n, clicksFor([[creatorA, 1], [creatorB, 1]]), farExpiry),
+        await sessionSignedTally(
+          alice,
+          laptop,
+          domain,
+          0n,
+          clicksFor([
+            [creatorA, 1],
+            [creatorB, 1],
+          ]),
+          farExpiry,
+        ),
       ]);
       await goToEpoch(1n);
       await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies }]))
@@ -246,7 +276,14 @@ describe("PlauditPool settle", () => {
       const [low, high] = ascending([f.creatorA, f.creatorB]).map((c) => c.address as Address);
       await expectBadClicks(
         f,
-        await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, [high as Address, low as Address], [1, 1]),
+        await rawSignedTally(
+          f.alice,
+          f.domain,
+          f.alice.address as Address,
+          0n,
+          [high as Address, low as Address],
+          [1, 1],
+        ),
       );
     });
 
@@ -261,7 +298,14 @@ describe("PlauditPool settle", () => {
       const [low, high] = ascending([f.creatorA, f.creatorB]).map((c) => c.address as Address);
       await expectBadClicks(
         f,
-        await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, [low as Address, high as Address], [1, 0]),
+        await rawSignedTally(
+          f.alice,
+          f.domain,
+          f.alice.address as Address,
+          0n,
+          [low as Address, high as Address],
+          [1, 0],
+        ),
       );
     });
 
@@ -289,7 +333,10 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const creators = syntheticCreators(MAX_CREATORS_PER_TALLY + 1);
       const counts = creators.map(() => 1);
-      await expectBadClicks(f, await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, creators, counts));
+      await expectBadClicks(
+        f,
+        await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, creators, counts),
+      );
     });
 
     it("settle: accepts a tally naming exactly MAX_CREATORS_PER_TALLY creators", async () => {
@@ -363,9 +410,20 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const { pool, token, keeper, alice, bob, carol, creatorA, creatorB, domain } = f;
       const aliceTally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
-      const carolTally = await readerSignedTally(carol, domain, 0n, clicksFor([[creatorA, 1], [creatorB, 1]]));
+      const carolTally = await readerSignedTally(
+        carol,
+        domain,
+        0n,
+        clicksFor([
+          [creatorA, 1],
+          [creatorB, 1],
+        ]),
+      );
       // Bob's tally is signed by Carol: a bad signature.
-      const forged = { ...(await readerSignedTally(carol, domain, 0n, clicksFor([[creatorB, 1]]))), signer: bob.address as Address };
+      const forged = {
+        ...(await readerSignedTally(carol, domain, 0n, clicksFor([[creatorB, 1]]))),
+        signer: bob.address as Address,
+      };
       const batch = [
         { reader: alice.address, tallies: [aliceTally] },
         { reader: bob.address, tallies: [forged] },
@@ -385,7 +443,9 @@ describe("PlauditPool settle", () => {
         (c.address === carolFirst?.address ? (carolShares[0] as bigint) : (carolShares[1] as bigint));
       await expect(tx).to.emit(pool, "CreatorCredited").withArgs(0n, creatorA.address, creditOf(creatorA));
       await expect(tx).to.emit(pool, "CreatorCredited").withArgs(0n, creatorB.address, creditOf(creatorB));
-      await expect(tx).to.emit(pool, "BatchSettled").withArgs(0n, keeper.address, 2n, 1n, 2n * TIP);
+      await expect(tx)
+        .to.emit(pool, "BatchSettled")
+        .withArgs(0n, keeper.address, 2n, 1n, 2n * TIP);
       // One CreatorCredited per creator per batch, however many readers credited it.
       expect(await poolEvents(pool, tx, "CreatorCredited")).to.have.length(2);
       expect(await token.balanceOf(keeper)).to.equal(2n * TIP);
@@ -399,12 +459,9 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const tally = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorC, 4]]));
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.stranger).settle(0n, [{ reader: f.bob.address, tallies: [tally] }])).to.changeTokenBalances(
-        ethers,
-        f.token,
-        [f.stranger, f.keeper, f.pool],
-        [TIP, 0n, -TIP],
-      );
+      await expect(
+        f.pool.connect(f.stranger).settle(0n, [{ reader: f.bob.address, tallies: [tally] }]),
+      ).to.changeTokenBalances(ethers, f.token, [f.stranger, f.keeper, f.pool], [TIP, 0n, -TIP]);
       await f.expectBooksBalance();
     });
 
@@ -414,7 +471,9 @@ describe("PlauditPool settle", () => {
       const tx = await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [] }]);
       await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 0n, 1n, 0n);
       await expect(tx).to.not.emit(f.token, "Transfer");
-      await expect(f.pool.connect(f.keeper).settle(0n, [])).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 0n, 0n, 0n);
+      await expect(f.pool.connect(f.keeper).settle(0n, []))
+        .to.emit(f.pool, "BatchSettled")
+        .withArgs(0n, f.keeper.address, 0n, 0n, 0n);
     });
 
     it("settle: a zero-tip pool gives the whole budget to creators and transfers nothing to the keeper", async () => {

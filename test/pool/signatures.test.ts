@@ -71,7 +71,12 @@ describe("PlauditPool signatures", () => {
   it("signatures: skips a tally signed by someone else than the reader it names (BadSignature)", async () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
     const byBob = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
-    await expectSkippedWith(f, f.alice.address, { ...byBob, signer: f.alice.address as Address }, SkipReason.BadSignature);
+    await expectSkippedWith(
+      f,
+      f.alice.address,
+      { ...byBob, signer: f.alice.address as Address },
+      SkipReason.BadSignature,
+    );
   });
 
   it("signatures: skips the malleable high-s twin of a valid signature (BadSignature), the original settles", async () => {
@@ -88,7 +93,14 @@ describe("PlauditPool signatures", () => {
 
   it("signatures: skips a session whose delegation signature is the high-s twin (BadSession)", async () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-    const tally = await sessionSignedTally(f.alice, randomKey(), f.domain, 0n, clicksFor([[f.creatorA, 1]]), f.farExpiry);
+    const tally = await sessionSignedTally(
+      f.alice,
+      randomKey(),
+      f.domain,
+      0n,
+      clicksFor([[f.creatorA, 1]]),
+      f.farExpiry,
+    );
     await expectSkippedWith(
       f,
       f.alice.address,
@@ -131,9 +143,17 @@ describe("PlauditPool signatures", () => {
 
     it("signatures: settles a session key delegated by a wallet reader (ERC-1271 Session)", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
-      const tally = await sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicksFor([[f.creatorB, 2]]), f.farExpiry, {
-        readerAddress: f.walletAddress,
-      });
+      const tally = await sessionSignedTally(
+        f.owner,
+        randomKey(),
+        f.domain,
+        0n,
+        clicksFor([[f.creatorB, 2]]),
+        f.farExpiry,
+        {
+          readerAddress: f.walletAddress,
+        },
+      );
       await f.goToEpoch(1n);
       await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.walletAddress, tallies: [tally] }]))
         .to.emit(f.pool, "ReaderSettled")
@@ -150,9 +170,17 @@ describe("PlauditPool signatures", () => {
 
     it("signatures: skips a session of a wallet reader that refuses the delegation (BadSession)", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
-      const tally = await sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicksFor([[f.creatorB, 2]]), f.farExpiry, {
-        readerAddress: f.walletAddress,
-      });
+      const tally = await sessionSignedTally(
+        f.owner,
+        randomKey(),
+        f.domain,
+        0n,
+        clicksFor([[f.creatorB, 2]]),
+        f.farExpiry,
+        {
+          readerAddress: f.walletAddress,
+        },
+      );
       await f.wallet.connect(f.owner).setAccepting(false);
       await expectSkippedWith(f, f.walletAddress, tally, SkipReason.BadSession);
     });

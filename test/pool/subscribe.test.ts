@@ -188,12 +188,9 @@ describe("PlauditPool subscribeWithPermit", () => {
     const { pool, token, stranger, keeper, deadline, signPermit } = await networkHelpers.loadFixture(permitFixture);
     const { v, r, s } = await signPermit(30n * USD);
     await token.connect(keeper).permit(stranger, pool, 30n * USD, deadline, v, r, s);
-    await expect(pool.connect(stranger).subscribeWithPermit(10n * USD, 3n, 0n, deadline, v, r, s)).to.changeTokenBalances(
-      ethers,
-      token,
-      [stranger, pool],
-      [-30n * USD, 30n * USD],
-    );
+    await expect(
+      pool.connect(stranger).subscribeWithPermit(10n * USD, 3n, 0n, deadline, v, r, s),
+    ).to.changeTokenBalances(ethers, token, [stranger, pool], [-30n * USD, 30n * USD]);
     await expectBudget(pool, stranger, 0n, 10n * USD, BudgetStatus.Open);
   });
 

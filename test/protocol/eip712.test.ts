@@ -43,9 +43,13 @@ describe("protocol EIP-712", () => {
       },
     ];
     for (const message of cases) {
-      const onChain = await pool.tallyDigest(message.reader, message.epoch, message.seq, [...message.creators], [
-        ...message.counts,
-      ]);
+      const onChain = await pool.tallyDigest(
+        message.reader,
+        message.epoch,
+        message.seq,
+        [...message.creators],
+        [...message.counts],
+      );
       expect(onChain).to.equal(hashTypedData(tallyTypedData(protocolDomain, message)));
     }
   });
@@ -54,7 +58,12 @@ describe("protocol EIP-712", () => {
     const { pool, alice, stranger, protocolDomain } = await networkHelpers.loadFixture(protocolDomainFixture);
     const cases: SessionMessage[] = [
       { reader: alice.address as Address, key: stranger.address as Address, expiry: 0n, nonce: 0 },
-      { reader: alice.address as Address, key: stranger.address as Address, expiry: 2n ** 64n - 1n, nonce: 2 ** 32 - 1 },
+      {
+        reader: alice.address as Address,
+        key: stranger.address as Address,
+        expiry: 2n ** 64n - 1n,
+        nonce: 2 ** 32 - 1,
+      },
     ];
     for (const message of cases) {
       const onChain = await pool.sessionDigest(message.reader, message.key, message.expiry, message.nonce);
@@ -64,7 +73,12 @@ describe("protocol EIP-712", () => {
 
   it("eip712: the digests depend on the pool (another pool's domain gives another digest)", async () => {
     const { pool, alice, creatorA, protocolDomain } = await networkHelpers.loadFixture(protocolDomainFixture);
-    const message: TallyMessage = { reader: alice.address as Address, epoch: 0n, seq: 1n, ...clicksFor([[creatorA, 1]]) };
+    const message: TallyMessage = {
+      reader: alice.address as Address,
+      epoch: 0n,
+      seq: 1n,
+      ...clicksFor([[creatorA, 1]]),
+    };
     const elsewhere = plauditDomain(protocolDomain.chainId, creatorA.address as Address);
     const onChain = await pool.tallyDigest(message.reader, 0n, 1n, [...message.creators], [...message.counts]);
     expect(onChain).to.not.equal(hashTypedData(tallyTypedData(elsewhere, message)));

@@ -16,8 +16,20 @@ describe("protocol split", () => {
     await token.connect(stranger).approve(pool, budget);
     await pool.connect(stranger).subscribe(budget, 1n, 0n);
     const keyed: { key: ReturnType<typeof randomKey>; clicks: Clicks }[] = [
-      { key: randomKey(), clicks: clicksFor([[creatorA, 7], [creatorB, 3]]) },
-      { key: randomKey(), clicks: clicksFor([[creatorC, 11], [creatorA, 1]]) },
+      {
+        key: randomKey(),
+        clicks: clicksFor([
+          [creatorA, 7],
+          [creatorB, 3],
+        ]),
+      },
+      {
+        key: randomKey(),
+        clicks: clicksFor([
+          [creatorC, 11],
+          [creatorA, 1],
+        ]),
+      },
       { key: randomKey(), clicks: clicksFor([[creatorB, 5]]) },
     ];
     const signed = await Promise.all(
@@ -28,9 +40,15 @@ describe("protocol split", () => {
     );
     const ordered = [...signed].sort((a, b) => (BigInt(a.tally.signer) < BigInt(b.tally.signer) ? -1 : 1));
     await f.goToEpoch(1n);
-    await pool.connect(keeper).settle(0n, [{ reader: stranger.address, tallies: bySigner(ordered.map((s) => s.tally)) }]);
+    await pool
+      .connect(keeper)
+      .settle(0n, [{ reader: stranger.address, tallies: bySigner(ordered.map((s) => s.tally)) }]);
 
-    const expected = splitBudget(budget, Number(KEEPER_TIP_BPS), ordered.map((s) => s.clicks));
+    const expected = splitBudget(
+      budget,
+      Number(KEEPER_TIP_BPS),
+      ordered.map((s) => s.clicks),
+    );
     expect(await token.balanceOf(keeper)).to.equal(expected.tip);
     for (const creator of [creatorA, creatorB, creatorC]) {
       expect(await pool.claimableOf(creator), creator.address).to.equal(

@@ -59,11 +59,14 @@ describe("protocol tally", () => {
     it("addClick: any sequence of clicks gives a tally the contract's rules accept, with every click counted", () => {
       const creatorArb = fc.integer({ min: 1, max: 40 }).map((i) => addresses(40)[i - 1] as Address);
       fc.assert(
-        fc.property(fc.array(fc.tuple(creatorArb, fc.integer({ min: 1, max: 1000 })), { minLength: 1, maxLength: 60 }), (seq) => {
-          const clicks = seq.reduce<Clicks>((c, [creator, n]) => addClick(c, creator, n), NO_CLICKS);
-          expect(clicksProblem(READER, clicks)).to.equal(undefined);
-          expect(totalClicks(clicks)).to.equal(seq.reduce((sum, [, n]) => sum + n, 0));
-        }),
+        fc.property(
+          fc.array(fc.tuple(creatorArb, fc.integer({ min: 1, max: 1000 })), { minLength: 1, maxLength: 60 }),
+          (seq) => {
+            const clicks = seq.reduce<Clicks>((c, [creator, n]) => addClick(c, creator, n), NO_CLICKS);
+            expect(clicksProblem(READER, clicks)).to.equal(undefined);
+            expect(totalClicks(clicks)).to.equal(seq.reduce((sum, [, n]) => sum + n, 0));
+          },
+        ),
       );
     });
   });
@@ -78,11 +81,22 @@ describe("protocol tally", () => {
     it("clicksProblem: names each rule the contract enforces", () => {
       const cases: [string, Clicks, RegExp][] = [
         ["empty", NO_CLICKS, /no creator/],
-        ["too many", { creators: addresses(MAX_CREATORS_PER_TALLY + 1), counts: addresses(MAX_CREATORS_PER_TALLY + 1).map(() => 1) }, /at most/],
+        [
+          "too many",
+          {
+            creators: addresses(MAX_CREATORS_PER_TALLY + 1),
+            counts: addresses(MAX_CREATORS_PER_TALLY + 1).map(() => 1),
+          },
+          /at most/,
+        ],
         ["length mismatch", { creators: [A, B], counts: [1] }, /differ in length/],
         ["unsorted", { creators: [B, A], counts: [1, 1] }, /ascending/],
         ["duplicate", { creators: [A, A], counts: [1, 1] }, /ascending/],
-        ["zero address", { creators: ["0x0000000000000000000000000000000000000000" as Address], counts: [1] }, /zero address/],
+        [
+          "zero address",
+          { creators: ["0x0000000000000000000000000000000000000000" as Address], counts: [1] },
+          /zero address/,
+        ],
         ["self-click", { creators: [A, READER], counts: [1, 1] }, /itself/],
         ["zero count", { creators: [A], counts: [0] }, /count/],
         ["fractional count", { creators: [A], counts: [1.5] }, /count/],
@@ -94,9 +108,9 @@ describe("protocol tally", () => {
     });
 
     it("clicksProblem: compares the reader case-insensitively", () => {
-      expect(clicksProblem(READER.toUpperCase().replace("0X", "0x") as Address, { creators: [READER], counts: [1] })).to.match(
-        /itself/,
-      );
+      expect(
+        clicksProblem(READER.toUpperCase().replace("0X", "0x") as Address, { creators: [READER], counts: [1] }),
+      ).to.match(/itself/);
     });
   });
 

@@ -69,7 +69,9 @@ describe("simulation", function () {
     const failed = checks.filter((c) => !c.ok).map((c) => c.name);
     expect(failed).to.include("reader-budget-split");
     expect(failed).to.include("creator-claimable");
-    expect(checks.find((c) => c.name === "reader-budget-split")?.detail).to.match(/credited \d+, off-chain split says \d+/);
+    expect(checks.find((c) => c.name === "reader-budget-split")?.detail).to.match(
+      /credited \d+, off-chain split says \d+/,
+    );
   });
 
   it("reports unreturned budgets when the ledger says a reader funded more than it did", () => {
@@ -77,7 +79,9 @@ describe("simulation", function () {
     const reader = ledger.readers[0];
     if (reader === undefined) throw new Error("no reader");
     reader.budgetPerEpoch += 1n;
-    const failed = auditBooks(ledger, result.facts).filter((c) => !c.ok).map((c) => c.name);
+    const failed = auditBooks(ledger, result.facts)
+      .filter((c) => !c.ok)
+      .map((c) => c.name);
     expect(failed).to.include("unsettled-budgets-returned");
   });
 });

@@ -9,8 +9,9 @@ contract ClickTypesTest is TestBase {
     uint256 private constant PADDING_BITS = 64; // bits 32..95
 
     function testFuzz_UnpackClickRoundTripsCanonicalPacking(address creator, uint32 count) public pure {
-        (bool canonical, address unpackedCreator, uint256 unpackedCount) =
-            ClickTypes.unpackClick(packClick(creator, count));
+        (bool canonical, address unpackedCreator, uint256 unpackedCount) = ClickTypes.unpackClick(
+            packClick(creator, count)
+        );
         assertTrue(canonical, "canonical entry flagged");
         assertEq(unpackedCreator, creator, "creator");
         assertEq(unpackedCount, count, "count");
@@ -18,7 +19,7 @@ contract ClickTypesTest is TestBase {
 
     function testFuzz_UnpackClickFlagsAnyPaddingBit(address creator, uint32 count, uint64 padding) public pure {
         vm.assume(padding != 0);
-        uint256 entry = packClick(creator, count) | uint256(padding) << 32;
+        uint256 entry = packClick(creator, count) | (uint256(padding) << 32);
         (bool canonical, address unpackedCreator, uint256 unpackedCount) = ClickTypes.unpackClick(entry);
         assertTrue(!canonical, "padded entry passed as canonical");
         // The padding never leaks into the fields.
@@ -28,7 +29,7 @@ contract ClickTypesTest is TestBase {
 
     function testFuzz_UnpackClickFlagsEachSinglePaddingBit(address creator, uint32 count, uint256 bit) public pure {
         bit = bound(bit, 32, 32 + PADDING_BITS - 1);
-        (bool canonical,,) = ClickTypes.unpackClick(packClick(creator, count) | 1 << bit);
+        (bool canonical, , ) = ClickTypes.unpackClick(packClick(creator, count) | (1 << bit));
         assertTrue(!canonical, "single padding bit missed");
     }
 

@@ -59,9 +59,10 @@ contract PlauditPoolInvariantTest is TestBase {
         for (uint256 i = 0; i < handler.READERS(); ++i) {
             address reader = handler.readers(i);
             for (uint64 e = 0; e < ceiling; ++e) {
-                (uint256 amount, IPlauditPool.BudgetStatus status,) = pool.budgetOf(reader, e);
+                (uint256 amount, IPlauditPool.BudgetStatus status, ) = pool.budgetOf(reader, e);
                 if (status == IPlauditPool.BudgetStatus.Open) openBudgets += amount;
-                if (handler.modelStatus(reader, e) == PoolHandler.Status.Open) modelOpen += handler.modelBudget(reader, e);
+                if (handler.modelStatus(reader, e) == PoolHandler.Status.Open)
+                    modelOpen += handler.modelBudget(reader, e);
             }
         }
         uint256 claimables = 0;
@@ -112,7 +113,11 @@ contract PlauditPoolInvariantTest is TestBase {
     function invariant_SettledBudgetsSplitExactly() public view {
         for (uint256 i = 0; i < handler.READERS(); ++i) {
             address reader = handler.readers(i);
-            assertEq(handler.splitOutOf(reader), handler.settledBudgetOf(reader), "a reader's settled budget split inexactly");
+            assertEq(
+                handler.splitOutOf(reader),
+                handler.settledBudgetOf(reader),
+                "a reader's settled budget split inexactly"
+            );
         }
         assertEq(handler.observedPayouts(), handler.observedSettledBudgets(), "credits + tips != settled budgets");
     }
@@ -128,9 +133,10 @@ contract PlauditPoolInvariantTest is TestBase {
             address reader = handler.readers(i);
             for (uint64 e = 0; e < ceiling; ++e) {
                 assertTrue(
-                    !(handler.seenSettled(reader, e) && handler.seenReturned(reader, e)), "budget settled and returned"
+                    !(handler.seenSettled(reader, e) && handler.seenReturned(reader, e)),
+                    "budget settled and returned"
                 );
-                (uint256 amount, IPlauditPool.BudgetStatus status,) = pool.budgetOf(reader, e);
+                (uint256 amount, IPlauditPool.BudgetStatus status, ) = pool.budgetOf(reader, e);
                 assertEq(uint256(status), uint256(handler.modelStatus(reader, e)), "budget status vs model");
                 assertEq(amount, handler.modelBudget(reader, e), "budget amount vs model");
                 assertTrue(pool.isSettled(reader, e) == (status == IPlauditPool.BudgetStatus.Settled), "isSettled");

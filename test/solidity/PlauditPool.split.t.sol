@@ -72,7 +72,7 @@ contract PlauditPoolSplitTest is TestBase {
         counts = new uint32[](n);
         for (uint256 i = 0; i < n; ++i) {
             uint256 word = uint256(keccak256(abi.encode(seed, "count", i)));
-            uint256 count = word % 3 == 0 ? 1 + (word >> 8) % 5 : 1 + (word >> 8) % type(uint32).max;
+            uint256 count = word % 3 == 0 ? 1 + ((word >> 8) % 5) : 1 + ((word >> 8) % type(uint32).max);
             counts[i] = uint32(count);
         }
     }
@@ -94,7 +94,8 @@ contract PlauditPoolSplitTest is TestBase {
         if (viaSession) {
             tally.sessionExpiry = type(uint64).max;
             tally.sessionSignature = signDigest(
-                READER_KEY, pool.sessionDigest(reader, tally.signer, tally.sessionExpiry, pool.sessionNonceOf(reader))
+                READER_KEY,
+                pool.sessionDigest(reader, tally.signer, tally.sessionExpiry, pool.sessionNonceOf(reader))
             );
         }
     }
@@ -142,7 +143,7 @@ contract PlauditPoolSplitTest is TestBase {
 
         // Reference split over the entries in the pool's order.
         Entry[] memory entries = _entries(batch[0].tallies);
-        uint256 tip = budget * pool.keeperTipBps() / 10_000;
+        uint256 tip = (budget * pool.keeperTipBps()) / 10_000;
         uint256[] memory expected = _referenceSplit(entries, budget - tip);
 
         uint256 claimables = 0;
@@ -159,7 +160,7 @@ contract PlauditPoolSplitTest is TestBase {
         }
         assertEq(token.balanceOf(KEEPER), tip, "keeper tip");
         assertEq(claimables + tip, budget, "claimables + tip != budget");
-        (uint256 amount, IPlauditPool.BudgetStatus status,) = pool.budgetOf(reader, 0);
+        (uint256 amount, IPlauditPool.BudgetStatus status, ) = pool.budgetOf(reader, 0);
         assertEq(amount, budget, "budget record changed");
         assertTrue(status == IPlauditPool.BudgetStatus.Settled, "budget not marked settled");
         assertEq(token.balanceOf(address(pool)), claimables + otherBudget, "pool balance != liabilities");
@@ -217,9 +218,9 @@ contract PlauditPoolSplitTest is TestBase {
         shares = new uint256[](entries.length);
         uint256 cumulative = 0;
         for (uint256 i = 0; i < entries.length; ++i) {
-            uint256 before = amount * cumulative / clicks;
+            uint256 before = (amount * cumulative) / clicks;
             cumulative += entries[i].count;
-            shares[i] = amount * cumulative / clicks - before;
+            shares[i] = (amount * cumulative) / clicks - before;
         }
     }
 }

@@ -100,7 +100,7 @@ contract PoolHandler is TestBase {
 
     function subscribe(uint256 readerSeed, uint256 amount, uint256 epochs, uint256 offset) external {
         _sync();
-        (address reader,) = _reader(readerSeed);
+        (address reader, ) = _reader(readerSeed);
         uint64 current = _currentEpoch();
         amount = bound(amount, 1, MAX_AMOUNT);
         uint64 count = uint64(bound(epochs, 1, MAX_EPOCHS));
@@ -137,7 +137,7 @@ contract PoolHandler is TestBase {
 
     function cancel(uint256 readerSeed, uint256 offset) external {
         _sync();
-        (address reader,) = _reader(readerSeed);
+        (address reader, ) = _reader(readerSeed);
         uint64 current = _currentEpoch();
         uint64 from = current + uint64(bound(offset, 0, MAX_AHEAD + MAX_EPOCHS));
 
@@ -170,7 +170,7 @@ contract PoolHandler is TestBase {
     function warp(uint256 seconds_) external {
         _sync();
         // Hashed, so that the fuzzer's favourite edge values (0, 1, max) still move across epochs.
-        uint256 next = time + 1 + uint256(keccak256(abi.encode(seconds_))) % (2 * epochLength);
+        uint256 next = time + 1 + (uint256(keccak256(abi.encode(seconds_))) % (2 * epochLength));
         if ((next - startTime) / epochLength > LAST_EPOCH) return;
         calls["warp"]++;
         time = next;
@@ -179,7 +179,7 @@ contract PoolHandler is TestBase {
 
     function revokeSessions(uint256 readerSeed) external {
         _sync();
-        (address reader,) = _reader(readerSeed);
+        (address reader, ) = _reader(readerSeed);
         uint32 before = pool.sessionNonceOf(reader);
         vm.prank(reader);
         assertEq(pool.revokeSessions(), before + 1, "new session nonce");
@@ -229,7 +229,7 @@ contract PoolHandler is TestBase {
 
     function withdraw(uint256 readerSeed) external {
         _sync();
-        (address reader,) = _reader(readerSeed);
+        (address reader, ) = _reader(readerSeed);
         uint64 current = _currentEpoch();
         // Epoch e expires at the start of e + 2.
         uint64 expiredBefore = current >= 1 ? current - 1 : 0;
@@ -247,7 +247,7 @@ contract PoolHandler is TestBase {
             for (uint64 e = 0; e < expiredBefore && e < epochCeiling; ++e) {
                 if (modelStatus[reader][e] == Status.Open && modelBudget[reader][e] != 0) {
                     modelStatus[reader][e] = Status.Returned;
-                    (, IPlauditPool.BudgetStatus status,) = pool.budgetOf(reader, e);
+                    (, IPlauditPool.BudgetStatus status, ) = pool.budgetOf(reader, e);
                     assertTrue(status == IPlauditPool.BudgetStatus.Returned, "swept budget not marked returned");
                     seenReturned[reader][e] = true;
                 }
@@ -298,13 +298,13 @@ contract PoolHandler is TestBase {
     function _settle(uint64 epoch, uint256 mask, uint256 seed, uint256 kind) private {
         settleCalls[kind]++;
         uint256 n = 0;
-        for (uint256 i = 0; i < READERS; ++i) if (mask >> i & 1 == 1) ++n;
+        for (uint256 i = 0; i < READERS; ++i) if ((mask >> i) & 1 == 1) ++n;
         bool duplicate = kind == 3;
         IPlauditPool.ReaderTallies[] memory batch = new IPlauditPool.ReaderTallies[](duplicate ? n + 1 : n);
         Expectation memory expectation;
         uint256 k = 0;
         for (uint256 i = 0; i < READERS; ++i) {
-            if (mask >> i & 1 == 0) continue;
+            if ((mask >> i) & 1 == 0) continue;
             // The flaw, if any, hits the first reader of the batch only.
             uint256 flaw = k == 0 && kind >= 2 && kind <= 5 && kind != 3 ? kind : 0;
             batch[k] = _readerTallies(i, epoch, uint256(keccak256(abi.encode(seed, i))), flaw);
@@ -317,7 +317,7 @@ contract PoolHandler is TestBase {
         for (uint256 c = 0; c < CREATORS; ++c) claimableBefore[c] = pool.claimableOf(creators[c]);
         uint256 keeperBefore = token.balanceOf(KEEPER);
         uint256[READERS] memory budgetBefore;
-        for (uint256 i = 0; i < READERS; ++i) (budgetBefore[i],,) = pool.budgetOf(readers[i], epoch);
+        for (uint256 i = 0; i < READERS; ++i) (budgetBefore[i], , ) = pool.budgetOf(readers[i], epoch);
         bool[READERS] memory settledBefore;
         for (uint256 i = 0; i < READERS; ++i) settledBefore[i] = pool.isSettled(readers[i], epoch);
 
@@ -356,11 +356,12 @@ contract PoolHandler is TestBase {
         uint256 budget = modelBudget[reader][epoch];
         if (modelStatus[reader][epoch] != Status.Open || budget == 0 || !wellFormed) return;
 
-        uint256 tip = budget * tipBps / 10_000;
+        uint256 tip = (budget * tipBps) / 10_000;
         uint256 amount = budget - tip;
         uint256 clicks = 0;
         for (uint256 t = 0; t < entry.tallies.length; ++t) {
-            for (uint256 j = 0; j < entry.tallies[t].clicks.length; ++j) clicks += entry.tallies[t].clicks[j] & type(uint32).max;
+            for (uint256 j = 0; j < entry.tallies[t].clicks.length; ++j)
+                clicks += entry.tallies[t].clicks[j] & type(uint32).max;
         }
         uint256 cumulative = 0;
         uint256 paid = 0;
@@ -368,7 +369,7 @@ contract PoolHandler is TestBase {
             uint256[] memory packed = entry.tallies[t].clicks;
             for (uint256 j = 0; j < packed.length; ++j) {
                 cumulative += packed[j] & type(uint32).max;
-                uint256 through = amount * cumulative / clicks;
+                uint256 through = (amount * cumulative) / clicks;
                 uint256 share = through - paid;
                 paid = through;
                 address creator = address(uint160(packed[j] >> 96));
@@ -388,11 +389,12 @@ contract PoolHandler is TestBase {
 
     /// @dev One or two tallies of reader `i` (its session key's and/or its own), creators a random
     /// non-empty subset. `flaw`: 2 wrong signing key, 4 creators out of order, 5 stale session nonce.
-    function _readerTallies(uint256 i, uint64 epoch, uint256 seed, uint256 flaw)
-        private
-        view
-        returns (IPlauditPool.ReaderTallies memory entry)
-    {
+    function _readerTallies(
+        uint256 i,
+        uint64 epoch,
+        uint256 seed,
+        uint256 flaw
+    ) private view returns (IPlauditPool.ReaderTallies memory entry) {
         entry.reader = readers[i];
         uint256 which = bound(seed % 4, 1, 3); // 1 session only, 2 own only, 3 both
         uint256 count = which == 3 ? 2 : 1;
@@ -410,23 +412,25 @@ contract PoolHandler is TestBase {
         }
     }
 
-    function _tally(uint256 i, uint64 epoch, uint256 seed, bool session, uint256 flaw)
-        private
-        view
-        returns (IPlauditPool.SignedTally memory tally)
-    {
+    function _tally(
+        uint256 i,
+        uint64 epoch,
+        uint256 seed,
+        bool session,
+        uint256 flaw
+    ) private view returns (IPlauditPool.SignedTally memory tally) {
         uint256 subset = bound(seed % 32, 1, 31);
         uint256 n = 0;
-        for (uint256 c = 0; c < CREATORS; ++c) if (subset >> c & 1 == 1) ++n;
+        for (uint256 c = 0; c < CREATORS; ++c) if ((subset >> c) & 1 == 1) ++n;
         if (flaw == 4 && n == 1) (subset, n) = (subset | (subset == 1 ? 2 : 1), 2);
         address[] memory tallyCreators = new address[](n);
         uint32[] memory counts = new uint32[](n);
         tally.clicks = new uint256[](n);
         uint256 k = 0;
         for (uint256 c = 0; c < CREATORS; ++c) {
-            if (subset >> c & 1 == 0) continue;
+            if ((subset >> c) & 1 == 0) continue;
             uint256 word = uint256(keccak256(abi.encode(seed, c)));
-            counts[k] = uint32(word % 2 == 0 ? 1 + (word >> 8) % 10 : 1 + (word >> 8) % type(uint32).max);
+            counts[k] = uint32(word % 2 == 0 ? 1 + ((word >> 8) % 10) : 1 + ((word >> 8) % type(uint32).max));
             tallyCreators[k] = creators[c];
             tally.clicks[k] = packClick(creators[c], counts[k]);
             ++k;
@@ -438,11 +442,12 @@ contract PoolHandler is TestBase {
         tally.signature = signDigest(flaw == 2 ? signingKey + 1000 : signingKey, digest);
         if (flaw == 4) (tally.clicks[0], tally.clicks[1]) = (tally.clicks[1], tally.clicks[0]);
         if (session) {
-            (,, uint32 nonce) = pool.budgetOf(readers[i], epoch);
+            (, , uint32 nonce) = pool.budgetOf(readers[i], epoch);
             if (flaw == 5) nonce += 1;
-            tally.sessionExpiry = uint64(startTime + (uint256(epoch) + 1) * epochLength + (seed >> 64) % 1000);
+            tally.sessionExpiry = uint64(startTime + (uint256(epoch) + 1) * epochLength + ((seed >> 64) % 1000));
             tally.sessionSignature = signDigest(
-                readerKeys[i], pool.sessionDigest(readers[i], tally.signer, tally.sessionExpiry, nonce)
+                readerKeys[i],
+                pool.sessionDigest(readers[i], tally.signer, tally.sessionExpiry, nonce)
             );
         } else if (flaw == 5) {
             // A stale delegation needs a session tally: use a key the reader never delegated instead.
@@ -474,10 +479,10 @@ contract PoolHandler is TestBase {
     }
 
     /// @dev `claim(creator)` by a stranger, or `claimTo(recipient)` by the creator when a recipient is given.
-    function _claimCall(address creator, address recipient)
-        private
-        returns (bool ok, uint256 amount, bytes memory err)
-    {
+    function _claimCall(
+        address creator,
+        address recipient
+    ) private returns (bool ok, uint256 amount, bytes memory err) {
         if (recipient == address(0)) {
             try pool.claim(creator) returns (uint256 paid) {
                 return (true, paid, "");

@@ -16,7 +16,8 @@ contract ProRataSplitTest is TestBase {
             uint256 word = uint256(keccak256(abi.encode(seed, i)));
             uint256 kind = word % 4;
             if (kind == 0) weights[i] = 0;
-            else if (kind == 1) weights[i] = (word >> 8) % 4; // 0..3: dust-heavy splits
+            else if (kind == 1)
+                weights[i] = (word >> 8) % 4; // 0..3: dust-heavy splits
             else weights[i] = uint32(word >> 8); // anything below 2**32
             total += weights[i];
         }
@@ -28,7 +29,11 @@ contract ProRataSplitTest is TestBase {
     }
 
     /// @dev The split exactly as PlauditPool._split computes it.
-    function _split(uint256 amount, uint256[] memory weights, uint256 total) private pure returns (uint256[] memory shares) {
+    function _split(
+        uint256 amount,
+        uint256[] memory weights,
+        uint256 total
+    ) private pure returns (uint256[] memory shares) {
         shares = new uint256[](weights.length);
         uint256 cumulative = 0;
         uint256 paid = 0;
@@ -41,10 +46,11 @@ contract ProRataSplitTest is TestBase {
         }
     }
 
-    function testFuzz_SharesSumToAmountAndEachIsWithinOneUnitOfProRata(uint256 amount, uint256 seed, uint256 count)
-        public
-        pure
-    {
+    function testFuzz_SharesSumToAmountAndEachIsWithinOneUnitOfProRata(
+        uint256 amount,
+        uint256 seed,
+        uint256 count
+    ) public pure {
         amount = bound(amount, 0, type(uint128).max);
         uint256 n = bound(count, 1, MAX_WEIGHTS);
         (uint256[] memory weights, uint256 total) = _weights(seed, n);

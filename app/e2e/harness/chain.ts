@@ -62,7 +62,11 @@ export async function deployPool(rpcUrl: string, epochLength: number, keeperTipB
   const deployer = walletFor(accounts.deployer);
   const tokenArtifact = await artifact("mocks/MockStablecoin.sol/MockStablecoin.json");
   const poolArtifact = await artifact("PlauditPool.sol/PlauditPool.json");
-  const tokenHash = await deployer.deployContract({ abi: mockStablecoinAbi, bytecode: tokenArtifact.bytecode, args: [] });
+  const tokenHash = await deployer.deployContract({
+    abi: mockStablecoinAbi,
+    bytecode: tokenArtifact.bytecode,
+    args: [],
+  });
   const tokenReceipt = await publicClient.waitForTransactionReceipt({ hash: tokenHash });
   const token = tokenReceipt.contractAddress;
   if (token === null || token === undefined) throw new Error("token deployment failed");

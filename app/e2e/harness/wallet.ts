@@ -51,7 +51,11 @@ export interface TestWallet {
   requests: string[];
 }
 
-export async function injectWallet(context: BrowserContext, rpcUrl: string, account: LocalAccount): Promise<TestWallet> {
+export async function injectWallet(
+  context: BrowserContext,
+  rpcUrl: string,
+  account: LocalAccount,
+): Promise<TestWallet> {
   const { chain, walletFor } = clients(rpcUrl);
   const wallet = walletFor(account as Parameters<typeof walletFor>[0]);
   let reject = false;
@@ -64,8 +68,12 @@ export async function injectWallet(context: BrowserContext, rpcUrl: string, acco
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     });
-    const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-    if (body.error !== undefined) throw Object.assign(new RpcError(body.error.code, body.error.message), { data: body.error.data });
+    const body = (await response.json()) as {
+      result?: unknown;
+      error?: { code: number; message: string; data?: unknown };
+    };
+    if (body.error !== undefined)
+      throw Object.assign(new RpcError(body.error.code, body.error.message), { data: body.error.data });
     return body.result;
   }
 

@@ -65,7 +65,8 @@ async function storageAccessHandle(): Promise<StorageAccessHandle | undefined> {
   const doc = document as Document & { requestStorageAccess?: (types?: object) => Promise<unknown> };
   if (typeof doc.requestStorageAccess !== "function") return undefined;
   try {
-    const handle = (await doc.requestStorageAccess({ localStorage: true, locks: true })) as Partial<StorageAccessHandle> | undefined;
+    const handle = (await doc.requestStorageAccess({ localStorage: true, locks: true })) as
+      Partial<StorageAccessHandle> | undefined;
     return handle?.localStorage === undefined ? undefined : (handle as StorageAccessHandle);
   } catch {
     return undefined;
@@ -78,7 +79,12 @@ function report(result: ClickResult | { status: string; itemClicks?: number; mes
     button.dataset.clicked = "true";
     // A direct click carries an optional note; a pop-up's answer carries its message.
     const detail = "note" in result ? result.note : "message" in result ? result.message : undefined;
-    show(result.status === "signed" ? `Thanks! ${detail ?? "Your click counts."}` : "You already applauded this item this month.", "ok");
+    show(
+      result.status === "signed"
+        ? `Thanks! ${detail ?? "Your click counts."}`
+        : "You already applauded this item this month.",
+      "ok",
+    );
   } else {
     show("message" in result ? result.message : "Something went wrong.", "error");
   }
@@ -90,7 +96,11 @@ function report(result: ClickResult | { status: string; itemClicks?: number; mes
  * and the click refused. Must run while the click's user activation lasts (pop-up blockers).
  */
 function clickThroughPopup(item: Item, authorisation: Promise<boolean>) {
-  const popup = window.open(new URL("click.html", location.href).href, `plaudit-click-${crypto.randomUUID()}`, "popup,width=380,height=320");
+  const popup = window.open(
+    new URL("click.html", location.href).href,
+    `plaudit-click-${crypto.randomUUID()}`,
+    "popup,width=380,height=320",
+  );
   if (popup === null) {
     show("Allow pop-ups for this button to applaud.", "error");
     return;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { decideClick, defaultGateOptions, visibleSince, type ClickEvidence, type VisibilityReport } from "./visibilityGate.js";
+import {
+  decideClick,
+  defaultGateOptions,
+  visibleSince,
+  type ClickEvidence,
+  type VisibilityReport,
+} from "./visibilityGate.js";
 
 const AT = "10,10,120,30|10,10,120,30|340x120";
 const MOVED = "60,10,120,30|60,10,120,30|340x120";
@@ -8,7 +14,12 @@ const CLICK = 10_000;
 const { minVisibleMs, settleMs, maxWaitMs } = defaultGateOptions;
 
 const seen = (time: number, geometry = AT): VisibilityReport => ({ kind: "visibility", time, visible: true, geometry });
-const hidden = (time: number, geometry = AT): VisibilityReport => ({ kind: "visibility", time, visible: false, geometry });
+const hidden = (time: number, geometry = AT): VisibilityReport => ({
+  kind: "visibility",
+  time,
+  visible: false,
+  geometry,
+});
 const changed = (time: number): VisibilityReport => ({ kind: "change", time });
 
 /** An honest history: visible since long before the click, confirmed by a probe just after it. */

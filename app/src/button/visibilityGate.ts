@@ -74,9 +74,7 @@ export type RefusalReason =
   | "unconfirmed";
 
 export type GateDecision =
-  | { kind: "authorised" }
-  | { kind: "wait"; until: number }
-  | { kind: "refused"; reason: RefusalReason };
+  { kind: "authorised" } | { kind: "wait"; until: number } | { kind: "refused"; reason: RefusalReason };
 
 /** The user-facing sentence for every refusal. */
 export const NOT_CONFIRMED_MESSAGE = "Plaudit could not confirm the button was fully visible; click again.";

@@ -36,7 +36,8 @@ async function start() {
   let authorisationTimer: ReturnType<typeof setTimeout> | undefined;
   let signing = false;
   const reply = (message: Omit<ClickResultMessage, "type" | "requestId">) => {
-    if (request !== undefined) opener.postMessage({ type: "plaudit:result", requestId: request.requestId, ...message }, location.origin);
+    if (request !== undefined)
+      opener.postMessage({ type: "plaudit:result", requestId: request.requestId, ...message }, location.origin);
   };
   window.addEventListener("message", (event) => {
     if (signing || !isFromOwnWindow(event, opener, location.origin)) return;
@@ -66,8 +67,13 @@ async function start() {
         const deployment = await deploymentPromise;
         const result = await clickItem(browserEnv(deployment), { creator, url });
         if (result.status === "signed" || result.status === "already") {
-          const message = result.status === "signed" ? (result.note ?? "Your click counts.") : "Already applauded this month.";
-          reply({ status: result.status, message, ...(result.itemClicks === undefined ? {} : { itemClicks: result.itemClicks }) });
+          const message =
+            result.status === "signed" ? (result.note ?? "Your click counts.") : "Already applauded this month.";
+          reply({
+            status: result.status,
+            message,
+            ...(result.itemClicks === undefined ? {} : { itemClicks: result.itemClicks }),
+          });
           show(result.status === "signed" ? "Thanks!" : "Already applauded", `${message} ${url}`, "ok");
           setTimeout(() => window.close(), result.delivered ? 900 : 2500);
         } else {

@@ -4,7 +4,17 @@ import { useServices } from "../hooks/services.js";
 import { describeError } from "../lib/errors.js";
 
 /** Loading and error states of a query, then its content. */
-export function AsyncState({ loading, error, children, what }: { loading: boolean; error: unknown; children: ReactNode; what: string }) {
+export function AsyncState({
+  loading,
+  error,
+  children,
+  what,
+}: {
+  loading: boolean;
+  error: unknown;
+  children: ReactNode;
+  what: string;
+}) {
   const { errorContext } = useServices();
   if (error !== null && error !== undefined) {
     return (

@@ -13,7 +13,13 @@ export function BarChart({ bars, title, color = "#6d28d9" }: { bars: Bar[]; titl
   const width = 560;
   const barSpace = width - labelWidth - 110;
   return (
-    <svg role="img" aria-label={title} viewBox={`0 0 ${width} ${bars.length * row + 4}`} width="100%" style={{ maxWidth: width }}>
+    <svg
+      role="img"
+      aria-label={title}
+      viewBox={`0 0 ${width} ${bars.length * row + 4}`}
+      width="100%"
+      style={{ maxWidth: width }}
+    >
       <title>{title}</title>
       {bars.map((bar, i) => {
         const w = Math.max(1, (bar.value / max) * barSpace);

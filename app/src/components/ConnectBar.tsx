@@ -21,12 +21,17 @@ export function ConnectBar() {
     return (
       <div className="row" data-testid="wallet">
         <span>
-          <strong data-testid="account">{shortAddress(address)}</strong> <span className="note">on chain {chainId}</span>
+          <strong data-testid="account">{shortAddress(address)}</strong>{" "}
+          <span className="note">on chain {chainId}</span>
         </span>
         {wrongChain && (
           <span className="banner warn" role="alert">
             Wrong network: the pool is on chain {deployment.chainId}.{" "}
-            <button type="button" disabled={switchChain.isPending} onClick={() => switchChain.mutate({ chainId: deployment.chainId })}>
+            <button
+              type="button"
+              disabled={switchChain.isPending}
+              onClick={() => switchChain.mutate({ chainId: deployment.chainId })}
+            >
               {switchChain.isPending ? "Switching…" : "Switch network"}
             </button>
           </span>
@@ -44,7 +49,9 @@ export function ConnectBar() {
   const shown = announced.length > 0 ? announced : connectors;
   return (
     <div className="row" data-testid="wallet">
-      {shown.length === 0 && <span className="note">No browser wallet found. Install one (e.g. MetaMask or Rabby).</span>}
+      {shown.length === 0 && (
+        <span className="note">No browser wallet found. Install one (e.g. MetaMask or Rabby).</span>
+      )}
       {shown.map((connector) => (
         <button
           type="button"
@@ -52,7 +59,9 @@ export function ConnectBar() {
           disabled={connect.isPending}
           onClick={() => connect.mutate({ connector, chainId: deployment.chainId })}
         >
-          {connect.isPending && connect.variables?.connector === connector ? "Connecting…" : `Connect ${connector.name}`}
+          {connect.isPending && connect.variables?.connector === connector
+            ? "Connecting…"
+            : `Connect ${connector.name}`}
         </button>
       ))}
       {connect.error && (

@@ -23,7 +23,9 @@ describe("deployment config", () => {
   });
 
   it("names the field that is wrong", () => {
-    expect(() => parseDeployment(JSON.stringify({ ...valid, pool: "0x12" }))).toThrow(/plaudit.json: pool: not an address/);
+    expect(() => parseDeployment(JSON.stringify({ ...valid, pool: "0x12" }))).toThrow(
+      /plaudit.json: pool: not an address/,
+    );
     const { rpcUrl: _omit, ...noRpc } = valid;
     expect(() => parseDeployment(JSON.stringify(noRpc))).toThrow(/rpcUrl/);
     expect(() => parseDeployment(JSON.stringify({ ...valid, extra: 1 }))).toThrow(ConfigError);

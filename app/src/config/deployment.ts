@@ -35,7 +35,10 @@ export function parseDeployment(text: string): AppDeployment {
 }
 
 /** Fetches and validates `plaudit.json` from the directory the page was served from. */
-export async function loadDeployment(fetchImpl: typeof fetch = fetch, base: string = document.baseURI): Promise<AppDeployment> {
+export async function loadDeployment(
+  fetchImpl: typeof fetch = fetch,
+  base: string = document.baseURI,
+): Promise<AppDeployment> {
   const url = new URL("plaudit.json", base);
   let response: Response;
   try {

@@ -46,9 +46,19 @@ export function useReader(reader: Address | undefined) {
       const settledClicks = new Map(settled.map((log) => [log.args.epoch, log.args.clicks]));
       const budgets: EpochBudget[] = await Promise.all(
         epochs.map(async (epoch) => {
-          const [amount, status, sessionNonce] = await client.readContract({ ...pool, functionName: "budgetOf", args: [reader, epoch] });
+          const [amount, status, sessionNonce] = await client.readContract({
+            ...pool,
+            functionName: "budgetOf",
+            args: [reader, epoch],
+          });
           const clicks = settledClicks.get(epoch);
-          return { epoch, amount, sessionNonce, status: BUDGET_STATUS[status] ?? "Open", ...(clicks === undefined ? {} : { settledClicks: clicks }) };
+          return {
+            epoch,
+            amount,
+            sessionNonce,
+            status: BUDGET_STATUS[status] ?? "Open",
+            ...(clicks === undefined ? {} : { settledClicks: clicks }),
+          };
         }),
       );
       return { sweepFrom, fundedUntil, withdrawable, balance, budgets };

@@ -43,7 +43,8 @@ export function useTx() {
     async (build: (step: Step) => Promise<PoolCall>): Promise<TransactionReceipt | undefined> => {
       try {
         if (address === undefined) throw new Error("Connect a wallet first.");
-        if (chainId !== deployment.chainId) throw new Error("Your wallet is on the wrong network: switch to the pool's network first.");
+        if (chainId !== deployment.chainId)
+          throw new Error("Your wallet is on the wrong network: switch to the pool's network first.");
         setState({ phase: "preparing", note: "Preparing…" });
         const call = await build((note, phase = "wallet") => setState({ phase, note }));
         setState({ phase: "preparing", note: "Checking the transaction…" });

@@ -18,7 +18,10 @@ export interface StorageSource {
   locks?: LockManager;
 }
 
-export function browserEnv(deployment: AppDeployment, source: StorageSource = { localStorage: window.localStorage, locks: navigator.locks }): ClickEnv & {
+export function browserEnv(
+  deployment: AppDeployment,
+  source: StorageSource = { localStorage: window.localStorage, locks: navigator.locks },
+): ClickEnv & {
   store: KeyValueStore;
   locks: Locks;
   client: PublicClient;
@@ -31,7 +34,12 @@ export function browserEnv(deployment: AppDeployment, source: StorageSource = { 
     keeper: deployment.keeperUrl === undefined ? undefined : createKeeperClient(deployment.keeperUrl),
     chainTime: async () => (await client.getBlock({ blockTag: "latest" })).timestamp,
     sessionNonce: (reader) =>
-      client.readContract({ address: deployment.pool, abi: plauditPoolAbi, functionName: "sessionNonceOf", args: [reader] }),
+      client.readContract({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        functionName: "sessionNonceOf",
+        args: [reader],
+      }),
     now: () => Date.now(),
     client,
   };

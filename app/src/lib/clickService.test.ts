@@ -63,7 +63,10 @@ describe("clickItem", () => {
     const late = await env({ chainTime: async () => epochBounds(schedule, 2n).start + 5n });
     expect(await clickItem(late.env, item)).toMatchObject({ status: "expired" });
     const revoked = await env({ sessionNonce: async () => 1 });
-    expect(await clickItem(revoked.env, item)).toMatchObject({ status: "expired", message: expect.stringMatching(/revoked/) });
+    expect(await clickItem(revoked.env, item)).toMatchObject({
+      status: "expired",
+      message: expect.stringMatching(/revoked/),
+    });
     expect(pendingEntries(revoked.f.deps)).toEqual([]);
   });
 });

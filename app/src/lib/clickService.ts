@@ -30,7 +30,14 @@ export interface ClickEnv {
 }
 
 export type ClickResult =
-  | { status: "signed" | "already"; epoch: string; creatorClicks: number; delivered: boolean; itemClicks?: number; note?: string }
+  | {
+      status: "signed" | "already";
+      epoch: string;
+      creatorClicks: number;
+      delivered: boolean;
+      itemClicks?: number;
+      note?: string;
+    }
   | { status: "no-session" | "expired" | "not-started" | "error"; message: string };
 
 export function scheduleOf(deployment: AppDeployment): EpochSchedule {
@@ -47,13 +54,17 @@ export async function clickItem(env: ClickEnv, item: Item): Promise<ClickResult>
     }
     const schedule = scheduleOf(env.deployment);
     const time = await env.chainTime();
-    if (time < schedule.startTime) return { status: "not-started", message: "The pool's first month has not started yet." };
+    if (time < schedule.startTime)
+      return { status: "not-started", message: "The pool's first month has not started yet." };
     const epoch = epochAt(schedule, time);
     if (!sessionCovers(session, epochBounds(schedule, epoch).end)) {
       return { status: "expired", message: "One-click mode has expired. Renew it in the Plaudit app." };
     }
     if (env.sessionNonce !== undefined && (await env.sessionNonce(session.reader)) !== session.nonce) {
-      return { status: "expired", message: "Your one-click key was revoked. Turn one-click mode on again in the Plaudit app." };
+      return {
+        status: "expired",
+        message: "Your one-click key was revoked. Turn one-click mode on again in the Plaudit app.",
+      };
     }
     const deps = { store: env.store, locks: env.locks, scope, now: env.now };
     const outcome = await recordClick(deps, session, epoch, item);
@@ -70,7 +81,11 @@ export async function clickItem(env: ClickEnv, item: Item): Promise<ClickResult>
         result = await flush(deps, env.keeper);
       }
       delivered = result.waiting === 0 && result.failed === 0 && result.busy !== true;
-      if (!delivered) note = result.lastError !== undefined ? `${result.lastError} The click is queued and will be retried.` : "The click is queued and will be sent shortly.";
+      if (!delivered)
+        note =
+          result.lastError !== undefined
+            ? `${result.lastError} The click is queued and will be retried.`
+            : "The click is queued and will be sent shortly.";
       itemClicks = await env.keeper.itemClicks(item.creator, item.url, epoch).catch(() => undefined);
     }
     return {

@@ -21,12 +21,23 @@ describe("recordClick", () => {
     expect(tally.seq).toBe(1n);
     const domain = plauditDomain(scope.chainId, scope.pool);
     const digest = hashTypedData(
-      tallyTypedData(domain, { reader: tally.reader, epoch: 0n, seq: 1n, creators: tally.creators, counts: tally.counts }),
+      tallyTypedData(domain, {
+        reader: tally.reader,
+        epoch: 0n,
+        seq: 1n,
+        creators: tally.creators,
+        counts: tally.counts,
+      }),
     );
     expect(await recoverAddress({ hash: digest, signature: tally.signature })).toBe(f.session.key);
     const sessionOk = await verifyTypedData({
       address: f.readerAccount.address,
-      ...sessionTypedData(domain, { reader: f.readerAccount.address, key: f.session.key, expiry: BigInt(f.session.expiry), nonce: f.session.nonce }),
+      ...sessionTypedData(domain, {
+        reader: f.readerAccount.address,
+        key: f.session.key,
+        expiry: BigInt(f.session.expiry),
+        nonce: f.session.nonce,
+      }),
       signature: tally.session?.signature ?? "0x",
     });
     expect(sessionOk).toBe(true);

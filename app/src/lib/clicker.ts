@@ -19,7 +19,14 @@ import {
 import { itemKey, normalizeItemUrl, type Item } from "./item.js";
 import type { Locks } from "./locks.js";
 import { enqueue } from "./outbox.js";
-import { keys, lockNames, storedTallySchema, storedWireTallySchema, type Scope, type StoredSession } from "./records.js";
+import {
+  keys,
+  lockNames,
+  storedTallySchema,
+  storedWireTallySchema,
+  type Scope,
+  type StoredSession,
+} from "./records.js";
 import { sessionAccount } from "./session.js";
 import { readJson, type KeyValueStore } from "./storage.js";
 import { loadTally, saveTally } from "./tallyStore.js";
@@ -32,8 +39,7 @@ export interface ClickDeps {
 }
 
 export type ClickOutcome =
-  | { status: "signed"; tally: SignedTally; creatorClicks: number }
-  | { status: "already"; creatorClicks: number };
+  { status: "signed"; tally: SignedTally; creatorClicks: number } | { status: "already"; creatorClicks: number };
 
 export class ClickRefused extends Error {
   override name = "ClickRefused";
@@ -60,7 +66,8 @@ export async function recordClick(
     };
     // One click per item per epoch, whichever of this browser's keys counted it (one-click mode may
     // have been turned off and on again with a new key).
-    if (seen.includes(key) || itemsCounted(deps, reader, epoch).has(key)) return { status: "already", creatorClicks: countFor(clicks) };
+    if (seen.includes(key) || itemsCounted(deps, reader, epoch).has(key))
+      return { status: "already", creatorClicks: countFor(clicks) };
 
     const next = addClick(clicks, item.creator);
     const problem = clicksProblem(reader, next);

@@ -1,4 +1,10 @@
-import { encodeErrorResult, decodeErrorResult, ContractFunctionRevertedError, UserRejectedRequestError, BaseError } from "viem";
+import {
+  encodeErrorResult,
+  decodeErrorResult,
+  ContractFunctionRevertedError,
+  UserRejectedRequestError,
+  BaseError,
+} from "viem";
 import { describe, expect, it } from "vitest";
 
 import { poolAbiWithTokenErrors } from "../contracts/pool.js";
@@ -8,7 +14,9 @@ import { KeeperError } from "./keeper.js";
 const ctx = { tokenSymbol: "mUSD", tokenDecimals: 6 };
 
 function revert(errorName: string, args: readonly unknown[]): ContractFunctionRevertedError {
-  const data = encodeErrorResult({ abi: poolAbiWithTokenErrors, errorName, args } as Parameters<typeof encodeErrorResult>[0]);
+  const data = encodeErrorResult({ abi: poolAbiWithTokenErrors, errorName, args } as Parameters<
+    typeof encodeErrorResult
+  >[0]);
   expect(decodeErrorResult({ abi: poolAbiWithTokenErrors, data }).errorName).toBe(errorName);
   return new ContractFunctionRevertedError({ abi: poolAbiWithTokenErrors, data, functionName: "subscribe" });
 }
@@ -18,11 +26,17 @@ describe("describeError", () => {
     expect(describeError(revert("EpochAlreadyStarted", [3n, 5n]), ctx)).toBe(
       "Month 3 has already started (the current one is 5); its budget is committed.",
     );
-    expect(describeError(revert("NothingToWithdraw", ["0x00000000000000000000000000000000000000a1"]), ctx)).toMatch(/nothing to withdraw/i);
+    expect(describeError(revert("NothingToWithdraw", ["0x00000000000000000000000000000000000000a1"]), ctx)).toMatch(
+      /nothing to withdraw/i,
+    );
   });
 
   it("explains a token balance that is too low, with amounts in the token's units", () => {
-    const error = revert("ERC20InsufficientBalance", ["0x00000000000000000000000000000000000000a1", 1_500_000n, 30_000_000n]);
+    const error = revert("ERC20InsufficientBalance", [
+      "0x00000000000000000000000000000000000000a1",
+      1_500_000n,
+      30_000_000n,
+    ]);
     expect(describeError(error, ctx)).toBe("Your token balance is too low: you have 1.5 mUSD and need 30 mUSD.");
   });
 

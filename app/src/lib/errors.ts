@@ -71,22 +71,30 @@ export function describeRevert(name: string, args: Args, ctx: ErrorContext): str
 
 export function describeError(error: unknown, ctx: ErrorContext): string {
   if (error instanceof KeeperError) {
-    if (error.kind === "unreachable") return `${error.message} Your clicks are kept in this browser and sent when it is back.`;
+    if (error.kind === "unreachable")
+      return `${error.message} Your clicks are kept in this browser and sent when it is back.`;
     return error.code === undefined ? error.message : `The keeper refused: ${error.message} (${error.code}).`;
   }
   if (error instanceof BaseError) {
-    const rejected = error.walk((e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001);
+    const rejected = error.walk(
+      (e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001,
+    );
     if (rejected) return "You rejected the request in your wallet.";
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError) {
-      if (reverted.data?.errorName !== undefined) return describeRevert(reverted.data.errorName, reverted.data.args ?? [], ctx);
+      if (reverted.data?.errorName !== undefined)
+        return describeRevert(reverted.data.errorName, reverted.data.args ?? [], ctx);
       if (reverted.reason !== undefined) return `The transaction would fail: ${reverted.reason}.`;
       return "The transaction would fail.";
     }
     if (error.walk((e) => e instanceof InsufficientFundsError)) {
       return "Your account has too little ETH to pay for gas.";
     }
-    if (error.walk((e) => e instanceof ChainMismatchError || (e as { name?: unknown }).name === "ConnectorChainMismatchError")) {
+    if (
+      error.walk(
+        (e) => e instanceof ChainMismatchError || (e as { name?: unknown }).name === "ConnectorChainMismatchError",
+      )
+    ) {
       return "Your wallet is on the wrong network: switch to the pool's network first.";
     }
     const fetchFailed = error.walk((e) => (e as { name?: unknown }).name === "HttpRequestError");

@@ -8,7 +8,9 @@ function answering(status: number, body: unknown): typeof fetch {
 
 describe("keeper client", () => {
   it("reports an unreachable keeper as retryable", async () => {
-    const client = createKeeperClient("http://down.test", { fetch: async () => Promise.reject(new TypeError("fetch failed")) });
+    const client = createKeeperClient("http://down.test", {
+      fetch: async () => Promise.reject(new TypeError("fetch failed")),
+    });
     const error = await client.currentEpoch().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeeperError);
     expect((error as KeeperError).kind).toBe("unreachable");
@@ -21,7 +23,9 @@ describe("keeper client", () => {
   });
 
   it("carries the keeper's error code and tells final refusals from superseded tallies", async () => {
-    const client = createKeeperClient("http://k.test", { fetch: answering(400, { error: { code: "bad_signature", message: "no" } }) });
+    const client = createKeeperClient("http://k.test", {
+      fetch: answering(400, { error: { code: "bad_signature", message: "no" } }),
+    });
     const error = await client.epochStatus(3n).catch((e: unknown) => e);
     expect((error as KeeperError).code).toBe("bad_signature");
     expect(isRetryable(error)).toBe(false);
@@ -44,7 +48,9 @@ describe("keeper client", () => {
     };
     const client = createKeeperClient("http://k.test/", { fetch: fetchImpl });
     expect(await client.currentEpoch()).toEqual({ epoch: 2n, start: 100n, end: 200n, deadline: 300n, chainTime: 150n });
-    expect(await client.itemClicks("0x00000000000000000000000000000000000000a1", "https://x.example/?a=1&b=2", 2n)).toBe(4);
+    expect(
+      await client.itemClicks("0x00000000000000000000000000000000000000a1", "https://x.example/?a=1&b=2", 2n),
+    ).toBe(4);
     expect(urls[1]).toBe(
       "http://k.test/v1/items/clicks?creator=0x00000000000000000000000000000000000000a1&url=https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D2&epoch=2",
     );

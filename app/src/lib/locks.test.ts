@@ -40,6 +40,7 @@ async function provesExclusion(locks: Locks) {
 
 describe("locks", () => {
   it("serialize work per name and let tryRun skip a held lock (in-page mutex)", () => provesExclusion(mutexLocks()));
-  it("do the same through the Web Locks API and return the callback's value", () => provesExclusion(webLocks(fakeLockManager())));
+  it("do the same through the Web Locks API and return the callback's value", () =>
+    provesExclusion(webLocks(fakeLockManager())));
   it("fall back to the mutex without navigator.locks", () => provesExclusion(webLocks(undefined)));
 });

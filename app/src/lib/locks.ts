@@ -41,14 +41,14 @@ export function mutexLocks(): Locks {
 export function webLocks(manager: LockManager | undefined): Locks {
   if (manager === undefined) return mutexLocks();
   return {
-    run: async <T,>(name: string, fn: () => Promise<T>): Promise<T> => {
+    run: async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       let result: T | undefined;
       await manager.request(name, { mode: "exclusive" }, async () => {
         result = await fn();
       });
       return result as T;
     },
-    tryRun: async <T,>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    tryRun: async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
       let result: T | undefined;
       await manager.request(name, { mode: "exclusive", ifAvailable: true }, async (lock) => {
         if (lock !== null) result = await fn();

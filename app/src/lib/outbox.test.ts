@@ -70,7 +70,9 @@ describe("outbox", () => {
     keeper.state.rejectWith = { status: 400, code: "bad_session" };
     const result = await flush(f.deps, keeper.client);
     expect(result.failed).toBe(2);
-    expect(pendingEntries(f.deps).every((e) => e.failed === true && /bad_session|refused/.test(e.lastError ?? ""))).toBe(true);
+    expect(
+      pendingEntries(f.deps).every((e) => e.failed === true && /bad_session|refused/.test(e.lastError ?? "")),
+    ).toBe(true);
     keeper.state.rejectWith = undefined;
     await retryFailed(f.deps);
     expect(await flush(f.deps, keeper.client)).toMatchObject({ sent: 2, waiting: 0 });

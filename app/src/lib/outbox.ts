@@ -54,7 +54,13 @@ export async function enqueue(deps: OutboxDeps, tally: SignedTallyInput, item?: 
     const entries = read(deps);
     const id = entryId(tally);
     if (entries.some((entry) => entry.id === id)) return;
-    entries.push({ id, tally: storedWireTallySchema.parse(tally), ...(item === undefined ? {} : { item }), attempts: 0, nextAttemptAt: 0 });
+    entries.push({
+      id,
+      tally: storedWireTallySchema.parse(tally),
+      ...(item === undefined ? {} : { item }),
+      attempts: 0,
+      nextAttemptAt: 0,
+    });
     writeJson(deps.store, keys.outbox(deps.scope), entries);
   });
 }
@@ -111,7 +117,12 @@ export async function flush(deps: OutboxDeps, keeper: KeeperClient): Promise<Flu
           outcome.dropped++;
         } else if (isRetryable(error)) {
           const attempts = entry.attempts + 1;
-          await update(deps, entry.id, (e) => ({ ...e, attempts, nextAttemptAt: deps.now() + backoffDelay(attempts), lastError: message }));
+          await update(deps, entry.id, (e) => ({
+            ...e,
+            attempts,
+            nextAttemptAt: deps.now() + backoffDelay(attempts),
+            lastError: message,
+          }));
           outcome.lastError = message;
           break;
         } else {
@@ -141,6 +152,10 @@ export async function retryFailed(deps: OutboxDeps): Promise<void> {
 /** Removes failed entries the reader chose to give up. */
 export async function discardFailed(deps: OutboxDeps): Promise<void> {
   await deps.locks.run(lockNames.outbox(deps.scope), async () => {
-    writeJson(deps.store, keys.outbox(deps.scope), read(deps).filter((entry) => entry.failed !== true));
+    writeJson(
+      deps.store,
+      keys.outbox(deps.scope),
+      read(deps).filter((entry) => entry.failed !== true),
+    );
   });
 }

@@ -10,7 +10,11 @@ export interface ProjectedShare {
 }
 
 /** `tallies` as `mergeTallies` returns them (one per key, keys ascending). */
-export function projectSplit(budget: bigint, keeperTipBps: number, tallies: readonly SignedTally[]): {
+export function projectSplit(
+  budget: bigint,
+  keeperTipBps: number,
+  tallies: readonly SignedTally[],
+): {
   tip: bigint;
   shares: ProjectedShare[];
   clicks: number;
@@ -18,10 +22,15 @@ export function projectSplit(budget: bigint, keeperTipBps: number, tallies: read
   const clicks: Clicks[] = tallies.map((t) => ({ creators: t.creators, counts: t.counts }));
   const { tip, shares } = splitBudget(budget, keeperTipBps, clicks);
   const perCreator = new Map<Address, number>();
-  for (const c of clicks) c.creators.forEach((creator, i) => perCreator.set(creator, (perCreator.get(creator) ?? 0) + (c.counts[i] ?? 0)));
+  for (const c of clicks)
+    c.creators.forEach((creator, i) => perCreator.set(creator, (perCreator.get(creator) ?? 0) + (c.counts[i] ?? 0)));
   return {
     tip,
     clicks: clicks.reduce((sum, c) => sum + totalClicks(c), 0),
-    shares: [...perCreator.entries()].map(([creator, n]) => ({ creator, clicks: n, amount: shares.get(creator) ?? 0n })),
+    shares: [...perCreator.entries()].map(([creator, n]) => ({
+      creator,
+      clicks: n,
+      amount: shares.get(creator) ?? 0n,
+    })),
   };
 }

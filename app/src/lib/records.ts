@@ -17,7 +17,8 @@ const scopeKey = (scope: Scope) => `${PREFIX}:${scope.chainId}:${scope.pool.toLo
 export const keys = {
   session: (scope: Scope, reader: Address) => `${scopeKey(scope)}:session:${reader.toLowerCase()}`,
   activeReader: (scope: Scope) => `${scopeKey(scope)}:active-reader`,
-  tallyPrefix: (scope: Scope, reader: Address, epoch: bigint) => `${scopeKey(scope)}:tally:${reader.toLowerCase()}:${epoch}:`,
+  tallyPrefix: (scope: Scope, reader: Address, epoch: bigint) =>
+    `${scopeKey(scope)}:tally:${reader.toLowerCase()}:${epoch}:`,
   tally: (scope: Scope, reader: Address, epoch: bigint, signer: Address) =>
     `${scopeKey(scope)}:tally:${reader.toLowerCase()}:${epoch}:${signer.toLowerCase()}`,
   outbox: (scope: Scope) => `${scopeKey(scope)}:outbox`,
@@ -40,25 +41,31 @@ export const storedSessionSchema = z.strictObject({
   privateKey: privateKeySchema,
   expiry: decimal,
   /** The reader's session nonce (`sessionNonceOf`) the delegation was signed with. */
-  nonce: z.number().int().min(0).max(2 ** 32 - 1),
+  nonce: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   signature: signatureSchema,
   createdAt: z.number().int().nonnegative(),
 });
 export type StoredSession = z.output<typeof storedSessionSchema>;
 
 /** The wire form of a signed tally as stored (bigints as strings), re-validated on read. */
-export const storedWireTallySchema = z.strictObject({
-  chainId: z.number().int().positive(),
-  pool: z.string(),
-  reader: z.string(),
-  signer: z.string(),
-  epoch: z.string(),
-  seq: z.string(),
-  creators: z.array(z.string()),
-  counts: z.array(z.number()),
-  signature: z.string(),
-  session: z.strictObject({ expiry: z.string(), nonce: z.number(), signature: z.string() }).nullable(),
-}).refine((value) => signedTallySchema.safeParse(value).success, { message: "not a valid signed tally" });
+export const storedWireTallySchema = z
+  .strictObject({
+    chainId: z.number().int().positive(),
+    pool: z.string(),
+    reader: z.string(),
+    signer: z.string(),
+    epoch: z.string(),
+    seq: z.string(),
+    creators: z.array(z.string()),
+    counts: z.array(z.number()),
+    signature: z.string(),
+    session: z.strictObject({ expiry: z.string(), nonce: z.number(), signature: z.string() }).nullable(),
+  })
+  .refine((value) => signedTallySchema.safeParse(value).success, { message: "not a valid signed tally" });
 
 /** The latest tally one key signed for one reader and epoch, and which items it counted. */
 export const storedTallySchema = z.strictObject({

@@ -6,12 +6,7 @@
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import {
-  epochBounds,
-  plauditDomain,
-  sessionTypedData,
-  type EpochSchedule,
-} from "../../../protocol/src/index.js";
+import { epochBounds, plauditDomain, sessionTypedData, type EpochSchedule } from "../../../protocol/src/index.js";
 import { keys, storedSessionSchema, type Scope, type StoredSession } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";
 
@@ -24,7 +19,12 @@ export interface PendingSession {
 }
 
 /** A new key, delegated until the end of the epoch `epochs - 1` epochs after `currentEpoch`. */
-export function newSessionKey(schedule: EpochSchedule, currentEpoch: bigint, epochs: number, nonce: number): PendingSession {
+export function newSessionKey(
+  schedule: EpochSchedule,
+  currentEpoch: bigint,
+  epochs: number,
+  nonce: number,
+): PendingSession {
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError("one-click mode lasts at least one epoch");
   const privateKey = generatePrivateKey();
   const expiry = epochBounds(schedule, currentEpoch + BigInt(epochs - 1)).end;
@@ -82,7 +82,8 @@ export function loadActiveSession(store: KeyValueStore, scope: Scope): StoredSes
 /** Deletes the key from this browser. Revoking it on chain as well is the reader's choice. */
 export function clearSession(store: KeyValueStore, scope: Scope, reader: Address): void {
   store.remove(keys.session(scope, reader));
-  if (store.get(keys.activeReader(scope))?.toLowerCase() === reader.toLowerCase()) store.remove(keys.activeReader(scope));
+  if (store.get(keys.activeReader(scope))?.toLowerCase() === reader.toLowerCase())
+    store.remove(keys.activeReader(scope));
 }
 
 /** Whether the session may sign tallies of an epoch ending at `epochEnd` (seconds). */

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { parseItem } from "./item.js";
 import { buttonUrl, iframeSnippet, scriptSnippet } from "./snippet.js";
 
-const input = { appUrl: "https://app.plaudit.test/", creator: "0x00000000000000000000000000000000000000A1" as const, itemUrl: 'https://blog.test/a?x="1"#top' };
+const input = {
+  appUrl: "https://app.plaudit.test/",
+  creator: "0x00000000000000000000000000000000000000A1" as const,
+  itemUrl: 'https://blog.test/a?x="1"#top',
+};
 
 describe("button snippets", () => {
   it("point at the button page with the creator and the canonical item URL, which the button reads back", () => {
@@ -19,7 +23,9 @@ describe("button snippets", () => {
       expect(snippet).not.toMatch(/"1"/);
       expect(snippet.match(/</g)).toHaveLength(2);
     }
-    expect(scriptSnippet({ ...input, itemUrl: "https://x.test/\"><script>alert(1)</script>" })).not.toContain("<script>alert");
+    expect(scriptSnippet({ ...input, itemUrl: 'https://x.test/"><script>alert(1)</script>' })).not.toContain(
+      "<script>alert",
+    );
   });
 
   it("refuse items that are not http(s) and buttons without a creator", () => {

@@ -48,7 +48,8 @@ export function readJson<S extends z.ZodType>(store: KeyValueStore, key: string,
     throw new Error(`stored record ${key} is not JSON`);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new Error(`stored record ${key} is corrupt: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  if (!parsed.success)
+    throw new Error(`stored record ${key} is corrupt: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   return parsed.data;
 }
 

@@ -8,7 +8,8 @@ import { localTallies, mergeTallies } from "./tallyStore.js";
 describe("tally store", () => {
   it("merges browser and keeper tallies into one per key, highest seq, keys ascending", async () => {
     const f = await readerWithSession();
-    for (const n of [1, 2, 3]) await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: `https://m.example/${n}` });
+    for (const n of [1, 2, 3])
+      await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: `https://m.example/${n}` });
     const [mine] = localTallies(f.store, scope, f.session.reader, 0n);
     if (mine === undefined) throw new Error("no local tally");
     const olderFromKeeper = { ...mine, seq: 2n };
@@ -16,7 +17,13 @@ describe("tally store", () => {
     const otherDevice = { ...mine, signer: otherKey, seq: 7n };
     const otherPool = { ...mine, pool: creatorA, seq: 99n };
     const otherEpoch = { ...mine, epoch: 1n, seq: 99n };
-    const merged = mergeTallies(scope, f.session.reader, 0n, [mine], [olderFromKeeper, otherDevice, otherPool, otherEpoch]);
+    const merged = mergeTallies(
+      scope,
+      f.session.reader,
+      0n,
+      [mine],
+      [olderFromKeeper, otherDevice, otherPool, otherEpoch],
+    );
     expect(merged.map((t) => t.seq)).toHaveLength(2);
     expect(merged.find((t) => t.signer === f.session.key)?.seq).toBe(3n);
     expect(merged.find((t) => t.signer === otherKey)?.seq).toBe(7n);

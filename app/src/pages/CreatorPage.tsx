@@ -24,11 +24,20 @@ export function CreatorPage() {
       <section>
         <label>
           Creator address (defaults to your wallet)
-          <input value={other} onChange={(e) => setOther(e.target.value.trim())} placeholder={address ?? "0x…"} size={44} />
+          <input
+            value={other}
+            onChange={(e) => setOther(e.target.value.trim())}
+            placeholder={address ?? "0x…"}
+            size={44}
+          />
         </label>
         {other !== "" && !parsed.success && <p className="error">That is not an address.</p>}
       </section>
-      {creator === undefined ? <p className="note">Connect a wallet or enter a creator address.</p> : <CreatorView creator={creator} />}
+      {creator === undefined ? (
+        <p className="note">Connect a wallet or enter a creator address.</p>
+      ) : (
+        <CreatorView creator={creator} />
+      )}
     </>
   );
 }
@@ -45,12 +54,23 @@ function CreatorView({ creator }: { creator: Address }) {
       const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
       const [claimable, credited, claimed] = await Promise.all([
         client.readContract({ ...pool, functionName: "claimableOf", args: [creator] }),
-        client.getContractEvents({ ...pool, eventName: "CreatorCredited", args: { creator }, fromBlock: BigInt(deployment.deployBlock) }),
-        client.getContractEvents({ ...pool, eventName: "Claimed", args: { creator }, fromBlock: BigInt(deployment.deployBlock) }),
+        client.getContractEvents({
+          ...pool,
+          eventName: "CreatorCredited",
+          args: { creator },
+          fromBlock: BigInt(deployment.deployBlock),
+        }),
+        client.getContractEvents({
+          ...pool,
+          eventName: "Claimed",
+          args: { creator },
+          fromBlock: BigInt(deployment.deployBlock),
+        }),
       ]);
       const perEpoch = new Map<bigint, bigint>();
       for (const { args } of credited) {
-        if (args.epoch !== undefined && args.amount !== undefined) perEpoch.set(args.epoch, (perEpoch.get(args.epoch) ?? 0n) + args.amount);
+        if (args.epoch !== undefined && args.amount !== undefined)
+          perEpoch.set(args.epoch, (perEpoch.get(args.epoch) ?? 0n) + args.amount);
       }
       const earnings = [...perEpoch.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
       const totalClaimed = claimed.reduce((sum, log) => sum + (log.args.amount ?? 0n), 0n);
@@ -67,7 +87,11 @@ function CreatorView({ creator }: { creator: Address }) {
               <BarChart
                 title="Earnings per month"
                 color="#047857"
-                bars={data.data.earnings.map(([epoch, amount]) => ({ label: `Month ${epoch}`, value: Number(amount), text: fmt(amount) }))}
+                bars={data.data.earnings.map(([epoch, amount]) => ({
+                  label: `Month ${epoch}`,
+                  value: Number(amount),
+                  text: fmt(amount),
+                }))}
               />
               <p data-testid="claimable">
                 Claimable: <strong>{fmt(data.data.claimable)}</strong> · claimed so far {fmt(data.data.totalClaimed)}
@@ -80,7 +104,11 @@ function CreatorView({ creator }: { creator: Address }) {
               >
                 Claim to {creator === address ? "my wallet" : "the creator"}
               </button>
-              {address === undefined && <p className="note">Connect a wallet to send the claim transaction (anyone may pay it; funds go to the creator).</p>}
+              {address === undefined && (
+                <p className="note">
+                  Connect a wallet to send the claim transaction (anyone may pay it; funds go to the creator).
+                </p>
+              )}
               <TxStatus state={tx.state} label="Claim" />
             </>
           )}
@@ -116,15 +144,29 @@ function SnippetGenerator({ creator }: { creator: Address }) {
           <pre data-testid="snippet-script">{snippets.script}</pre>
           <pre data-testid="snippet-iframe">{snippets.iframe}</pre>
           <div className="row">
-            <button type="button" className="secondary" onClick={() => void navigator.clipboard?.writeText(snippets.script)}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void navigator.clipboard?.writeText(snippets.script)}
+            >
               Copy script tag
             </button>
-            <button type="button" className="secondary" onClick={() => void navigator.clipboard?.writeText(snippets.iframe)}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void navigator.clipboard?.writeText(snippets.iframe)}
+            >
               Copy iframe
             </button>
           </div>
           <p className="note">Live preview:</p>
-          <iframe title="Button preview" src={snippets.preview} width={BUTTON_WIDTH} height={BUTTON_HEIGHT} style={{ border: 0 }} />
+          <iframe
+            title="Button preview"
+            src={snippets.preview}
+            width={BUTTON_WIDTH}
+            height={BUTTON_HEIGHT}
+            style={{ border: 0 }}
+          />
         </>
       )}
     </section>

@@ -50,7 +50,15 @@ export function ReaderPage({ outbox }: { outbox: ReturnType<typeof useOutbox> })
   );
 }
 
-function ReaderView({ reader, clock, outbox }: { reader: Address; clock: ChainClock; outbox: ReturnType<typeof useOutbox> }) {
+function ReaderView({
+  reader,
+  clock,
+  outbox,
+}: {
+  reader: Address;
+  clock: ChainClock;
+  outbox: ReturnType<typeof useOutbox>;
+}) {
   const { deployment } = useServices();
   const data = useReader(reader);
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
@@ -64,9 +72,20 @@ function ReaderView({ reader, clock, outbox }: { reader: Address; clock: ChainCl
         {data.data !== undefined && (
           <>
             <Subscribe reader={reader} clock={clock} balance={data.data.balance} />
-            <Budgets budgets={data.data.budgets} clock={clock} withdrawable={data.data.withdrawable} fundedUntil={data.data.fundedUntil} fmt={fmt} />
+            <Budgets
+              budgets={data.data.budgets}
+              clock={clock}
+              withdrawable={data.data.withdrawable}
+              fundedUntil={data.data.fundedUntil}
+              fmt={fmt}
+            />
             <OneClick reader={reader} clock={clock} />
-            <ThisEpoch reader={reader} clock={clock} budget={data.data.budgets.find((b) => b.epoch === clock.epoch)?.amount ?? 0n} fmt={fmt} />
+            <ThisEpoch
+              reader={reader}
+              clock={clock}
+              budget={data.data.budgets.find((b) => b.epoch === clock.epoch)?.amount ?? 0n}
+              fmt={fmt}
+            />
             <Outbox outbox={outbox} />
             <History reader={reader} clock={clock} budgets={data.data.budgets} fmt={fmt} />
           </>
@@ -127,15 +146,28 @@ function Subscribe({ reader, clock, balance }: { reader: Address; clock: ChainCl
   return (
     <section>
       <h2>Subscribe</h2>
-      <p className="note">One transaction: you sign a permit, then the pool takes the whole amount and budgets it month by month. Balance: {fmt(balance)}.</p>
+      <p className="note">
+        One transaction: you sign a permit, then the pool takes the whole amount and budgets it month by month. Balance:{" "}
+        {fmt(balance)}.
+      </p>
       <div className="row">
         <label>
           Amount per month ({deployment.tokenSymbol})
-          <input data-testid="sub-amount" value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" />
+          <input
+            data-testid="sub-amount"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+            inputMode="decimal"
+          />
         </label>
         <label>
           Months
-          <input data-testid="sub-months" value={months} onChange={(e) => setMonths(e.target.value)} inputMode="numeric" />
+          <input
+            data-testid="sub-months"
+            value={months}
+            onChange={(e) => setMonths(e.target.value)}
+            inputMode="numeric"
+          />
         </label>
         <label>
           Starting
@@ -144,7 +176,12 @@ function Subscribe({ reader, clock, balance }: { reader: Address; clock: ChainCl
             <option value="next">next month ({(clock.epoch + 1n).toString()})</option>
           </select>
         </label>
-        <button type="button" data-testid="subscribe" disabled={problem !== undefined || tx.busy} onClick={() => void subscribe()}>
+        <button
+          type="button"
+          data-testid="subscribe"
+          disabled={problem !== undefined || tx.busy}
+          onClick={() => void subscribe()}
+        >
           Subscribe{total !== undefined ? ` (${fmt(total)})` : ""}
         </button>
       </div>
@@ -154,7 +191,13 @@ function Subscribe({ reader, clock, balance }: { reader: Address; clock: ChainCl
   );
 }
 
-function Budgets(props: { budgets: EpochBudget[]; clock: ChainClock; withdrawable: bigint; fundedUntil: bigint; fmt: (v: bigint) => string }) {
+function Budgets(props: {
+  budgets: EpochBudget[];
+  clock: ChainClock;
+  withdrawable: bigint;
+  fundedUntil: bigint;
+  fmt: (v: bigint) => string;
+}) {
   const { budgets, clock, withdrawable, fundedUntil, fmt } = props;
   const cancelTx = useTx();
   const withdrawTx = useTx();
@@ -233,12 +276,20 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
   const nonce = useQuery({
     queryKey: ["session-nonce", reader],
     refetchInterval: 10000,
-    queryFn: () => client.readContract({ address: deployment.pool, abi: plauditPoolAbi, functionName: "sessionNonceOf", args: [reader] }),
+    queryFn: () =>
+      client.readContract({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        functionName: "sessionNonceOf",
+        args: [reader],
+      }),
   });
   const config = useConfig();
   const [version, bump] = useStoreVersion();
   const [months, setMonths] = useState("3");
-  const [state, setState] = useState<{ phase: "idle" | "signing" | "done" | "error"; message?: string }>({ phase: "idle" });
+  const [state, setState] = useState<{ phase: "idle" | "signing" | "done" | "error"; message?: string }>({
+    phase: "idle",
+  });
   const revokeTx = useTx();
   void version;
   const session = loadSession(store, scope, reader);
@@ -248,7 +299,12 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
   const enable = async () => {
     try {
       setState({ phase: "signing", message: "Sign the one-click delegation in your wallet (no gas)…" });
-      const current = await client.readContract({ address: deployment.pool, abi: plauditPoolAbi, functionName: "sessionNonceOf", args: [reader] });
+      const current = await client.readContract({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        functionName: "sessionNonceOf",
+        args: [reader],
+      });
       const pending = newSessionKey(schedule, clock.epoch, Number(months), current);
       const signature = await signTypedData(config, { account: reader, ...sessionRequest(scope, reader, pending) });
       saveSession(store, scope, reader, pending, signature, now());
@@ -265,10 +321,19 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
       {session !== undefined && !expired && !revoked ? (
         <>
           <p data-testid="one-click-status" className="ok">
-            On: key {shortAddress(session.key)} signs your clicks until {formatTime(BigInt(session.expiry))}. It stays in this browser only.
+            On: key {shortAddress(session.key)} signs your clicks until {formatTime(BigInt(session.expiry))}. It stays
+            in this browser only.
           </p>
           <div className="row">
-            <button type="button" className="secondary" onClick={() => { clearSession(store, scope, reader); bump(); setState({ phase: "idle" }); }}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                clearSession(store, scope, reader);
+                bump();
+                setState({ phase: "idle" });
+              }}
+            >
               Turn off
             </button>
             <button
@@ -276,12 +341,14 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
               className="secondary"
               disabled={revokeTx.busy}
               onClick={() =>
-                void revokeTx.run(async () => ({ functionName: "revokeSessions", args: [] })).then((receipt) => {
-                  if (receipt !== undefined) {
-                    clearSession(store, scope, reader);
-                    bump();
-                  }
-                })
+                void revokeTx
+                  .run(async () => ({ functionName: "revokeSessions", args: [] }))
+                  .then((receipt) => {
+                    if (receipt !== undefined) {
+                      clearSession(store, scope, reader);
+                      bump();
+                    }
+                  })
               }
             >
               Turn off and revoke every key on chain
@@ -293,15 +360,20 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
         <>
           <p className="note">
             {expired ? "Your one-click key expired. " : ""}
-            {revoked ? "Your one-click keys were revoked on chain. " : ""}Sign once, then Plaudit buttons count your clicks without a wallet pop-up. The key can only
-            sign clicks, never move funds.
+            {revoked ? "Your one-click keys were revoked on chain. " : ""}Sign once, then Plaudit buttons count your
+            clicks without a wallet pop-up. The key can only sign clicks, never move funds.
           </p>
           <div className="row">
             <label>
               For months
               <input value={months} onChange={(e) => setMonths(e.target.value)} inputMode="numeric" />
             </label>
-            <button type="button" data-testid="enable-one-click" disabled={state.phase === "signing"} onClick={() => void enable()}>
+            <button
+              type="button"
+              data-testid="enable-one-click"
+              disabled={state.phase === "signing"}
+              onClick={() => void enable()}
+            >
               Enable one-click mode
             </button>
           </div>
@@ -312,7 +384,9 @@ function OneClick({ reader, clock }: { reader: Address; clock: ChainClock }) {
           {state.message}
         </p>
       )}
-      {session === undefined && clock.bounds.end > 0n && <p className="note">Current month ends {formatTime(epochBounds(schedule, clock.epoch).end)}.</p>}
+      {session === undefined && clock.bounds.end > 0n && (
+        <p className="note">Current month ends {formatTime(epochBounds(schedule, clock.epoch).end)}.</p>
+      )}
     </section>
   );
 }
@@ -339,7 +413,17 @@ function useReaderTallies(reader: Address, epoch: bigint) {
   });
 }
 
-function ThisEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: ChainClock; budget: bigint; fmt: (v: bigint) => string }) {
+function ThisEpoch({
+  reader,
+  clock,
+  budget,
+  fmt,
+}: {
+  reader: Address;
+  clock: ChainClock;
+  budget: bigint;
+  fmt: (v: bigint) => string;
+}) {
   const { deployment, errorContext } = useServices();
   const tallies = useReaderTallies(reader, clock.epoch);
   return (
@@ -352,7 +436,9 @@ function ThisEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: Cha
             return (
               <>
                 {tallies.data.keeperError !== undefined && (
-                  <p className="note error">Only this browser's clicks: {describeError(tallies.data.keeperError, errorContext)}</p>
+                  <p className="note error">
+                    Only this browser's clicks: {describeError(tallies.data.keeperError, errorContext)}
+                  </p>
                 )}
                 <p data-testid="epoch-clicks">
                   {projection.clicks} click{projection.clicks === 1 ? "" : "s"} this month; budget {fmt(budget)}
@@ -360,7 +446,11 @@ function ThisEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: Cha
                 </p>
                 <BarChart
                   title="Projected split of this month's budget"
-                  bars={projection.shares.map((s) => ({ label: shortAddress(s.creator), value: Number(s.amount) || s.clicks, text: `${s.clicks} · ${fmt(s.amount)}` }))}
+                  bars={projection.shares.map((s) => ({
+                    label: shortAddress(s.creator),
+                    value: Number(s.amount) || s.clicks,
+                    text: `${s.clicks} · ${fmt(s.amount)}`,
+                  }))}
                 />
               </>
             );
@@ -402,7 +492,17 @@ function Outbox({ outbox }: { outbox: ReturnType<typeof useOutbox> }) {
   );
 }
 
-function History({ reader, clock, budgets, fmt }: { reader: Address; clock: ChainClock; budgets: EpochBudget[]; fmt: (v: bigint) => string }) {
+function History({
+  reader,
+  clock,
+  budgets,
+  fmt,
+}: {
+  reader: Address;
+  clock: ChainClock;
+  budgets: EpochBudget[];
+  fmt: (v: bigint) => string;
+}) {
   const past = budgets.filter((b) => b.epoch < clock.epoch).reverse();
   return (
     <section>
@@ -430,7 +530,17 @@ function History({ reader, clock, budgets, fmt }: { reader: Address; clock: Chai
   );
 }
 
-function PastEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: ChainClock; budget: EpochBudget; fmt: (v: bigint) => string }) {
+function PastEpoch({
+  reader,
+  clock,
+  budget,
+  fmt,
+}: {
+  reader: Address;
+  clock: ChainClock;
+  budget: EpochBudget;
+  fmt: (v: bigint) => string;
+}) {
   const { schedule, store, scope, keeper } = useServices();
   const tx = useTx();
   const [outcome, setOutcome] = useState<string | undefined>();
@@ -442,16 +552,29 @@ function PastEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: Cha
     const receipt = await tx.run(async (step) => {
       step("Collecting the tallies this browser kept…", "preparing");
       const local = localTallies(store, scope, reader, budget.epoch);
-      const remote = keeper === undefined ? [] : await keeper.readerTallies(reader, budget.epoch).then((r) => r.tallies, () => []);
+      const remote =
+        keeper === undefined
+          ? []
+          : await keeper.readerTallies(reader, budget.epoch).then(
+              (r) => r.tallies,
+              () => [],
+            );
       const merged = mergeTallies(scope, reader, budget.epoch, local, remote).slice(0, MAX_TALLIES_PER_READER);
-      if (merged.length === 0) throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
+      if (merged.length === 0)
+        throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
       return { functionName: "settle", args: [budget.epoch, [{ reader, tallies: merged.map(toSettlementTally) }]] };
     });
     if (receipt === undefined) return;
-    const events = parseEventLogs({ abi: plauditPoolAbi, logs: receipt.logs, eventName: ["ReaderSettled", "ReaderSkipped"] });
+    const events = parseEventLogs({
+      abi: plauditPoolAbi,
+      logs: receipt.logs,
+      eventName: ["ReaderSettled", "ReaderSkipped"],
+    });
     const mine = events.find((e) => e.args.reader.toLowerCase() === reader.toLowerCase());
-    if (mine?.eventName === "ReaderSkipped") setOutcome(`The pool skipped you: ${SKIP_REASONS[mine.args.reason] ?? "unknown reason"}.`);
-    else if (mine?.eventName === "ReaderSettled") setOutcome(`Settled: ${mine.args.clicks.toString()} clicks shared ${fmt(mine.args.budget)}.`);
+    if (mine?.eventName === "ReaderSkipped")
+      setOutcome(`The pool skipped you: ${SKIP_REASONS[mine.args.reason] ?? "unknown reason"}.`);
+    else if (mine?.eventName === "ReaderSettled")
+      setOutcome(`Settled: ${mine.args.clicks.toString()} clicks shared ${fmt(mine.args.budget)}.`);
   };
   return (
     <tr>
@@ -460,7 +583,9 @@ function PastEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: Cha
       <td>
         {budget.status}
         {budget.settledClicks !== undefined ? ` (${budget.settledClicks.toString()} clicks)` : ""}
-        {budget.status === "Open" && budget.amount > 0n && !inWindow && clock.now >= bounds.deadline ? " — expired, withdraw it above" : ""}
+        {budget.status === "Open" && budget.amount > 0n && !inWindow && clock.now >= bounds.deadline
+          ? " — expired, withdraw it above"
+          : ""}
       </td>
       <td>
         {canSettle && (
@@ -468,13 +593,22 @@ function PastEpoch({ reader, clock, budget, fmt }: { reader: Address; clock: Cha
             <span className="note">
               <Countdown now={clock.now} until={bounds.deadline} label="Settlement closes" />{" "}
             </span>
-            <button type="button" data-testid={`settle-${budget.epoch}`} disabled={tx.busy} onClick={() => void settle()}>
+            <button
+              type="button"
+              data-testid={`settle-${budget.epoch}`}
+              disabled={tx.busy}
+              onClick={() => void settle()}
+            >
               Settle it yourself
             </button>
           </>
         )}
         <TxStatus state={tx.state} label="Settle" />
-        {outcome !== undefined && <p className="tx" data-testid="settle-outcome">{outcome}</p>}
+        {outcome !== undefined && (
+          <p className="tx" data-testid="settle-outcome">
+            {outcome}
+          </p>
+        )}
       </td>
     </tr>
   );

@@ -14,7 +14,12 @@ const PAST_EPOCHS = 6n;
 export function StatusPage() {
   const { clock, isLoading, error } = useChainClock();
   const { keeper, client, deployment, schedule, errorContext } = useServices();
-  const health = useQuery({ queryKey: ["keeper-health"], enabled: keeper !== undefined, refetchInterval: 10000, queryFn: () => keeper?.health() ?? false });
+  const health = useQuery({
+    queryKey: ["keeper-health"],
+    enabled: keeper !== undefined,
+    refetchInterval: 10000,
+    queryFn: () => keeper?.health() ?? false,
+  });
   const current = clock?.epoch;
   const progress = useQuery({
     queryKey: ["settlement", current?.toString()],
@@ -22,7 +27,7 @@ export function StatusPage() {
     refetchInterval: 10000,
     queryFn: async () => {
       const epochs: bigint[] = [];
-      for (let e = current ?? 0n; e > 0n && epochs.length < PAST_EPOCHS; ) epochs.push(--e);
+      for (let e = current ?? 0n; e > 0n && epochs.length < PAST_EPOCHS;) epochs.push(--e);
       const batches = await client.getContractEvents({
         address: deployment.pool,
         abi: plauditPoolAbi,
@@ -59,8 +64,8 @@ export function StatusPage() {
                 {clock.started ? "" : " — the pool has not started yet"} · chain time {formatTime(clock.now)}
               </p>
               <p>
-                <Countdown now={clock.now} until={clock.bounds.end} label="Ends" /> ({formatTime(clock.bounds.end)}); its settlement closes{" "}
-                {formatTime(clock.bounds.deadline)}.
+                <Countdown now={clock.now} until={clock.bounds.end} label="Ends" /> ({formatTime(clock.bounds.end)});
+                its settlement closes {formatTime(clock.bounds.deadline)}.
               </p>
             </>
           )}
@@ -104,13 +109,15 @@ export function StatusPage() {
                       <td>
                         {v !== undefined && (
                           <>
-                            <progress max={Math.max(v.readers, 1)} value={done} /> {v.settledReaders}/{v.readers} readers
+                            <progress max={Math.max(v.readers, 1)} value={done} /> {v.settledReaders}/{v.readers}{" "}
+                            readers
                             {v.skippedReaders > 0 ? `, ${v.skippedReaders} skipped` : ""}
                           </>
                         )}
                       </td>
                       <td>
-                        {row.settledOnChain.toString()} reader{row.settledOnChain === 1n ? "" : "s"} in {row.batches} batch{row.batches === 1 ? "" : "es"}
+                        {row.settledOnChain.toString()} reader{row.settledOnChain === 1n ? "" : "s"} in {row.batches}{" "}
+                        batch{row.batches === 1 ? "" : "es"}
                       </td>
                       <td>{formatTime(epochBounds(schedule, row.epoch).deadline)}</td>
                     </tr>

@@ -57,7 +57,8 @@ export function fakeKeeper() {
     const tally = parsed.data;
     const key = `${tally.reader}:${tally.signer}:${tally.epoch}`;
     const previous = latest.get(key);
-    if (previous !== undefined && previous.seq === tally.seq) return Response.json({ status: "unchanged" }, { status: 200 });
+    if (previous !== undefined && previous.seq === tally.seq)
+      return Response.json({ status: "unchanged" }, { status: 200 });
     if (previous !== undefined && previous.seq > tally.seq) {
       return Response.json({ error: { code: "stale_sequence", message: "older than stored" } }, { status: 409 });
     }
@@ -66,5 +67,11 @@ export function fakeKeeper() {
     return Response.json({ status: "stored", seq: tally.seq.toString() }, { status: 201 });
   };
   const client: KeeperClient = createKeeperClient("http://keeper.test", { fetch: fetchImpl, timeoutMs: 1000 });
-  return { client, state, latest, items, latestFor: (reader: Address, signer: Address, epoch: bigint) => latest.get(`${reader}:${signer}:${epoch}`) };
+  return {
+    client,
+    state,
+    latest,
+    items,
+    latestFor: (reader: Address, signer: Address, epoch: bigint) => latest.get(`${reader}:${signer}:${epoch}`),
+  };
 }

@@ -6,7 +6,18 @@ import { createApiServer } from "./server.js";
 
 export function createServer(parts: KeeperParts, config: KeeperConfig): Server {
   return createApiServer(
-    { chain: parts.chain, store: parts.store, admission: parts.admission, metrics: parts.metrics, log: parts.log.child({ module: "api" }) },
-    { corsOrigins: config.corsOrigins, maxBodyBytes: config.maxBodyBytes, ipRate: config.ipRate, readerRate: config.readerRate },
+    {
+      chain: parts.chain,
+      store: parts.store,
+      admission: parts.admission,
+      metrics: parts.metrics,
+      log: parts.log.child({ module: "api" }),
+    },
+    {
+      corsOrigins: config.corsOrigins,
+      maxBodyBytes: config.maxBodyBytes,
+      ipRate: config.ipRate,
+      readerRate: config.readerRate,
+    },
   );
 }

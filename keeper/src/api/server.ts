@@ -40,7 +40,10 @@ const postTallyBody = z.strictObject({
   item: z.string().max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`).url("not a URL").optional(),
 });
 
-const epochParam = z.string().regex(/^[0-9]{1,20}$/, "must be a decimal epoch number").transform((v) => BigInt(v));
+const epochParam = z
+  .string()
+  .regex(/^[0-9]{1,20}$/, "must be a decimal epoch number")
+  .transform((v) => BigInt(v));
 
 function zodMessage(error: z.ZodError): string {
   return error.issues
@@ -100,13 +103,19 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         size += chunk.length;
         if (size > options.maxBodyBytes) {
           req.off("data", onData);
-          reject(new HttpError(413, "body_too_large", `body exceeds the limit of ${options.maxBodyBytes} bytes`, { connection: "close" }));
+          reject(
+            new HttpError(413, "body_too_large", `body exceeds the limit of ${options.maxBodyBytes} bytes`, {
+              connection: "close",
+            }),
+          );
           return;
         }
         chunks.push(chunk);
       };
       req.on("data", onData);
-      req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+      req.once("end", () =>
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+      );
       req.once("error", reject);
       req.once("close", () => {
         if (!req.complete) reject(new HttpError(400, "aborted", "request aborted by the client"));
@@ -145,7 +154,11 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     const result = await store.putTally(tally, totalClicks(tally), item);
     metrics.ingestSeconds.observe((performance.now() - started) / 1000);
     if (result.status === "stale") {
-      throw new HttpError(409, "stale_sequence", `seq ${tally.seq} is not above the stored seq ${result.storedSeq} for this key`);
+      throw new HttpError(
+        409,
+        "stale_sequence",
+        `seq ${tally.seq} is not above the stored seq ${result.storedSeq} for this key`,
+      );
     }
     if (result.status === "unchanged") return [200, { status: "unchanged" }];
     return [201, { status: "stored", seq: tally.seq.toString() }];
@@ -162,7 +175,9 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
 
     const wait = ipLimiter.take(ip);
     if (wait > 0) {
-      throw new HttpError(429, "rate_limited", `too many requests from ${ip}; retry in ${wait}s`, { "retry-after": String(wait) });
+      throw new HttpError(429, "rate_limited", `too many requests from ${ip}; retry in ${wait}s`, {
+        "retry-after": String(wait),
+      });
     }
     if (path === "/v1/tallies") {
       if (method !== "POST") throw new HttpError(405, "method_not_allowed", `use POST ${path}`);
@@ -191,7 +206,13 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       return [
         "epoch_current",
         200,
-        { epoch: epoch.toString(), start: Number(b.start), end: Number(b.end), deadline: Number(b.deadline), chainTime: Number(chainTime) },
+        {
+          epoch: epoch.toString(),
+          start: Number(b.start),
+          end: Number(b.end),
+          deadline: Number(b.deadline),
+          chainTime: Number(chainTime),
+        },
       ];
     }
     const epochMatch = /^\/v1\/epochs\/([^/]+)$/.exec(path);
@@ -201,7 +222,8 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     }
     if (path === "/v1/items/clicks") {
       const creatorRaw = url.searchParams.get("creator") ?? "";
-      if (!isAddress(creatorRaw, { strict: false })) throw new HttpError(400, "invalid_query", "creator: not an address");
+      if (!isAddress(creatorRaw, { strict: false }))
+        throw new HttpError(400, "invalid_query", "creator: not an address");
       const item = url.searchParams.get("url") ?? "";
       if (item.length === 0 || item.length > MAX_ITEM_URL_LENGTH) {
         throw new HttpError(400, "invalid_query", `url: required, at most ${MAX_ITEM_URL_LENGTH} characters`);
@@ -268,7 +290,10 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       },
       (error: unknown) => {
         if (error instanceof HttpError) {
-          metrics.httpRequests.inc({ route: url.pathname.startsWith("/v1/tallies") ? "tallies" : "other", status: error.status });
+          metrics.httpRequests.inc({
+            route: url.pathname.startsWith("/v1/tallies") ? "tallies" : "other",
+            status: error.status,
+          });
           if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: error.code });
           send(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
           if (error.status === 413) req.resume();
@@ -278,7 +303,17 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
           log.warn({ err: error.message, path: url.pathname }, "storage unavailable; answered 503");
           metrics.httpRequests.inc({ route: url.pathname === "/v1/tallies" ? "tallies" : "other", status: 503 });
           if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: "storage_unavailable" });
-          send(res, 503, { error: { code: "storage_unavailable", message: `storage is unavailable, nothing was changed; retry later (${error.message})` } }, { "retry-after": "1" });
+          send(
+            res,
+            503,
+            {
+              error: {
+                code: "storage_unavailable",
+                message: `storage is unavailable, nothing was changed; retry later (${error.message})`,
+              },
+            },
+            { "retry-after": "1" },
+          );
           return;
         }
         log.error({ err: error, path: url.pathname }, "request failed");

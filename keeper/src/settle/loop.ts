@@ -60,7 +60,8 @@ export class SettlementLoop {
       if (current === 0n) return;
       const epoch = current - 1n;
       const bounds = chain.bounds(epoch);
-      if (this.done.has(epoch) || now < bounds.end + BigInt(this.options.graceSeconds) || now >= bounds.deadline) return;
+      if (this.done.has(epoch) || now < bounds.end + BigInt(this.options.graceSeconds) || now >= bounds.deadline)
+        return;
       const report = await settler.settleEpoch(epoch);
       if (report.state === "done") {
         this.done.add(epoch);

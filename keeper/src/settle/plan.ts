@@ -60,11 +60,7 @@ export function tallyProblem(tally: SignedTally, epochEnd: bigint, sessionNonce:
  * The tallies to submit for one reader: valid ones only, one per signing key (the highest seq), at most
  * MAX_TALLIES_PER_READER (those with the most clicks), ordered by signer.
  */
-export function selectTallies(
-  tallies: readonly SignedTally[],
-  epochEnd: bigint,
-  sessionNonce: number,
-): SignedTally[] {
+export function selectTallies(tallies: readonly SignedTally[], epochEnd: bigint, sessionNonce: number): SignedTally[] {
   const bySigner = new Map<Address, SignedTally>();
   for (const tally of tallies) {
     if (tallyProblem(tally, epochEnd, sessionNonce) !== undefined) continue;

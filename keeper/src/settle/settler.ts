@@ -23,9 +23,24 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { isRevert, shortError, sleep, withRetry } from "../retry.js";
 import type { ReaderOutcome, Store, TxRecord } from "../store/types.js";
-import { groupByReader, packBatches, planEpoch, readerGasHint, toSettleBatch, type ReaderEntry, type ReaderFacts } from "./plan.js";
+import {
+  groupByReader,
+  packBatches,
+  planEpoch,
+  readerGasHint,
+  toSettleBatch,
+  type ReaderEntry,
+  type ReaderFacts,
+} from "./plan.js";
 
-export const SKIP_REASONS = ["AlreadySettled", "NoBudget", "BadTallyList", "BadClicks", "BadSession", "BadSignature"] as const;
+export const SKIP_REASONS = [
+  "AlreadySettled",
+  "NoBudget",
+  "BadTallyList",
+  "BadClicks",
+  "BadSession",
+  "BadSignature",
+] as const;
 
 export interface SettlerOptions {
   batchGasLimit: number;
@@ -149,7 +164,8 @@ export class Settler {
     const plan = planEpoch({ epochEnd, tallies, facts });
     if (plan.outcomes.length > 0) {
       await this.store.saveOutcomes(epoch, plan.outcomes);
-      for (const o of plan.outcomes) log.info({ reader: o.reader, outcome: o.outcome, reason: o.reason }, "reader decided without a transaction");
+      for (const o of plan.outcomes)
+        log.info({ reader: o.reader, outcome: o.outcome, reason: o.reason }, "reader decided without a transaction");
     }
     return plan.include;
   }
@@ -167,7 +183,11 @@ export class Settler {
     const queue = packBatches(entries, limit * 0.8, (e) => readerGasHint(e) * this.gasScale);
     while (queue.length > 0 && !this.shouldStop()) {
       const batch = queue.shift() as ReaderEntry[];
-      const data = encodeFunctionData({ abi: plauditPoolAbi, functionName: "settle", args: [epoch, toSettleBatch(batch)] });
+      const data = encodeFunctionData({
+        abi: plauditPoolAbi,
+        functionName: "settle",
+        args: [epoch, toSettleBatch(batch)],
+      });
       let gas: bigint;
       try {
         gas = await this.retry(
@@ -185,7 +205,9 @@ export class Settler {
         } else {
           const reader = (batch[0] as ReaderEntry).reader;
           log.warn({ reader, reason }, "settling this reader reverts; dropping it");
-          await this.store.saveOutcomes(epoch, [{ reader, outcome: "dropped", reason: `reverts: ${reason}`, txHash: null }]);
+          await this.store.saveOutcomes(epoch, [
+            { reader, outcome: "dropped", reason: `reverts: ${reason}`, txHash: null },
+          ]);
         }
         continue;
       }
@@ -203,7 +225,14 @@ export class Settler {
       if (mined !== undefined) await this.applyReceipt(epoch, mined.tx, mined.receipt, log);
       const r = await this.report(epoch, "incomplete");
       log.info(
-        { readers: r.readers, settled: r.settled, skipped: r.skipped, dropped: r.dropped, transactions: r.transactions, batchesLeft: queue.length },
+        {
+          readers: r.readers,
+          settled: r.settled,
+          skipped: r.skipped,
+          dropped: r.dropped,
+          transactions: r.transactions,
+          batchesLeft: queue.length,
+        },
         "settlement progress",
       );
     }
@@ -212,24 +241,27 @@ export class Settler {
   /** Signs, records, broadcasts, then waits (replacing when stuck). */
   private async submit(epoch: bigint, readers: Address[], data: Hex, gas: bigint, log: Logger) {
     const address = this.deps.account.address;
-    const nonce = await this.retry(() => this.chain.client.getTransactionCount({ address, blockTag: "pending" }), "nonce");
+    const nonce = await this.retry(
+      () => this.chain.client.getTransactionCount({ address, blockTag: "pending" }),
+      "nonce",
+    );
     const fees = await this.retry(() => this.chain.client.estimateFeesPerGas(), "fees");
-    const tx = await this.broadcast({
-      epoch,
-      nonce,
-      readers,
-      data,
-      gas,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    }, log);
+    const tx = await this.broadcast(
+      {
+        epoch,
+        nonce,
+        readers,
+        data,
+        gas,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      log,
+    );
     return this.waitOrReplace([tx], log);
   }
 
-  private async broadcast(
-    params: Omit<TxRecord, "hash" | "status" | "createdAt">,
-    log: Logger,
-  ): Promise<TxRecord> {
+  private async broadcast(params: Omit<TxRecord, "hash" | "status" | "createdAt">, log: Logger): Promise<TxRecord> {
     const serialized = await this.deps.account.signTransaction({
       chainId: this.chain.deployment.chainId,
       type: "eip1559",
@@ -249,13 +281,20 @@ export class Settler {
         what: "sendRawTransaction",
         attempts: 8,
         // The node already has it (or the nonce is used): sending again cannot help.
-        retryable: (e) => !isRevert(e) && !/already known|known transaction|nonce too low|nonce has already been used/i.test(shortError(e) + String((e as Error).message)),
+        retryable: (e) =>
+          !isRevert(e) &&
+          !/already known|known transaction|nonce too low|nonce has already been used/i.test(
+            shortError(e) + String((e as Error).message),
+          ),
       });
     } catch (error) {
       // "nonce too low" / "already known": the wait loop finds out what happened to the nonce.
       log.warn({ hash: tx.hash, err: shortError(error) }, "broadcast failed; will watch the nonce");
     }
-    log.info({ hash: tx.hash, nonce: tx.nonce, readers: tx.readers.length, gas: tx.gas.toString() }, "settle transaction sent");
+    log.info(
+      { hash: tx.hash, nonce: tx.nonce, readers: tx.readers.length, gas: tx.gas.toString() },
+      "settle transaction sent",
+    );
     await this.deps.faults?.afterBroadcast?.(tx.hash);
     return tx;
   }
@@ -271,7 +310,8 @@ export class Settler {
         }
       }, "receipt");
     } catch (error) {
-      if (error instanceof BaseError && error.walk((e) => e instanceof TransactionReceiptNotFoundError)) return undefined;
+      if (error instanceof BaseError && error.walk((e) => e instanceof TransactionReceiptNotFoundError))
+        return undefined;
       throw error;
     }
   }
@@ -280,7 +320,10 @@ export class Settler {
    * Waits for one of `txs` (same nonce) to be mined. Sends a replacement with a higher fee when none is
    * mined after `stuckAfterMs`. Resolves to the mined one, or undefined if the nonce went elsewhere.
    */
-  private async waitOrReplace(txs: TxRecord[], log: Logger): Promise<{ tx: TxRecord; receipt: TransactionReceipt } | undefined> {
+  private async waitOrReplace(
+    txs: TxRecord[],
+    log: Logger,
+  ): Promise<{ tx: TxRecord; receipt: TransactionReceipt } | undefined> {
     const address = this.deps.account.address;
     let lastSent = Date.now();
     for (;;) {
@@ -298,7 +341,10 @@ export class Settler {
         return { tx: { ...tx, status: receipt.status === "success" ? "confirmed" : "failed" }, receipt };
       }
       const latest = txs[txs.length - 1] as TxRecord;
-      const minedNonce = await this.retry(() => this.chain.client.getTransactionCount({ address, blockTag: "latest" }), "nonce");
+      const minedNonce = await this.retry(
+        () => this.chain.client.getTransactionCount({ address, blockTag: "latest" }),
+        "nonce",
+      );
       if (minedNonce > latest.nonce) {
         // The nonce was used, but none of ours has a receipt: look once more, then give up on them.
         const again = await Promise.all(txs.map((t) => this.receiptOf(t.hash)));
@@ -317,9 +363,20 @@ export class Settler {
         const maxPriorityFeePerGas = bump(latest.maxPriorityFeePerGas, fees.maxPriorityFeePerGas);
         let maxFeePerGas = bump(latest.maxFeePerGas, fees.maxFeePerGas);
         if (maxFeePerGas < maxPriorityFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
-        log.warn({ hash: latest.hash, nonce: latest.nonce, maxFeePerGas: maxFeePerGas.toString() }, "settle transaction stuck; replacing with a higher fee");
+        log.warn(
+          { hash: latest.hash, nonce: latest.nonce, maxFeePerGas: maxFeePerGas.toString() },
+          "settle transaction stuck; replacing with a higher fee",
+        );
         const replacement = await this.broadcast(
-          { epoch: latest.epoch, nonce: latest.nonce, readers: latest.readers, data: latest.data, gas: latest.gas, maxFeePerGas, maxPriorityFeePerGas },
+          {
+            epoch: latest.epoch,
+            nonce: latest.nonce,
+            readers: latest.readers,
+            data: latest.data,
+            gas: latest.gas,
+            maxFeePerGas,
+            maxPriorityFeePerGas,
+          },
           log,
         );
         txs.push(replacement);
@@ -336,7 +393,11 @@ export class Settler {
       log.warn({ hash: tx.hash }, "settle transaction reverted; its readers will be re-planned");
       return;
     }
-    const events = parseEventLogs({ abi: plauditPoolAbi, logs: receipt.logs, eventName: ["ReaderSettled", "ReaderSkipped"] });
+    const events = parseEventLogs({
+      abi: plauditPoolAbi,
+      logs: receipt.logs,
+      eventName: ["ReaderSettled", "ReaderSkipped"],
+    });
     const outcomes: ReaderOutcome[] = [];
     for (const event of events) {
       if (event.address.toLowerCase() !== this.pool.toLowerCase() || event.args.epoch !== epoch) continue;
@@ -371,7 +432,8 @@ export class Settler {
 function revertName(error: unknown): string {
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined) return reverted.data.errorName;
+    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined)
+      return reverted.data.errorName;
     const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
     if (withData?.data !== undefined) {
       try {

@@ -34,6 +34,8 @@ export function classifyPostgresError(error: unknown): unknown {
   const transient =
     /^(08|53|57P|40001|40P01)/.test(code) ||
     /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    );
   return transient ? new StoreUnavailableError(`PostgreSQL: ${message || code}`, { cause: error }) : error;
 }

@@ -7,7 +7,8 @@ import type { Store } from "./types.js";
 export type { Store } from "./types.js";
 
 export async function openStore(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
-  const driver = options.databaseUrl !== undefined ? openPostgresDriver(options.databaseUrl) : openSqliteDriver(options.dataDir);
+  const driver =
+    options.databaseUrl !== undefined ? openPostgresDriver(options.databaseUrl) : openSqliteDriver(options.dataDir);
   try {
     await migrate(driver);
   } catch (error) {

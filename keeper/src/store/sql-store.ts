@@ -4,7 +4,12 @@
  */
 import type { Address, Hex } from "viem";
 
-import { signedTallySchema, toWireTally, type SignedTally, type SignedTallyInput } from "../../../protocol/src/index.js";
+import {
+  signedTallySchema,
+  toWireTally,
+  type SignedTally,
+  type SignedTallyInput,
+} from "../../../protocol/src/index.js";
 import { MIGRATIONS, padUint64 } from "./migrations.js";
 import type { EpochStats, PutTallyResult, ReaderOutcome, Store, TxRecord, TxStatus } from "./types.js";
 
@@ -66,17 +71,17 @@ export function risenCreators(previous: SignedTallyInput | undefined, next: Sign
 }
 
 function insertItemClick(tx: SqlTx, epoch: bigint, creator: Address, item: string, reader: Address): Promise<number> {
-  return tx.run(`INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-    epoch.toString(),
-    creator,
-    item,
-    reader,
-  ]);
+  return tx.run(
+    `INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+    [epoch.toString(), creator, item, reader],
+  );
 }
 
 export async function migrate(driver: SqlDriver): Promise<void> {
   await driver.migrationTransaction(async (tx) => {
-    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    await tx.run(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
     const applied = new Set((await tx.query(`SELECT version FROM schema_migrations`)).map((r) => num(r, "version")));
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
@@ -111,7 +116,10 @@ export class SqlStore implements Store {
 
   private async putTallyIn(tx: SqlTx, tally: SignedTally, clicks: number, body: string): Promise<PutTallyResult> {
     const key = [tally.epoch.toString(), tally.reader, tally.signer];
-    const [before] = await tx.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+    const [before] = await tx.query(
+      `SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`,
+      key,
+    );
     if (before !== undefined) {
       const storedSeq = BigInt(str(before, "seq"));
       if (storedSeq === tally.seq && str(before, "body") === body) return { status: "unchanged" };
@@ -126,11 +134,17 @@ export class SqlStore implements Store {
     );
     if (changed === 0) {
       // Another request (or keeper instance) stored an equal or higher seq in between.
-      const [now] = await tx.query(`SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`, key);
+      const [now] = await tx.query(
+        `SELECT seq, body FROM tallies WHERE epoch = $1 AND reader = $2 AND signer = $3`,
+        key,
+      );
       if (now !== undefined && str(now, "body") === body) return { status: "unchanged" };
       return { status: "stale", storedSeq: now === undefined ? 0n : BigInt(str(now, "seq")) };
     }
-    return { status: "stored", previous: before === undefined ? undefined : (JSON.parse(str(before, "body")) as SignedTallyInput) };
+    return {
+      status: "stored",
+      previous: before === undefined ? undefined : (JSON.parse(str(before, "body")) as SignedTallyInput),
+    };
   }
 
   async readerTallies(reader: Address, epoch: bigint): Promise<SignedTallyInput[]> {
@@ -142,7 +156,9 @@ export class SqlStore implements Store {
   }
 
   async epochTallies(epoch: bigint): Promise<SignedTally[]> {
-    const rows = await this.db.query(`SELECT body FROM tallies WHERE epoch = $1 ORDER BY reader, signer`, [epoch.toString()]);
+    const rows = await this.db.query(`SELECT body FROM tallies WHERE epoch = $1 ORDER BY reader, signer`, [
+      epoch.toString(),
+    ]);
     return rows.map((r) => parseStored(str(r, "body")));
   }
 
@@ -210,7 +226,9 @@ export class SqlStore implements Store {
   }
 
   async outcomes(epoch: bigint): Promise<ReaderOutcome[]> {
-    const rows = await this.db.query(`SELECT * FROM reader_outcomes WHERE epoch = $1 ORDER BY reader`, [epoch.toString()]);
+    const rows = await this.db.query(`SELECT * FROM reader_outcomes WHERE epoch = $1 ORDER BY reader`, [
+      epoch.toString(),
+    ]);
     return rows.map((r) => ({
       reader: str(r, "reader") as Address,
       outcome: str(r, "outcome") as ReaderOutcome["outcome"],
@@ -235,7 +253,9 @@ export class SqlStore implements Store {
   }
 
   async schemaVersions(): Promise<number[]> {
-    return (await this.db.query(`SELECT version FROM schema_migrations ORDER BY version`)).map((r) => num(r, "version"));
+    return (await this.db.query(`SELECT version FROM schema_migrations ORDER BY version`)).map((r) =>
+      num(r, "version"),
+    );
   }
 
   close(): Promise<void> {

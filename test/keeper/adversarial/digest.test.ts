@@ -9,14 +9,22 @@ import fc from "fast-check";
 import { hashTypedData, recoverAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { plauditDomain, sessionTypedData, tallyTypedData, type SessionMessage, type TallyMessage } from "../../../protocol/src/index.js";
+import {
+  plauditDomain,
+  sessionTypedData,
+  tallyTypedData,
+  type SessionMessage,
+  type TallyMessage,
+} from "../../../protocol/src/index.js";
 import { VerifyPool } from "../../../keeper/src/verify-pool.js";
 import { signDigest } from "./harness.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const hex32 = (n: bigint) => n.toString(16).padStart(64, "0");
 
-const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Address);
+const address = fc
+  .uint8Array({ minLength: 20, maxLength: 20 })
+  .map((b) => `0x${Buffer.from(b).toString("hex")}` as Address);
 const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 const tallyMessage: fc.Arbitrary<TallyMessage> = fc
   .record({
@@ -25,7 +33,13 @@ const tallyMessage: fc.Arbitrary<TallyMessage> = fc
     seq: uint64,
     entries: fc.array(fc.tuple(address, fc.integer({ min: 0, max: 2 ** 32 - 1 })), { minLength: 0, maxLength: 20 }),
   })
-  .map(({ reader, epoch, seq, entries }) => ({ reader, epoch, seq, creators: entries.map((e) => e[0]), counts: entries.map((e) => e[1]) }));
+  .map(({ reader, epoch, seq, entries }) => ({
+    reader,
+    epoch,
+    seq,
+    creators: entries.map((e) => e[0]),
+    counts: entries.map((e) => e[1]),
+  }));
 const sessionMessage: fc.Arbitrary<SessionMessage> = fc.record({
   reader: address,
   key: address,

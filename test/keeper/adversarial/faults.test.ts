@@ -18,7 +18,13 @@ import { createApiServer } from "../../../keeper/src/api/server.js";
 import { classifyPostgresError } from "../../../keeper/src/store/errors.js";
 import { openSqliteDriver } from "../../../keeper/src/store/sqlite.js";
 import { migrate, SqlStore, type SqlDriver } from "../../../keeper/src/store/sql-store.js";
-import { compareAddresses, mockStablecoinAbi, plauditPoolAbi, splitBudget, type SignedTallyInput } from "../../../protocol/src/index.js";
+import {
+  compareAddresses,
+  mockStablecoinAbi,
+  plauditPoolAbi,
+  splitBudget,
+  type SignedTallyInput,
+} from "../../../protocol/src/index.js";
 import { createLocalChain, deployPool, USD, type LocalChain, type PoolFixture, type Reader } from "../chain-fixture.js";
 import { startTestKeeper, tempDir } from "../keeper-fixture.js";
 import { serveRpc } from "../rpc-fakes.js";
@@ -71,7 +77,11 @@ describe("keeper under injected faults", function () {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tally }),
     });
-    return { status: res.status, headers: res.headers, body: JSON.parse(res.text) as { status?: string; error?: { code: string } } };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: JSON.parse(res.text) as { status?: string; error?: { code: string } },
+    };
   }
 
   /**
@@ -131,7 +141,10 @@ describe("keeper under injected faults", function () {
     const storedBefore = storedSeqs(dataDir);
     await sleep(400);
     // Reads still work while writes are refused, and the keeper stays healthy.
-    const reads = await rawRequest(keeper.url, { method: "GET", path: `/v1/readers/${signers[0]!.reader.address}/tallies?epoch=0` });
+    const reads = await rawRequest(keeper.url, {
+      method: "GET",
+      path: `/v1/readers/${signers[0]!.reader.address}/tallies?epoch=0`,
+    });
     expect(reads.status).to.equal(200);
     expect((await rawRequest(keeper.url, { method: "GET", path: "/healthz" })).status).to.equal(200);
     await sleep(800);
@@ -230,7 +243,10 @@ describe("keeper under injected faults", function () {
       // The server kills every backend of the keeper's database, again and again, for a while.
       const until = Date.now() + 1500;
       while (Date.now() < until) {
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+          [database],
+        );
         await sleep(30);
       }
       stopAt = Date.now() + 700;
@@ -241,7 +257,10 @@ describe("keeper under injected faults", function () {
       for (const u of unavailable) expect(u).to.deep.equal({ retryAfter: "1", code: "storage_unavailable" });
       for (const signer of signers) {
         const rows = await keeper.store.readerTallies(signer.reader.address, 0n);
-        expect(rows.map((t) => BigInt(t.seq)), signer.key).to.deep.equal([acked.get(signer.key)]);
+        expect(
+          rows.map((t) => BigInt(t.seq)),
+          signer.key,
+        ).to.deep.equal([acked.get(signer.key)]);
       }
     },
   );
@@ -259,14 +278,17 @@ describe("keeper under injected faults", function () {
       const last: SignedTallyInput[] = [];
       for (const [k, key] of keys.entries()) {
         let tally: SignedTallyInput | undefined;
-        for (let c = 0; c <= (i + k) % 3; c++) tally = key.next(fixture.creators[(i + k + c) % fixture.creators.length] as Address);
+        for (let c = 0; c <= (i + k) % 3; c++)
+          tally = key.next(fixture.creators[(i + k + c) % fixture.creators.length] as Address);
         const res = await postTally(ingest.url, tally as SignedTallyInput);
         expect(res.status, JSON.stringify(res.body)).to.equal(201);
         last.push(tally as SignedTallyInput);
       }
       finals.set(
         reader.address,
-        last.map((t) => ({ signer: t.signer as Address, creators: t.creators as Address[], counts: t.counts })).sort((a, b) => compareAddresses(a.signer, b.signer)),
+        last
+          .map((t) => ({ signer: t.signer as Address, creators: t.creators as Address[], counts: t.counts }))
+          .sort((a, b) => compareAddresses(a.signer, b.signer)),
       );
     }
     await ingest.stop();
@@ -275,7 +297,11 @@ describe("keeper under injected faults", function () {
   }
 
   /** Each reader settled exactly once, and every amount equal to splitBudget recomputed off chain. */
-  async function expectExactSplit(fixture: PoolFixture, finals: Map<Address, { creators: readonly Address[]; counts: readonly number[] }[]>, keeper: Address) {
+  async function expectExactSplit(
+    fixture: PoolFixture,
+    finals: Map<Address, { creators: readonly Address[]; counts: readonly number[] }[]>,
+    keeper: Address,
+  ) {
     const logs = await chain.publicClient.getLogs({ address: fixture.pool, fromBlock: 0n });
     const events = parseEventLogs({ abi: plauditPoolAbi, logs, eventName: ["ReaderSettled", "ReaderSkipped"] });
     const settled = events.filter((e) => e.eventName === "ReaderSettled");
@@ -293,10 +319,20 @@ describe("keeper under injected faults", function () {
       for (const [creator, share] of split.shares) expected.set(creator, (expected.get(creator) ?? 0n) + share);
     }
     for (const [creator, amount] of expected) {
-      const claimable = await chain.publicClient.readContract({ address: fixture.pool, abi: plauditPoolAbi, functionName: "claimableOf", args: [creator] });
+      const claimable = await chain.publicClient.readContract({
+        address: fixture.pool,
+        abi: plauditPoolAbi,
+        functionName: "claimableOf",
+        args: [creator],
+      });
       expect(claimable, creator).to.equal(amount);
     }
-    const keeperBalance = await chain.publicClient.readContract({ address: fixture.token, abi: mockStablecoinAbi, functionName: "balanceOf", args: [keeper] });
+    const keeperBalance = await chain.publicClient.readContract({
+      address: fixture.token,
+      abi: mockStablecoinAbi,
+      functionName: "balanceOf",
+      args: [keeper],
+    });
     expect(keeperBalance).to.equal(tips);
   }
 
@@ -335,7 +371,9 @@ describe("keeper under injected faults", function () {
     while ((await decided()) < finals.size && Date.now() < deadline) await sleep(100);
     expect(outage, "the endpoint went down mid-settlement").to.not.equal(undefined);
     expect(await decided()).to.equal(finals.size);
-    expect((await keeper.store.transactions(0n)).every((t) => t.status === "confirmed" || t.status === "replaced")).to.equal(true);
+    expect(
+      (await keeper.store.transactions(0n)).every((t) => t.status === "confirmed" || t.status === "replaced"),
+    ).to.equal(true);
     await expectExactSplit(fixture, finals, privateKeyToAccount(key).address);
   });
 
@@ -369,7 +407,10 @@ describe("keeper under injected faults", function () {
       };
       const run = (kill: boolean) =>
         new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-          const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], {
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           calls = 0;
           // Past the start-up reads (chain id, code, pool parameters: 6 calls), anywhere in settlement (a
           // whole run of this epoch makes about 30 calls: facts, estimates, sends, receipts).

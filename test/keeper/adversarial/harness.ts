@@ -26,7 +26,9 @@ import {
 import type { PoolFixture, Reader } from "../chain-fixture.js";
 
 const require = createRequire(import.meta.url);
-const secp256k1 = require("secp256k1") as { ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
+const secp256k1 = require("secp256k1") as {
+  ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+};
 
 export function signDigest(digest: Hex, key: Hex): Hex {
   const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), hexToBytes(key));
@@ -48,7 +50,12 @@ export function snapshotStore(dataDir: string): string {
 export function storedSeqs(dataDir: string): Map<string, bigint> {
   const db = new DatabaseSync(join(dataDir, "keeper.sqlite"), { readOnly: true });
   try {
-    const rows = db.prepare(`SELECT epoch, reader, signer, seq FROM tallies`).all() as { epoch: string; reader: string; signer: string; seq: string }[];
+    const rows = db.prepare(`SELECT epoch, reader, signer, seq FROM tallies`).all() as {
+      epoch: string;
+      reader: string;
+      signer: string;
+      seq: string;
+    }[];
     return new Map(rows.map((r) => [`${BigInt(r.epoch)}:${r.reader}:${r.signer}`, BigInt(r.seq)]));
   } finally {
     db.close();
@@ -81,7 +88,9 @@ export class FastSigner {
       this.sessionKey = generatePrivateKey();
       this.signer = privateKeyToAccount(this.sessionKey).address;
       const expiry = fixture.epochStart(epoch + 5n);
-      const digest = hashTypedData(sessionTypedData(domain, { reader: reader.address, key: this.signer, expiry, nonce: 0 }));
+      const digest = hashTypedData(
+        sessionTypedData(domain, { reader: reader.address, key: this.signer, expiry, nonce: 0 }),
+      );
       this.session = { expiry: expiry.toString(), nonce: 0, signature: signDigest(digest, reader.key) };
     }
   }
@@ -95,7 +104,13 @@ export class FastSigner {
     this.clicks = addClick(this.clicks, creator);
     this.seq += 1n;
     const domain = plauditDomain(this.fixture.chainId, this.fixture.pool);
-    const message = { reader: this.reader.address, epoch: this.epoch, seq: this.seq, creators: this.clicks.creators, counts: this.clicks.counts };
+    const message = {
+      reader: this.reader.address,
+      epoch: this.epoch,
+      seq: this.seq,
+      creators: this.clicks.creators,
+      counts: this.clicks.counts,
+    };
     return toWireTally({
       chainId: this.fixture.chainId,
       pool: this.fixture.pool,
@@ -106,7 +121,10 @@ export class FastSigner {
       creators: [...this.clicks.creators],
       counts: [...this.clicks.counts],
       signature: signDigest(hashTypedData(tallyTypedData(domain, message)), this.sessionKey),
-      session: this.session === null ? null : { ...this.session, expiry: BigInt(this.session.expiry), signature: this.session.signature as Hex },
+      session:
+        this.session === null
+          ? null
+          : { ...this.session, expiry: BigInt(this.session.expiry), signature: this.session.signature as Hex },
     });
   }
 }
@@ -120,7 +138,14 @@ export interface RawResponse {
 /** One HTTP request with any method, path, headers and body bytes (fetch normalizes or refuses some). */
 export function rawRequest(
   base: string,
-  options: { method: string; path: string; headers?: OutgoingHttpHeaders; body?: string | Buffer; agent?: Agent; timeoutMs?: number },
+  options: {
+    method: string;
+    path: string;
+    headers?: OutgoingHttpHeaders;
+    body?: string | Buffer;
+    agent?: Agent;
+    timeoutMs?: number;
+  },
 ): Promise<RawResponse> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
@@ -137,7 +162,9 @@ export function rawRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+        );
         res.on("error", reject);
       },
     );

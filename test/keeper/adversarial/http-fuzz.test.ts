@@ -56,7 +56,18 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-const TALLY_FIELDS = ["chainId", "pool", "reader", "signer", "epoch", "seq", "creators", "counts", "signature", "session"] as const;
+const TALLY_FIELDS = [
+  "chainId",
+  "pool",
+  "reader",
+  "signer",
+  "epoch",
+  "seq",
+  "creators",
+  "counts",
+  "signature",
+  "session",
+] as const;
 
 /** A body text derived from a valid signed tally by one hostile edit. */
 function hostileBody(valid: SignedTallyInput): fc.Arbitrary<{ body: string; label: string }> {
@@ -90,47 +101,58 @@ function hostileBody(valid: SignedTallyInput): fc.Arbitrary<{ body: string; labe
       body: `{"tally":${"[".repeat(depth)}${"]".repeat(depth)}}`,
       label: `nested ${depth}`,
     })),
-    fc.integer({ min: 10, max: 3000 }).map((depth) => ({ body: `${"{\"a\":".repeat(depth)}1${"}".repeat(depth)}`, label: `object nested ${depth}` })),
+    fc
+      .integer({ min: 10, max: 3000 })
+      .map((depth) => ({ body: `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`, label: `object nested ${depth}` })),
     fc.constant({ body: "x".repeat(MAX_BODY + 1), label: "body over the limit" }),
-    fc.constant({ body: `{"tally": ${JSON.stringify(valid)}, "item": "https://x.example/${"a".repeat(MAX_BODY)}"}`, label: "item over the limit" }),
-    fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ body: Buffer.from(bytes).toString("latin1"), label: "random bytes" })),
+    fc.constant({
+      body: `{"tally": ${JSON.stringify(valid)}, "item": "https://x.example/${"a".repeat(MAX_BODY)}"}`,
+      label: "item over the limit",
+    }),
+    fc
+      .uint8Array({ maxLength: 200 })
+      .map((bytes) => ({ body: Buffer.from(bytes).toString("latin1"), label: "random bytes" })),
   );
 }
 
 const methods = fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "PROPFIND", "TRACE");
 
 const KNOWN_PATHS = [
-    "/v1/tallies",
-    "/v1/tallies/",
-    "/V1/TALLIES",
-    "/v1/epochs/current",
-    "/v1/epochs/0",
-    "/v1/epochs/99999999999999999999",
-    "/v1/epochs/-1",
-    "/v1/epochs/1e3",
-    "/v1/epochs/%00",
-    "/v1/readers/0x0000000000000000000000000000000000000001/tallies?epoch=0",
-    "/v1/readers/%E0%A4%A/tallies?epoch=0",
-    "/v1/readers/%ZZ/tallies?epoch=0",
-    "/v1/readers/0x0000000000000000000000000000000000000001/tallies?epoch=99999999999999999999999",
-    "/v1/items/clicks?creator=0x0000000000000000000000000000000000000001&url=https://x.example",
-    "/v1/items/clicks?creator=nope&url=",
-    "/v1/items/clicks?creator=0x0000000000000000000000000000000000000001&url=x&epoch=abc",
-    "/v1/config",
-    "/healthz",
-    "/metrics",
-    "//v1//tallies",
-    "/v1/../v1/tallies",
-    "/v1/tallies?x=%FF",
-    "*",
+  "/v1/tallies",
+  "/v1/tallies/",
+  "/V1/TALLIES",
+  "/v1/epochs/current",
+  "/v1/epochs/0",
+  "/v1/epochs/99999999999999999999",
+  "/v1/epochs/-1",
+  "/v1/epochs/1e3",
+  "/v1/epochs/%00",
+  "/v1/readers/0x0000000000000000000000000000000000000001/tallies?epoch=0",
+  "/v1/readers/%E0%A4%A/tallies?epoch=0",
+  "/v1/readers/%ZZ/tallies?epoch=0",
+  "/v1/readers/0x0000000000000000000000000000000000000001/tallies?epoch=99999999999999999999999",
+  "/v1/items/clicks?creator=0x0000000000000000000000000000000000000001&url=https://x.example",
+  "/v1/items/clicks?creator=nope&url=",
+  "/v1/items/clicks?creator=0x0000000000000000000000000000000000000001&url=x&epoch=abc",
+  "/v1/config",
+  "/healthz",
+  "/metrics",
+  "//v1//tallies",
+  "/v1/../v1/tallies",
+  "/v1/tallies?x=%FF",
+  "*",
 ];
 
 const paths = fc.oneof(
   fc.constantFrom(...KNOWN_PATHS),
   fc.string({ unit: "grapheme", maxLength: 60 }).map((s) => `/${encodeURIComponent(s)}`),
   fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => `/v1/epochs/${encodeURIComponent(s)}`),
-  fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => `/v1/readers/${encodeURIComponent(s)}/tallies?epoch=${encodeURIComponent(s)}`),
-  fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => `/v1/items/clicks?creator=${encodeURIComponent(s)}&url=${encodeURIComponent(s)}`),
+  fc
+    .string({ unit: "grapheme", maxLength: 30 })
+    .map((s) => `/v1/readers/${encodeURIComponent(s)}/tallies?epoch=${encodeURIComponent(s)}`),
+  fc
+    .string({ unit: "grapheme", maxLength: 30 })
+    .map((s) => `/v1/items/clicks?creator=${encodeURIComponent(s)}&url=${encodeURIComponent(s)}`),
 );
 
 const contentTypes = fc.constantFrom(
@@ -204,7 +226,8 @@ describe("keeper HTTP API under hostile requests (fast-check)", function () {
       // Empty error bodies come only from Node's HTTP parser (400, 431) or a refused CORS preflight (403).
       expect([400, 403, 431], context).to.include(res.status);
     }
-    if (res.status >= 300) expect(snapshotStore(dir.path), `${context}: a rejected request changed the store`).to.equal(before);
+    if (res.status >= 300)
+      expect(snapshotStore(dir.path), `${context}: a rejected request changed the store`).to.equal(before);
     return res;
   }
 
@@ -229,7 +252,12 @@ describe("keeper HTTP API under hostile requests (fast-check)", function () {
     await fc.assert(
       fc.asyncProperty(methods, paths, fc.option(hostileValue), async (method, path, body) => {
         const text = body === null ? undefined : JSON.stringify(body);
-        await attack({ method, path, headers: text === undefined ? {} : { "content-type": "application/json" }, body: text });
+        await attack({
+          method,
+          path,
+          headers: text === undefined ? {} : { "content-type": "application/json" },
+          body: text,
+        });
       }),
       { numRuns: RUNS, seed: Number(process.env["FUZZ_SEED"] ?? 0x5eed) + 1 },
     );
@@ -237,10 +265,17 @@ describe("keeper HTTP API under hostile requests (fast-check)", function () {
 
   it("survives huge headers, a lying content-length and a connection cut mid-body", async () => {
     const before = snapshotStore(dir.path);
-    const huge = await rawRequest(keeper.url, { method: "GET", path: "/v1/config", headers: { "x-big": "a".repeat(64 * 1024) } });
+    const huge = await rawRequest(keeper.url, {
+      method: "GET",
+      path: "/v1/config",
+      headers: { "x-big": "a".repeat(64 * 1024) },
+    });
     expect(huge.status).to.equal(431);
     const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`x-h${i}`, "1"]));
-    expect((await rawRequest(keeper.url, { method: "GET", path: "/v1/config", headers: many })).status).to.be.within(200, 499);
+    expect((await rawRequest(keeper.url, { method: "GET", path: "/v1/config", headers: many })).status).to.be.within(
+      200,
+      499,
+    );
     // The keeper answers 413 at once and closes; the client may still be writing (then it sees a reset).
     const declared = await rawRequest(keeper.url, {
       method: "POST",
@@ -257,7 +292,9 @@ describe("keeper HTTP API under hostile requests (fast-check)", function () {
       await new Promise<void>((resolve, reject) => {
         const url = new URL(keeper.url);
         const socket = connect(Number(url.port), url.hostname, () => {
-          socket.write(`POST /v1/tallies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"tally": {"chainId": 1`);
+          socket.write(
+            `POST /v1/tallies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"tally": {"chainId": 1`,
+          );
           setTimeout(() => {
             if (end) socket.end();
             else socket.destroy();
@@ -282,7 +319,12 @@ describe("keeper HTTP API under hostile requests (fast-check)", function () {
     });
     // Stored now, or already stored by a hostile variant that was still the same signed tally.
     expect([200, 201], res.text).to.include(res.status);
-    const stored = await rawRequest(keeper.url, { method: "GET", path: `/v1/readers/${signer.reader.address}/tallies?epoch=0` });
-    expect((JSON.parse(stored.text) as { tallies: SignedTallyInput[] }).tallies.map((t) => t.seq)).to.deep.equal([fresh.seq]);
+    const stored = await rawRequest(keeper.url, {
+      method: "GET",
+      path: `/v1/readers/${signer.reader.address}/tallies?epoch=0`,
+    });
+    expect((JSON.parse(stored.text) as { tallies: SignedTallyInput[] }).tallies.map((t) => t.seq)).to.deep.equal([
+      fresh.seq,
+    ]);
   });
 });

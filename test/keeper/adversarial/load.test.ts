@@ -93,7 +93,12 @@ describe("keeper ingest under concurrent load", function () {
     const clients: ClientState[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const reader = await fixture.newReader();
-      clients.push({ signer: new FastSigner(fixture, reader, 0n, { own: i % 2 === 0 }), acked: 0n, statuses: new Map(), unexpected: [] });
+      clients.push({
+        signer: new FastSigner(fixture, reader, 0n, { own: i % 2 === 0 }),
+        acked: 0n,
+        statuses: new Map(),
+        unexpected: [],
+      });
     }
     await drive(clients, Date.now() + WARMUP_MS);
     collectGarbage();
@@ -116,7 +121,9 @@ describe("keeper ingest under concurrent load", function () {
     expect(stats.readers).to.equal(CLIENTS);
     expect(stats.clicks).to.equal(clients.reduce((sum, c) => sum + Number(c.acked), 0));
     const total = clients.reduce((sum, c) => sum + [...c.statuses.values()].reduce((a, b) => a + b, 0), 0);
-    console.log(`      ${total} requests from ${CLIENTS} clients; heap growth after warm-up ${(heapGrowth / 1e6).toFixed(1)} MB`);
+    console.log(
+      `      ${total} requests from ${CLIENTS} clients; heap growth after warm-up ${(heapGrowth / 1e6).toFixed(1)} MB`,
+    );
     expect(heapGrowth).to.be.lessThan(HEAP_GROWTH_LIMIT);
   });
 });

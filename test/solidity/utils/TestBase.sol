@@ -45,7 +45,7 @@ abstract contract TestBase {
 
     /// @dev The packed calldata form of a click: creator in the top 160 bits, count in the low 32.
     function packClick(address creator, uint256 count) internal pure returns (uint256) {
-        return uint256(uint160(creator)) << 96 | count;
+        return (uint256(uint160(creator)) << 96) | count;
     }
 
     /// @dev A 65-byte `r || s || v` signature of `digest` by `privateKey`.
@@ -59,7 +59,7 @@ abstract contract TestBase {
         uint256 digits;
         for (uint256 v = value; v != 0; v /= 10) ++digits;
         bytes memory buffer = new bytes(digits);
-        for (; value != 0; value /= 10) buffer[--digits] = bytes1(uint8(48 + value % 10));
+        for (; value != 0; value /= 10) buffer[--digits] = bytes1(uint8(48 + (value % 10)));
         return string(buffer);
     }
 }
