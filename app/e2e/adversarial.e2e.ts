@@ -17,7 +17,6 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
-import type { Address } from "viem";
 
 import { mockStablecoinAbi, type Deployment } from "../../protocol/src/index.js";
 import { deploymentFile } from "../../scripts/local/deployment.js";
@@ -33,37 +32,13 @@ import {
   type LocalChain,
 } from "./harness/chain.js";
 import { injectWallet, WALLET_NAME } from "./harness/wallet.js";
+import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
 const appRoot = fileURLToPath(new URL("..", import.meta.url));
 const ARTIFACTS = join(appRoot, "e2e/artifacts/adversarial");
 const EPOCH_LENGTH = 3600;
 const USD = 1_000_000n;
 const ITEM = "https://creator-a.example/essay";
-
-interface RunningKeeper {
-  url: string;
-  stop(): Promise<void>;
-}
-type StartKeeper = (options: {
-  rpcUrl: string;
-  pool: Address;
-  chainId: number;
-  privateKey: string;
-  dataDir: string;
-  port: number;
-  corsOrigins: string[];
-  settle: boolean;
-  graceSeconds: number;
-  pollIntervalMs: number;
-  logLevel: string;
-}) => Promise<RunningKeeper>;
-
-async function loadStartKeeper(): Promise<StartKeeper> {
-  const path = new URL("../../keeper/src/index.ts", import.meta.url).href;
-  const module = (await import(path)) as { startKeeper?: StartKeeper };
-  if (typeof module.startKeeper !== "function") throw new Error(`${path} does not export startKeeper(options)`);
-  return module.startKeeper;
-}
 
 /**
  * The hostile page: one embedded button, a decoy, and a log of everything the page can observe
@@ -193,21 +168,7 @@ before(async () => {
   let deploymentJson = "";
   app = await serveApp(join(appRoot, "dist"), () => deploymentJson);
   appOrigin = new URL(app.url).origin;
-  keeper = await (
-    await loadStartKeeper()
-  )({
-    rpcUrl: chain.rpcUrl,
-    pool: deployed.pool,
-    chainId: CHAIN_ID,
-    privateKey: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    dataDir,
-    port: 0,
-    corsOrigins: [appOrigin],
-    settle: false,
-    graceSeconds: 0,
-    pollIntervalMs: 500,
-    logLevel: "warn",
-  });
+  keeper = await startKeeper(testKeeperOptions(chain.rpcUrl, deployed.pool, dataDir, appOrigin));
   deploymentJson = deploymentFile({
     chainId: CHAIN_ID,
     rpcUrl: chain.rpcUrl,

@@ -34,39 +34,10 @@ import {
 import { deploymentFile } from "../../scripts/local/deployment.js";
 import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
+import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
 const appRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/**
- * The part of the keeper's programmatic API this test uses. Loaded by path at run time so that this
- * file type-checks on its own while the keeper evolves; a missing export fails the test clearly.
- */
-interface RunningKeeper {
-  url: string;
-  stop(): Promise<void>;
-}
-interface KeeperModule {
-  startKeeper(options: {
-    rpcUrl: string;
-    pool: Address;
-    chainId: number;
-    privateKey: string;
-    dataDir: string;
-    port: number;
-    corsOrigins: string[];
-    settle: boolean;
-    graceSeconds: number;
-    pollIntervalMs: number;
-    logLevel: string;
-  }): Promise<RunningKeeper>;
-}
-
-async function loadKeeper(): Promise<KeeperModule> {
-  const path = new URL("../../keeper/src/index.ts", import.meta.url).href;
-  const module = (await import(path)) as Partial<KeeperModule>;
-  if (typeof module.startKeeper !== "function") throw new Error(`${path} does not export startKeeper(options)`);
-  return module as KeeperModule;
-}
 const ARTIFACTS = join(appRoot, "e2e/artifacts");
 const EPOCH_LENGTH = 3600;
 const TIP_BPS = 50;
@@ -124,20 +95,7 @@ before(async () => {
   // The keeper must know the app's origin (CORS) and the app the keeper's URL: serve the app first.
   let deploymentJson = "";
   app = await serveApp(join(appRoot, "dist"), () => deploymentJson);
-  const { startKeeper } = await loadKeeper();
-  const keeperOptions = {
-    rpcUrl: chain.rpcUrl,
-    pool: deployed.pool,
-    chainId: CHAIN_ID,
-    privateKey: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    dataDir,
-    port: 0,
-    corsOrigins: [new URL(app.url).origin],
-    settle: false,
-    graceSeconds: 0,
-    pollIntervalMs: 500,
-    logLevel: "warn",
-  };
+  const keeperOptions = testKeeperOptions(chain.rpcUrl, deployed.pool, dataDir, new URL(app.url).origin);
   keeper = await startKeeper(keeperOptions);
   // The same keeper (same port and database) again, after an outage.
   restartKeeper = async () => {
