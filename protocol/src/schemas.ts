@@ -27,14 +27,17 @@ const uint64Schema = z
   .transform((value) => BigInt(value))
   .refine((value) => value < 2n ** 64n, { message: "exceeds uint64" });
 
+/** A reader's session nonce (`sessionNonceOf`, uint32). */
+export const sessionNonceSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+
 export const sessionSchema = z.strictObject({
   expiry: uint64Schema,
   /** The reader's session nonce the delegation was signed with. */
-  nonce: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
+  nonce: sessionNonceSchema,
   signature: signatureSchema,
 });
 

@@ -2,7 +2,7 @@
 import type { Address } from "viem";
 import { z } from "zod";
 
-import { addressSchema, signedTallySchema, signatureSchema } from "../../../protocol/src/index.js";
+import { addressSchema, sessionNonceSchema, signedTallySchema, signatureSchema } from "../../../protocol/src/index.js";
 
 const PREFIX = "plaudit:v1";
 
@@ -41,11 +41,7 @@ export const storedSessionSchema = z.strictObject({
   privateKey: privateKeySchema,
   expiry: decimal,
   /** The reader's session nonce (`sessionNonceOf`) the delegation was signed with. */
-  nonce: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
+  nonce: sessionNonceSchema,
   signature: signatureSchema,
   createdAt: z.number().int().nonnegative(),
 });
