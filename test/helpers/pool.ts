@@ -41,7 +41,7 @@ export function clicksFor(entries: readonly (readonly [HasAddress, number])[]): 
 
 /** A fresh random key (session key or ERC-1271 owner) that never touches the chain. */
 export function randomKey(): Wallet {
-  return ethers.Wallet.createRandom() as unknown as Wallet;
+  return new ethers.Wallet(ethers.Wallet.createRandom().privateKey);
 }
 
 /** `count` distinct, strictly ascending, non-zero addresses (synthetic creators). */
