@@ -6,10 +6,14 @@ import { z } from "zod";
 
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
 
-const port = z.coerce.number().int("must be an integer").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535");
+const port = z.coerce
+  .number({ error: "must be a port number, 1 to 65535" })
+  .int("must be an integer")
+  .min(1, "must be 1 to 65535")
+  .max(65535, "must be 1 to 65535");
 const seconds = (min: number, max: number) =>
   z.coerce
-    .number()
+    .number({ error: "must be a whole number of seconds" })
     .int("must be a whole number of seconds")
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);

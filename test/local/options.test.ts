@@ -38,6 +38,12 @@ describe("local system: options", () => {
     expect(() => parseStartOptions(["--epoch-length", "60", "--grace", "60"], {})).to.throw(
       /--grace \(PLAUDIT_LOCAL_GRACE\): must be shorter than the epoch/,
     );
+    expect(() => parseStartOptions(["--chain-port", "x"], {})).to.throw(
+      /--chain-port \(PLAUDIT_CHAIN_PORT\): must be a port number, 1 to 65535/,
+    );
+    expect(() => parseStartOptions([], { PLAUDIT_EPOCH_LENGTH: "five" })).to.throw(
+      /--epoch-length \(PLAUDIT_EPOCH_LENGTH\): must be a whole number of seconds/,
+    );
     expect(() => parseStartOptions(["--chain-prot", "1"], {})).to.throw(/unknown option --chain-prot/);
     expect(() => parseStartOptions(["--keeper-port"], {})).to.throw(/--keeper-port needs a value/);
   });
