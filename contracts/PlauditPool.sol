@@ -6,22 +6,18 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
-import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IPlauditPool} from "./interfaces/IPlauditPool.sol";
 import {ClickTypes} from "./libraries/ClickTypes.sol";
 import {ProRataSplit} from "./libraries/ProRataSplit.sol";
+import {SettlementBatch} from "./libraries/SettlementBatch.sol";
 
 /// @title Plaudit pool
 /// @notice See {IPlauditPool}. One pool per stablecoin; no owner, no admin, no pause, no upgrade.
 contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-    using SlotDerivation for bytes32;
-    using TransientSlot for bytes32;
-    using TransientSlot for TransientSlot.Uint256Slot;
 
     // ---------------------------------------------------------------------------------------------
     // Limits
@@ -43,10 +39,6 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     uint256 public constant ERC1271_GAS_STIPEND = 50_000;
     /// @dev Gas this frame needs beside the stipend (call set-up, 1/64 kept back by EIP-150, decoding).
     uint256 private constant ERC1271_GAS_OVERHEAD = 10_000;
-
-    /// @dev Transient mapping creator => amount credited by the batch being settled, flushed to storage
-    /// once per creator at the end of the batch. keccak256("plaudit.pool.pendingCredits") - 1.
-    bytes32 private constant PENDING_CREDITS_SLOT = bytes32(uint256(keccak256("plaudit.pool.pendingCredits")) - 1);
 
     // ---------------------------------------------------------------------------------------------
     // Immutable configuration
@@ -79,12 +71,21 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Accumulators of one `settle` call, kept in memory to stay clear of the stack limit.
+    /// `credits[i]` is what the batch credits the creator at index `i` of its creator table.
     struct BatchTotals {
-        address[] credited;
-        uint256 creditedCount;
+        uint256[] credits;
         uint256 settled;
         uint256 skipped;
         uint256 tip;
+    }
+
+    /// @dev What every tally of one reader is checked against (in memory, where packing saves nothing).
+    // solhint-disable-next-line gas-struct-packing
+    struct ReaderCheck {
+        address reader;
+        uint64 epoch;
+        uint256 epochEnd;
+        uint32 sessionNonce;
     }
 
     /// @dev slot 2: reader => epoch => budget
@@ -197,18 +198,22 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IPlauditPool
-    function settle(uint64 epoch, ReaderTallies[] calldata batch) external nonReentrant returns (uint256) {
+    function settle(
+        uint64 epoch,
+        address[] calldata creators,
+        bytes calldata batch
+    ) external nonReentrant returns (uint256) {
         (, uint256 end, uint256 deadline) = epochBounds(epoch);
         if (block.timestamp < end || block.timestamp >= deadline) {
             revert NotInSettlementWindow(epoch, end, deadline);
         }
 
         BatchTotals memory totals;
-        totals.credited = new address[](_countEntries(batch));
-        for (uint256 i = 0; i < batch.length; ++i) {
-            _settleReader(epoch, end, batch[i], totals);
+        totals.credits = new uint256[](creators.length);
+        for (uint256 offset = 0; offset < batch.length; ) {
+            offset = _settleReader(epoch, end, creators, batch, offset, totals);
         }
-        _flushCredits(epoch, totals);
+        _flushCredits(epoch, creators, totals.credits);
 
         emit BatchSettled(epoch, msg.sender, totals.settled, totals.skipped, totals.tip);
         if (totals.tip != 0) TOKEN.safeTransfer(msg.sender, totals.tip);
@@ -394,14 +399,20 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     // Settlement
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Settles one reader or skips it with an event; never reverts for a reader's own faults.
+    /// @dev Settles the reader whose record starts at `offset` in `batch`, or skips it with an event;
+    /// never reverts for a reader's own faults. Returns where the next reader's record starts.
     function _settleReader(
         uint64 epoch,
         uint256 epochEnd,
-        ReaderTallies calldata entry,
+        address[] calldata creators,
+        bytes calldata batch,
+        uint256 offset,
         BatchTotals memory totals
-    ) private {
-        address reader = entry.reader;
+    ) private returns (uint256 next) {
+        // Nothing this reader allocates outlives it: its memory is handed back to the next reader, so a
+        // batch's memory (whose cost is quadratic) does not grow with its readers.
+        uint256 memoryCheckpoint = _freeMemoryPointer();
+        (address reader, uint256 tallyCount, uint256 tallies) = SettlementBatch.readerAt(batch, offset);
         Budget storage budget = _budgets[reader][epoch];
         (uint256 amount, BudgetStatus status, uint32 sessionNonce) = (
             budget.amount,
@@ -409,110 +420,126 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             budget.sessionNonce
         );
 
-        SkipReason reason;
-        uint256 clicks;
-        bool valid;
-        if (status == BudgetStatus.Settled) {
-            reason = SkipReason.AlreadySettled;
-        } else if (amount == 0) {
-            reason = SkipReason.NoBudget;
+        // The tallies are walked whatever the budget, to find where the next reader starts.
+        bool eligible = status == BudgetStatus.Open && amount != 0;
+        ReaderCheck memory check = ReaderCheck(reader, epoch, epochEnd, sessionNonce);
+        (bool valid, SkipReason reason, uint256 clicks) = (false, SkipReason.AlreadySettled, 0);
+        (next, valid, reason, clicks) = _checkTallies(check, eligible, creators, batch, tallies, tallyCount);
+        if (!eligible) reason = status == BudgetStatus.Settled ? SkipReason.AlreadySettled : SkipReason.NoBudget;
+
+        if (valid) {
+            budget.status = BudgetStatus.Settled;
+            uint256 tip = (amount * KEEPER_TIP_BPS) / BPS;
+            totals.tip += tip;
+            ++totals.settled;
+            _split(batch, tallies, tallyCount, amount - tip, clicks, totals.credits);
+            emit ReaderSettled(epoch, reader, amount, tip, clicks);
         } else {
-            (valid, reason, clicks) = _checkTallies(epoch, epochEnd, sessionNonce, entry);
-        }
-        if (!valid) {
             ++totals.skipped;
             emit ReaderSkipped(epoch, reader, reason);
-            return;
         }
-
-        budget.status = BudgetStatus.Settled;
-        uint256 tip = (amount * KEEPER_TIP_BPS) / BPS;
-        totals.tip += tip;
-        ++totals.settled;
-        _split(entry.tallies, amount - tip, clicks, totals);
-        emit ReaderSettled(epoch, reader, amount, tip, clicks);
+        _resetFreeMemoryPointer(memoryCheckpoint);
     }
 
-    /// @dev Verifies every tally of a reader: key order, clicks, delegation and signature. Returns the
-    /// reader's clicks over all tallies.
+    /// @dev Walks a reader's `tallyCount` tallies from offset `tallies` and, when `verify`, checks them:
+    /// signing keys strictly ascending, clicks, delegations and signatures. Returns where the tallies
+    /// end, whether all are valid (else why not), and the reader's clicks over all of them.
     function _checkTallies(
-        uint64 epoch,
-        uint256 epochEnd,
-        uint32 sessionNonce,
-        ReaderTallies calldata entry
-    ) private view returns (bool valid, SkipReason reason, uint256 clicks) {
-        SignedTally[] calldata tallies = entry.tallies;
-        if (tallies.length == 0 || tallies.length > MAX_TALLIES_PER_READER) return (false, SkipReason.BadTallyList, 0);
+        ReaderCheck memory check,
+        bool verify,
+        address[] calldata creators,
+        bytes calldata batch,
+        uint256 tallies,
+        uint256 tallyCount
+    ) private view returns (uint256 end, bool valid, SkipReason reason, uint256 clicks) {
+        valid = verify;
+        if (valid && (tallyCount == 0 || tallyCount > MAX_TALLIES_PER_READER)) {
+            (valid, reason) = (false, SkipReason.BadTallyList);
+        }
+        end = tallies;
         address previousSigner = address(0);
-        for (uint256 i = 0; i < tallies.length; ++i) {
-            SignedTally calldata tally = tallies[i];
-            if (tally.signer <= previousSigner) return (false, SkipReason.BadTallyList, 0);
+        for (uint256 i = 0; i < tallyCount; ++i) {
+            SettlementBatch.Tally memory tally = SettlementBatch.tallyAt(batch, end);
+            end = tally.end;
+            if (!valid) continue;
+            if (tally.signer <= previousSigner) {
+                (valid, reason) = (false, SkipReason.BadTallyList);
+                continue;
+            }
             previousSigner = tally.signer;
             uint256 tallyClicks;
-            (valid, reason, tallyClicks) = _checkTally(entry.reader, epoch, epochEnd, sessionNonce, tally);
-            if (!valid) return (false, reason, 0);
+            (valid, reason, tallyClicks) = _checkTally(check, creators, batch, tally);
             clicks += tallyClicks;
         }
+        if (!valid) clicks = 0;
     }
 
     /// @dev Verifies one tally: its clicks, the delegation of its key and its signature.
     function _checkTally(
-        address reader,
-        uint64 epoch,
-        uint256 epochEnd,
-        uint32 sessionNonce,
-        SignedTally calldata tally
+        ReaderCheck memory check,
+        address[] calldata creators,
+        bytes calldata batch,
+        SettlementBatch.Tally memory tally
     ) private view returns (bool, SkipReason, uint256) {
+        address reader = check.reader;
         (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) = _checkClicks(
             reader,
-            tally.clicks
+            creators,
+            batch,
+            tally
         );
         if (!clicksValid) return (false, SkipReason.BadClicks, 0);
 
-        bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, epoch, tally.seq, creatorsHash, countsHash));
+        bytes32 digest = _hashTypedDataV4(
+            ClickTypes.hashTally(reader, check.epoch, tally.seq, creatorsHash, countsHash)
+        );
+        bytes calldata signature = batch[tally.signatureStart:tally.signatureEnd];
         address signer = tally.signer;
         if (signer == reader) {
-            if (!_isReaderSignature(reader, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
+            if (!_isReaderSignature(reader, digest, signature)) return (false, SkipReason.BadSignature, 0);
         } else {
             // The delegation must cover the whole epoch and carry the epoch's session nonce.
-            if (tally.sessionExpiry < epochEnd) return (false, SkipReason.BadSession, 0);
+            if (tally.sessionExpiry < check.epochEnd) return (false, SkipReason.BadSession, 0);
             bytes32 sessionHash = _hashTypedDataV4(
-                ClickTypes.hashSession(reader, signer, tally.sessionExpiry, sessionNonce)
+                ClickTypes.hashSession(reader, signer, tally.sessionExpiry, check.sessionNonce)
             );
-            if (!_isReaderSignature(reader, sessionHash, tally.sessionSignature)) {
-                return (false, SkipReason.BadSession, 0);
-            }
+            bytes calldata sessionSignature = batch[tally.sessionSignatureStart:tally.sessionSignatureEnd];
+            if (!_isReaderSignature(reader, sessionHash, sessionSignature)) return (false, SkipReason.BadSession, 0);
             // Session keys are plain keys held by the dApp: ECDSA only.
-            if (!_isKeySignature(signer, digest, tally.signature)) return (false, SkipReason.BadSignature, 0);
+            if (!_isKeySignature(signer, digest, signature)) return (false, SkipReason.BadSignature, 0);
         }
         return (true, SkipReason.AlreadySettled, clicks);
     }
 
-    /// @dev Unpacks and checks a tally's clicks: creators strictly ascending (so distinct and non-zero),
-    /// never the reader, every count positive, every entry canonical. Returns the clicks and the EIP-712
+    /// @dev Checks a tally's entries: creators (looked up in the creator table) strictly ascending, so
+    /// distinct and non-zero, never the reader, every count positive. Returns the clicks and the EIP-712
     /// hashes of the signed `creators` and `counts` arrays.
     function _checkClicks(
         address reader,
-        uint256[] calldata packed
+        address[] calldata creators,
+        bytes calldata batch,
+        SettlementBatch.Tally memory tally
     ) private pure returns (bool, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) {
-        uint256 n = packed.length;
+        uint256 n = tally.entryCount;
         if (n == 0 || n > MAX_CREATORS_PER_TALLY) return (false, 0, 0, 0);
-        uint256[] memory creators = new uint256[](n);
+        uint256[] memory creatorWords = new uint256[](n);
         uint256[] memory counts = new uint256[](n);
         uint256 previous = 0;
         for (uint256 j = 0; j < n; ++j) {
-            (bool canonical, address creator, uint256 count) = ClickTypes.unpackClick(packed[j]);
+            (uint256 index, uint256 count) = SettlementBatch.entryAt(batch, tally.entries, j);
+            if (index >= creators.length) revert MalformedBatch(tally.entries + j * SettlementBatch.ENTRY_BYTES);
+            address creator = creators[index];
             uint256 creatorWord = uint160(creator);
-            if (!canonical || creatorWord <= previous || creator == reader || count == 0) return (false, 0, 0, 0);
+            if (creatorWord <= previous || creator == reader || count == 0) return (false, 0, 0, 0);
             previous = creatorWord;
-            creators[j] = creatorWord;
+            creatorWords[j] = creatorWord;
             counts[j] = count;
             // At most MAX_CREATORS_PER_TALLY counts below 2**32 each.
             unchecked {
                 clicks += count;
             }
         }
-        return (true, clicks, ClickTypes.hashWords(creators), ClickTypes.hashWords(counts));
+        return (true, clicks, ClickTypes.hashWords(creatorWords), ClickTypes.hashWords(counts));
     }
 
     /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
@@ -535,8 +562,8 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint256 returnSize;
         bytes32 returnWord;
         // Copy at most one word of the answer into scratch space: a Solidity call would copy all of it,
-        // and a hostile wallet's huge answers, held in memory for the rest of the batch, would cost the
-        // batch quadratic gas (test/adversarial/erc1271-wallets.test.ts, "return-bomb").
+        // and a hostile wallet's huge answers would cost the batch quadratic gas
+        // (test/adversarial/erc1271-wallets.test.ts, "return-bomb").
         assembly ("memory-safe") {
             success := staticcall(stipend, reader, add(query, 0x20), mload(query), 0x00, 0x20)
             returnSize := returndatasize()
@@ -546,63 +573,58 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         return success && returnSize >= 0x20 && returnWord == bytes32(IERC1271.isValidSignature.selector);
     }
 
-    /// @dev Splits `amount` over every (creator, count) of the reader's tallies, in order, by running
-    /// totals (see {ProRataSplit}), adding each share to the batch's transient credit of the creator.
-    /// The tallies were checked, so every entry unpacks canonically.
-    function _split(SignedTally[] calldata tallies, uint256 amount, uint256 clicks, BatchTotals memory totals) private {
+    /// @dev Splits `amount` over every (creator, count) entry of the reader's checked tallies, in order,
+    /// by running totals (see {ProRataSplit}), adding each share to the batch's credit of the creator's
+    /// index in the creator table.
+    function _split(
+        bytes calldata batch,
+        uint256 tallies,
+        uint256 tallyCount,
+        uint256 amount,
+        uint256 clicks,
+        uint256[] memory credits
+    ) private pure {
         uint256 cumulativeClicks = 0;
         uint256 paid = 0;
-        for (uint256 i = 0; i < tallies.length; ++i) {
-            uint256[] calldata packed = tallies[i].clicks;
-            for (uint256 j = 0; j < packed.length; ++j) {
-                (, address creator, uint256 count) = ClickTypes.unpackClick(packed[j]);
-                uint256 share;
+        uint256 cursor = tallies;
+        for (uint256 i = 0; i < tallyCount; ++i) {
+            SettlementBatch.Tally memory tally = SettlementBatch.tallyAt(batch, cursor);
+            cursor = tally.end;
+            for (uint256 j = 0; j < tally.entryCount; ++j) {
+                (uint256 index, uint256 count) = SettlementBatch.entryAt(batch, tally.entries, j);
                 // cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow; running totals only
                 // grow, so the share is never negative.
                 unchecked {
                     cumulativeClicks += count;
                     uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulativeClicks, clicks);
-                    share = paidThrough - paid;
+                    credits[index] += paidThrough - paid;
                     paid = paidThrough;
                 }
-                if (share != 0) _addPendingCredit(creator, share, totals);
             }
         }
     }
 
-    function _addPendingCredit(address creator, uint256 share, BatchTotals memory totals) private {
-        TransientSlot.Uint256Slot slot = _pendingCredit(creator);
-        uint256 pending = slot.tload();
-        if (pending == 0) {
-            totals.credited[totals.creditedCount] = creator;
-            ++totals.creditedCount;
-        }
-        slot.tstore(pending + share);
-    }
-
-    /// @dev Moves the batch's transient credits to storage, one write and one event per creator.
-    function _flushCredits(uint64 epoch, BatchTotals memory totals) private {
-        for (uint256 i = 0; i < totals.creditedCount; ++i) {
-            address creator = totals.credited[i];
-            TransientSlot.Uint256Slot slot = _pendingCredit(creator);
-            uint256 amount = slot.tload();
-            slot.tstore(0);
+    /// @dev Moves the batch's credits to storage, one write and one event per credited table entry.
+    function _flushCredits(uint64 epoch, address[] calldata creators, uint256[] memory credits) private {
+        for (uint256 i = 0; i < credits.length; ++i) {
+            uint256 amount = credits[i];
+            if (amount == 0) continue;
+            address creator = creators[i];
             _claimable[creator] += amount;
             emit CreatorCredited(epoch, creator, amount);
         }
     }
 
-    function _pendingCredit(address creator) private pure returns (TransientSlot.Uint256Slot) {
-        return PENDING_CREDITS_SLOT.deriveMapping(creator).asUint256();
+    function _freeMemoryPointer() private pure returns (uint256 pointer) {
+        assembly ("memory-safe") {
+            pointer := mload(0x40)
+        }
     }
 
-    /// @dev Upper bound of distinct creators a batch can credit: its click entries.
-    function _countEntries(ReaderTallies[] calldata batch) private pure returns (uint256 entries) {
-        for (uint256 i = 0; i < batch.length; ++i) {
-            SignedTally[] calldata tallies = batch[i].tallies;
-            for (uint256 j = 0; j < tallies.length; ++j) {
-                entries += tallies[j].clicks.length;
-            }
+    /// @dev Frees everything allocated since `pointer` was read: the caller holds no reference to it.
+    function _resetFreeMemoryPointer(uint256 pointer) private pure {
+        assembly ("memory-safe") {
+            mstore(0x40, pointer)
         }
     }
 

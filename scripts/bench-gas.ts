@@ -12,7 +12,7 @@ import { Wallet, type TypedDataField } from "ethers";
 import { network } from "hardhat";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, type Clicks } from "../protocol/src/index.js";
+import { addClick, NO_CLICKS, type Clicks, settleArgs } from "../protocol/src/index.js";
 import { domainOf, sessionSignedTally, type SignedTallyStruct } from "../test/helpers/signing.js";
 
 const BATCH_SIZES = [1, 50, 200] as const;
@@ -90,7 +90,7 @@ async function readerTallies(reader: Wallet, epoch: bigint, clicks: Clicks) {
 }
 
 async function settleGas(epoch: bigint, batch: Awaited<ReturnType<typeof readerTallies>>[]): Promise<bigint> {
-  const tx = await pool.connect(keeper).settle(epoch, batch, { gasLimit: TX_GAS_CAP });
+  const tx = await pool.connect(keeper).settle(...settleArgs(epoch, batch), { gasLimit: TX_GAS_CAP });
   const receipt = await tx.wait();
   if (receipt === null || receipt.status !== 1) throw new Error("settle failed");
   const settled = receipt.logs.filter((log) => pool.interface.parseLog(log)?.name === "ReaderSettled").length;

@@ -36,33 +36,12 @@ interface IPlauditPool {
         /// No tallies, more than `MAX_TALLIES_PER_READER`, or signing keys not strictly ascending.
         BadTallyList,
         /// A tally names no creator or more than the limit, its creators are not strictly ascending or
-        /// include the reader itself, a count is zero, or an entry is not canonically packed.
+        /// include the reader itself, or a count is zero.
         BadClicks,
         /// A session delegation is expired, revoked (older nonce) or not signed by the reader.
         BadSession,
         /// A tally signature does not verify against its signing key.
         BadSignature
-    }
-
-    /// @notice One cumulative tally with its proof, as a keeper submits it.
-    /// @dev `signer` is the reader itself (EOA or ERC-1271 wallet) or a session key the reader delegated
-    /// with an EIP-712 `Session` (expiry `sessionExpiry`, the reader's session nonce of the epoch, signed
-    /// `sessionSignature`). When `signer == reader` the session fields are ignored and should be empty.
-    /// `clicks` packs the signed `creators` and `counts` to save calldata: entry `i` is
-    /// `uint256(uint160(creators[i])) << 96 | counts[i]`, bits 32 to 95 zero.
-    struct SignedTally {
-        address signer;
-        uint64 seq;
-        uint64 sessionExpiry;
-        uint256[] clicks;
-        bytes signature;
-        bytes sessionSignature;
-    }
-
-    /// @notice All tallies of one reader for the epoch being settled, signing keys strictly ascending.
-    struct ReaderTallies {
-        address reader;
-        SignedTally[] tallies;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -95,6 +74,9 @@ interface IPlauditPool {
     error NothingToWithdraw(address account);
     /// @notice A zero address was given where a recipient is needed.
     error ZeroAddress();
+    /// @notice `settle`'s batch is not in its packed format: a field at `offset` runs past its end, or an
+    /// entry names a creator index outside the creator table.
+    error MalformedBatch(uint256 offset);
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -172,8 +154,26 @@ interface IPlauditPool {
     /// @notice Settles the readers of `batch` for `epoch`, which must be in its settlement window. Every
     /// reader is checked on its own: one that fails a check is skipped with `ReaderSkipped` and the
     /// rest settle. The caller receives `KEEPER_TIP_BPS` of each settled budget.
+    /// @dev `batch` is packed to save calldata and decoding (see {SettlementBatch}); integers big-endian:
+    ///
+    ///     batch  = reader*
+    ///     reader = address reader | uint8 tallyCount | tally * tallyCount
+    ///     tally  = address signer | uint64 seq | uint64 sessionExpiry | uint16 entryCount
+    ///              | (uint16 creatorIndex | uint32 count) * entryCount
+    ///              | uint16 signatureLength | signature | uint16 sessionSignatureLength | sessionSignature
+    ///
+    /// A reader's tallies are ordered by `signer`, strictly ascending. `signer` is the reader itself (its
+    /// EOA or ERC-1271 wallet; the session fields are then ignored and should be empty) or a session key
+    /// the reader delegated with an EIP-712 `Session` (expiry `sessionExpiry`, the reader's session nonce
+    /// of the epoch), signed `sessionSignature`. A tally's entries are its signed `creators` and `counts`,
+    /// each creator given as its index in `creators`, the batch's table of creators (named once however
+    /// many tallies click them). A batch that does not parse reverts with `MalformedBatch`.
     /// @return settled How many readers were settled.
-    function settle(uint64 epoch, ReaderTallies[] calldata batch) external returns (uint256 settled);
+    function settle(
+        uint64 epoch,
+        address[] calldata creators,
+        bytes calldata batch
+    ) external returns (uint256 settled);
 
     // ---------------------------------------------------------------------------------------------
     // Creators

@@ -7,12 +7,6 @@ pragma solidity 0.8.30;
 /// "Plaudit", version "1", the chain id and the pool's address, so a signature is good for one pool on
 /// one chain only.
 library ClickTypes {
-    /// @dev A packed click entry is `uint256(uint160(creator)) << CREATOR_SHIFT | count`.
-    uint256 internal constant CREATOR_SHIFT = 96;
-    uint256 internal constant COUNT_MASK = type(uint32).max;
-    /// @dev Bits between the count and the creator, zero in a canonical entry.
-    uint256 internal constant PADDING_MASK = ((1 << CREATOR_SHIFT) - 1) ^ COUNT_MASK;
-
     /// @dev keccak256("Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)")
     bytes32 internal constant TALLY_TYPEHASH = keccak256(
         "Tally(address reader,uint64 epoch,uint64 seq,address[] creators,uint32[] counts)"
@@ -49,13 +43,5 @@ library ClickTypes {
         assembly ("memory-safe") {
             hash := keccak256(add(words, 0x20), shl(5, mload(words)))
         }
-    }
-
-    /// @notice Splits a packed click entry into its creator and count; `canonical` is false when the
-    /// padding bits between them are set.
-    function unpackClick(uint256 entry) internal pure returns (bool canonical, address creator, uint256 count) {
-        canonical = entry & PADDING_MASK == 0;
-        creator = address(uint160(entry >> CREATOR_SHIFT));
-        count = entry & COUNT_MASK;
     }
 }

@@ -1,5 +1,6 @@
 /** The one TypeScript source of Plaudit's ABIs, EIP-712 types, limits and wire schemas. */
 export * from "./generated/abis.js";
+export * from "./batch.js";
 export * from "./eip712.js";
 export * from "./epochs.js";
 export * from "./limits.js";

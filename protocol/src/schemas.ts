@@ -7,7 +7,7 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 
 import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
-import { packClicks } from "./tally.js";
+import type { SettlementTally } from "./batch.js";
 
 export const addressSchema = z
   .string()
@@ -59,13 +59,14 @@ export const signedTallySchema = z.strictObject({
 export type SignedTallyInput = z.input<typeof signedTallySchema>;
 export type SignedTally = z.output<typeof signedTallySchema>;
 
-/** The contract's `SignedTally` struct for `settle`, from a parsed wire tally. */
-export function toSettlementTally(tally: SignedTally) {
+/** A parsed wire tally as `settle` takes it (see batch.ts). */
+export function toSettlementTally(tally: SignedTally): SettlementTally {
   return {
     signer: tally.signer,
     seq: tally.seq,
     sessionExpiry: tally.session?.expiry ?? 0n,
-    clicks: packClicks(tally),
+    creators: tally.creators,
+    counts: tally.counts,
     signature: tally.signature,
     sessionSignature: tally.session?.signature ?? ("0x" as Hex),
   };

@@ -70,11 +70,3 @@ export function extendsClicks(previous: Clicks, next: Clicks): boolean {
 }
 
 export { compareAddresses };
-
-/** Bits a creator is shifted by in a packed click entry (PlauditPool's `SignedTally.clicks`). */
-export const CREATOR_SHIFT = 96n;
-
-/** Packs clicks for calldata: entry i is `creator_i << 96 | count_i`, as ClickTypes.unpackClick reads it. */
-export function packClicks(clicks: Clicks): bigint[] {
-  return clicks.creators.map((creator, i) => (BigInt(creator) << CREATOR_SHIFT) | BigInt(clicks.counts[i] as number));
-}

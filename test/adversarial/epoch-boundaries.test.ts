@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 
-import { BPS } from "../../protocol/src/index.js";
+import { BPS, settleArgs } from "../../protocol/src/index.js";
 import { KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   atTimestamp,
@@ -57,11 +57,11 @@ describe("adversarial: epoch boundaries", () => {
     const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
     const next = await readerSignedTally(f.bob, f.domain, 1n, clicksFor([[f.creatorA, 1]]));
     await atTimestamp(end0);
-    await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]))
+    await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])))
       .to.emit(f.pool, "ReaderSettled")
       .withArgs(0n, f.alice.address, BUDGET, TIP, 1n);
     await expect(
-      f.pool.connect(f.keeper).settle(1n, [{ reader: f.bob.address, tallies: [next] }]),
+      f.pool.connect(f.keeper).settle(...settleArgs(1n, [{ reader: f.bob.address, tallies: [next] }])),
     ).to.be.revertedWithCustomError(f.pool, "NotInSettlementWindow");
     await f.expectBooksBalance();
   });
@@ -80,12 +80,12 @@ describe("adversarial: epoch boundaries", () => {
     await atTimestamp(end0 - 1n);
     await f.pool.connect(f.alice).revokeSessions();
     await atTimestamp(end0);
-    await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [stolen] }]))
+    await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [stolen] }])))
       .to.emit(f.pool, "ReaderSkipped")
       .withArgs(0n, f.alice.address, SkipReason.BadSession);
     // The reader's own signature still settles the epoch.
     const own = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
-    await f.pool.connect(f.alice).settle(0n, [{ reader: f.alice.address, tallies: [own] }]);
+    await f.pool.connect(f.alice).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [own] }]));
     await expectClaimable(f.pool, f.creatorB, 0n);
     await f.expectBooksBalance();
   });
@@ -96,14 +96,14 @@ describe("adversarial: epoch boundaries", () => {
     const aliceTally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
     const bobTally = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
     await atTimestamp(deadline0 - 1n);
-    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [aliceTally] }]);
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [aliceTally] }]));
     await expectBudget(f.pool, f.alice, 0n, BUDGET, BudgetStatus.Settled);
     // In that same second bob's unsettled budget is still settleable, so not withdrawable.
     expect(BigInt(await networkHelpers.time.latest())).to.equal(deadline0 - 1n);
     expect(await f.pool.withdrawableOf(f.bob)).to.equal(0n);
     await atTimestamp(deadline0);
     await expect(
-      f.pool.connect(f.keeper).settle(0n, [{ reader: f.bob.address, tallies: [bobTally] }]),
+      f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.bob.address, tallies: [bobTally] }])),
     ).to.be.revertedWithCustomError(f.pool, "NotInSettlementWindow");
     // Bob's unsettled budget comes back; alice's settled one does not.
     await f.pool.connect(f.bob).withdraw();

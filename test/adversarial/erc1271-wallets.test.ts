@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { BPS } from "../../protocol/src/index.js";
+import { BPS, settleArgs } from "../../protocol/src/index.js";
 import { ethers, KEEPER_TIP_BPS, networkHelpers, READER_FUNDS } from "../helpers/fixtures.js";
 import {
   BUDGET,
@@ -73,11 +73,11 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     await hostile.wallet.connect(f.owner).setMode(Mode.HonestUntilBlock, checkBlock + 3n, 0n);
     const batch = [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch];
     expect(
-      await f.pool.connect(f.keeper).settle.staticCall(0n, batch),
+      await f.pool.connect(f.keeper).settle.staticCall(...settleArgs(0n, batch)),
       "the keeper's simulation settles both",
     ).to.equal(2n);
     await networkHelpers.mine(2);
-    const tx = await f.pool.connect(f.keeper).settle(0n, batch);
+    const tx = await f.pool.connect(f.keeper).settle(...settleArgs(0n, batch));
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, hostile.address, SkipReason.BadSignature);
     await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 1n, TIP);
     await expectBudget(f.pool, hostile.address, 0n, BUDGET, BudgetStatus.Open);
@@ -106,9 +106,9 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     );
     await f.goToEpoch(1n);
     const batch = [{ reader: hostile.address, tallies: [sessionTally] }, ...f.honestBatch];
-    expect(await f.pool.connect(f.keeper).settle.staticCall(0n, batch)).to.equal(2n);
+    expect(await f.pool.connect(f.keeper).settle.staticCall(...settleArgs(0n, batch))).to.equal(2n);
     await hostile.wallet.connect(f.owner).setMode(Mode.Revert, 0n, 0n);
-    const tx = await f.pool.connect(f.keeper).settle(0n, batch);
+    const tx = await f.pool.connect(f.keeper).settle(...settleArgs(0n, batch));
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, hostile.address, SkipReason.BadSession);
     await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 1n, TIP);
     await f.expectBooks();
@@ -128,10 +128,10 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
       if (hostile === undefined) throw new Error("no wallet");
       await hostile.wallet.connect(f.owner).setMode(mode, 0n, BigInt(size));
       await f.goToEpoch(1n);
-      const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, f.honestBatch);
+      const baseline = await f.pool.connect(f.keeper).settle.estimateGas(...settleArgs(0n, f.honestBatch));
       const tx = await f.pool
         .connect(f.keeper)
-        .settle(0n, [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch], {
+        .settle(...settleArgs(0n, [{ reader: hostile.address, tallies: [hostile.tally] }, ...f.honestBatch]), {
           gasLimit: 2_000_000n,
         });
       await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, hostile.address, SkipReason.BadSignature);
@@ -159,12 +159,14 @@ describe("adversarial: hostile ERC-1271 wallet readers", () => {
     for (const { wallet } of f.wallets) await wallet.connect(f.owner).setMode(Mode.HugeReturn, 0n, BigInt(MAX_BOMB));
     await f.goToEpoch(1n);
     const entries = f.wallets.map((w) => ({ reader: w.address, tallies: [w.tally] }));
-    const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, f.honestBatch);
+    const baseline = await f.pool.connect(f.keeper).settle.estimateGas(...settleArgs(0n, f.honestBatch));
     const one =
       (await f.pool
         .connect(f.keeper)
-        .settle.estimateGas(0n, [entries[0] as (typeof entries)[number], ...f.honestBatch])) - baseline;
-    const tx = await f.pool.connect(f.keeper).settle(0n, [...entries, ...f.honestBatch], { gasLimit: 10_000_000n });
+        .settle.estimateGas(...settleArgs(0n, [entries[0] as (typeof entries)[number], ...f.honestBatch]))) - baseline;
+    const tx = await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(0n, [...entries, ...f.honestBatch]), { gasLimit: 10_000_000n });
     await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 8n, TIP);
     const all = ((await tx.wait())?.gasUsed ?? 0n) - baseline;
     expect(

@@ -7,7 +7,13 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { BPS, MAX_CREATORS_PER_TALLY, MAX_TALLIES_PER_READER, type Clicks } from "../../protocol/src/index.js";
+import {
+  BPS,
+  MAX_CREATORS_PER_TALLY,
+  MAX_TALLIES_PER_READER,
+  type Clicks,
+  settleArgs,
+} from "../../protocol/src/index.js";
 import { ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   BUDGET,
@@ -52,7 +58,9 @@ describe("adversarial: huge tallies", () => {
   it("huge tallies: a reader at every limit (8 keys x 256 creators) settles in one transaction, paying every creator exactly", async () => {
     const f = await networkHelpers.loadFixture(maximalReaderFixture);
     await f.goToEpoch(1n);
-    const tx = await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: f.tallies }]);
+    const tx = await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: f.tallies }]));
     const perKey = f.clicks.counts.reduce((sum, n) => sum + n, 0);
     await expect(tx)
       .to.emit(f.pool, "ReaderSettled")
@@ -102,17 +110,17 @@ describe("adversarial: huge tallies", () => {
       { reader: f.carol.address, tallies: nineKeys },
     ];
     await f.goToEpoch(1n);
-    const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, honest);
+    const baseline = await f.pool.connect(f.keeper).settle.estimateGas(...settleArgs(0n, honest));
     const batch = [...oversized, ...honest];
-    const tx = await f.pool.connect(f.keeper).settle(0n, batch);
+    const tx = await f.pool.connect(f.keeper).settle(...settleArgs(0n, batch));
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.bob.address, SkipReason.BadClicks);
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.carol.address, SkipReason.BadTallyList);
     await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 2n, TIP);
     const extra = ((await tx.wait())?.gasUsed ?? 0n) - baseline;
     const pool = f.pool.interface;
     const extraCalldata =
-      calldataGas(pool.encodeFunctionData("settle", [0n, batch])) -
-      calldataGas(pool.encodeFunctionData("settle", [0n, honest]));
+      calldataGas(pool.encodeFunctionData("settle", [...settleArgs(0n, batch)])) -
+      calldataGas(pool.encodeFunctionData("settle", [...settleArgs(0n, honest)]));
     // The skipped readers cost their calldata plus a little per entry (counting, one word each of memory),
     // never a signature check per key or a click check per creator.
     const entries = BigInt(tooMany.length + nineKeys.length * MAX_CREATORS_PER_TALLY);
@@ -137,10 +145,12 @@ describe("adversarial: huge tallies", () => {
     const small = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
     const honest = await readerSignedTally(f.carol, f.domain, 0n, clicksFor([[f.creatorC, 1]]));
     await f.goToEpoch(1n);
-    const tx = await f.pool.connect(f.keeper).settle(0n, [
-      { reader: f.bob.address, tallies: bySigner([big, small] as SignedTallyStruct[]) },
-      { reader: f.carol.address, tallies: [honest] },
-    ]);
+    const tx = await f.pool.connect(f.keeper).settle(
+      ...settleArgs(0n, [
+        { reader: f.bob.address, tallies: bySigner([big, small] as SignedTallyStruct[]) },
+        { reader: f.carol.address, tallies: [honest] },
+      ]),
+    );
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.bob.address, SkipReason.BadClicks);
     await expect(tx).to.emit(f.pool, "ReaderSettled").withArgs(0n, f.carol.address, BUDGET, TIP, 1n);
     expect(await f.pool.claimableOf(f.creatorB)).to.equal(0n);

@@ -19,6 +19,7 @@ import {
 } from "../helpers/fixtures.js";
 import { BUDGET, BudgetStatus, clicksFor, expectBudget, expectConservation } from "../helpers/pool.js";
 import { domainOf, readerSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
+import { settleArgs } from "../../protocol/src/index.js";
 
 /** A pool on the reentrant token; alice and bob fund epochs 0..3 and click creator A and the token. */
 async function reentrantPoolFixture() {
@@ -82,7 +83,10 @@ const batchOf = (reader: Address | { address: string }, tally: SignedTallyStruct
 function reentryPayloads(f: Fixture): { name: string; data: string }[] {
   const pool = f.pool.interface;
   return [
-    { name: "settle bob's epoch 0", data: pool.encodeFunctionData("settle", [0n, batchOf(f.bob, f.bobTally)]) },
+    {
+      name: "settle bob's epoch 0",
+      data: pool.encodeFunctionData("settle", [...settleArgs(0n, batchOf(f.bob, f.bobTally))]),
+    },
     { name: "claim the token's credit", data: pool.encodeFunctionData("claim", [f.tokenAddress]) },
     { name: "claimTo a stranger", data: pool.encodeFunctionData("claimTo", [f.stranger.address]) },
     { name: "withdraw", data: pool.encodeFunctionData("withdraw") },
@@ -136,18 +140,15 @@ describe("adversarial: a token that reenters the pool on transfer", () => {
     await f.goToEpoch(1n);
     await arm(f);
     const tip = (BUDGET * KEEPER_TIP_BPS) / 10_000n;
-    await expect(f.pool.connect(f.keeper).settle(0n, batchOf(f.alice, f.aliceTally))).to.changeTokenBalance(
-      ethers,
-      f.token,
-      f.keeper,
-      tip,
-    );
+    await expect(
+      f.pool.connect(f.keeper).settle(...settleArgs(0n, batchOf(f.alice, f.aliceTally))),
+    ).to.changeTokenBalance(ethers, f.token, f.keeper, tip);
     await expectEveryReentryRefused(f);
     expect(await f.pool.isSettled(f.bob, 0n), "bob was settled by the reentry").to.equal(false);
     expect(await f.pool.claimableOf(f.tokenAddress)).to.equal((BUDGET - tip) / 2n);
     await f.expectBooksBalance();
     // The reentry changed nothing: bob still settles normally, once.
-    await f.pool.connect(f.keeper).settle(0n, batchOf(f.bob, f.bobTally));
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, batchOf(f.bob, f.bobTally)));
     expect(await f.pool.claimableOf(f.tokenAddress)).to.equal(BUDGET - tip);
     await f.expectBooksBalance();
   });
@@ -155,7 +156,9 @@ describe("adversarial: a token that reenters the pool on transfer", () => {
   it("reentrancy: a reentering token cannot claim its own credit twice from inside a creator's claim", async () => {
     const f = await networkHelpers.loadFixture(reentrantPoolFixture);
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, [...batchOf(f.alice, f.aliceTally), ...batchOf(f.bob, f.bobTally)]);
+    await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(0n, [...batchOf(f.alice, f.aliceTally), ...batchOf(f.bob, f.bobTally)]));
     const tokenCredit = await f.pool.claimableOf(f.tokenAddress);
     const creatorCredit = await f.pool.claimableOf(f.creatorA);
     await arm(f);

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { BPS } from "../../protocol/src/index.js";
+import { BPS, settleArgs } from "../../protocol/src/index.js";
 import { EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   BUDGET,
@@ -56,9 +56,9 @@ describe("adversarial: replay", () => {
   it("replay: another keeper resubmitting a settled batch settles nobody twice and earns only the tip of the new reader", async () => {
     const f = await networkHelpers.loadFixture(signedBatchFixture);
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, f.batch);
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, f.batch));
     const claimables = await Promise.all(f.creators.map((c) => f.pool.claimableOf(c)));
-    const replay = f.pool.connect(f.stranger).settle(0n, [...f.batch, f.carolEntry]);
+    const replay = f.pool.connect(f.stranger).settle(...settleArgs(0n, [...f.batch, f.carolEntry]));
     await expect(replay).to.changeTokenBalance(ethers, f.token, f.stranger, TIP);
     const tx = await replay;
     await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.alice.address, SkipReason.AlreadySettled);
@@ -76,8 +76,8 @@ describe("adversarial: replay", () => {
     await f.goToEpoch(1n);
     await ethers.provider.send("evm_setAutomine", [false]);
     try {
-      const first = await f.pool.connect(f.keeper).settle(0n, f.batch, { gasLimit: 1_000_000n });
-      const copy = await f.pool.connect(f.stranger).settle(0n, f.batch, { gasLimit: 1_000_000n });
+      const first = await f.pool.connect(f.keeper).settle(...settleArgs(0n, f.batch), { gasLimit: 1_000_000n });
+      const copy = await f.pool.connect(f.stranger).settle(...settleArgs(0n, f.batch), { gasLimit: 1_000_000n });
       await networkHelpers.mine();
       const [firstReceipt, copyReceipt] = [await first.wait(), await copy.wait()];
       expect(firstReceipt?.blockNumber).to.equal(copyReceipt?.blockNumber);
@@ -100,7 +100,9 @@ describe("adversarial: replay", () => {
       sessionSignedTally(f.alice, key, f.domain, epoch, clicksFor([[f.creatorB, 1]]), expiry);
     // Epoch 0 settles with the key; the reader then revokes it during epoch 1.
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [await tallyOf(0n)] }]);
+    await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [await tallyOf(0n)] }]));
     await f.pool.connect(f.alice).revokeSessions();
     // A Session the thief had the reader sign earlier for nonce 0 with an even later expiry: still void.
     const laterExpiry = f.farExpiry + EPOCH_LENGTH;
@@ -117,7 +119,9 @@ describe("adversarial: replay", () => {
       const plain = await tallyOf(epoch);
       const later = { ...(await tallyOf(epoch, laterExpiry)), sessionSignature: oldLaterSession };
       for (const tally of [plain, later]) {
-        await expect(f.pool.connect(f.keeper).settle(epoch, [{ reader: f.alice.address, tallies: [tally] }]))
+        await expect(
+          f.pool.connect(f.keeper).settle(...settleArgs(epoch, [{ reader: f.alice.address, tallies: [tally] }])),
+        )
           .to.emit(f.pool, "ReaderSkipped")
           .withArgs(epoch, f.alice.address, SkipReason.BadSession);
       }
@@ -134,13 +138,17 @@ describe("adversarial: replay", () => {
     const tallyOf = (epoch: bigint) =>
       sessionSignedTally(f.alice, key, f.domain, epoch, clicksFor([[f.creatorA, 1]]), end1);
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [await tallyOf(0n)] }]);
+    await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [await tallyOf(0n)] }]));
     await f.goToEpoch(2n);
-    await f.pool.connect(f.keeper).settle(1n, [{ reader: f.alice.address, tallies: [await tallyOf(1n)] }]);
+    await f.pool
+      .connect(f.keeper)
+      .settle(...settleArgs(1n, [{ reader: f.alice.address, tallies: [await tallyOf(1n)] }]));
     await f.goToEpoch(3n);
     const expired = await tallyOf(2n);
     for (const tally of [expired, { ...expired, sessionExpiry: f.farExpiry }]) {
-      await expect(f.pool.connect(f.keeper).settle(2n, [{ reader: f.alice.address, tallies: [tally] }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(2n, [{ reader: f.alice.address, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSkipped")
         .withArgs(2n, f.alice.address, SkipReason.BadSession);
     }
@@ -157,18 +165,18 @@ describe("adversarial: replay", () => {
     }
     await f.goToEpoch(1n);
     // The batch signed for the first pool, on the second: alice's tally and bob's Session are both void.
-    const tx = await other.connect(f.keeper).settle(0n, f.batch);
+    const tx = await other.connect(f.keeper).settle(...settleArgs(0n, f.batch));
     await expect(tx).to.emit(other, "ReaderSkipped").withArgs(0n, f.alice.address, SkipReason.BadSignature);
     await expect(tx).to.emit(other, "ReaderSkipped").withArgs(0n, f.bob.address, SkipReason.BadSession);
     // And the other way round: the second pool's tallies do not settle the first.
     const otherDomain = await domainOf(other);
     const forOther = await readerSignedTally(f.alice, otherDomain, 0n, clicksFor([[f.creatorC, 1]]));
-    await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [forOther] }]))
+    await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [forOther] }])))
       .to.emit(f.pool, "ReaderSkipped")
       .withArgs(0n, f.alice.address, SkipReason.BadSignature);
     // Each pool settles its own.
-    await f.pool.connect(f.keeper).settle(0n, f.batch);
-    await other.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [forOther] }]);
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, f.batch));
+    await other.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [forOther] }]));
     await expectClaimable(other, f.creatorC, BUDGET - TIP);
     await f.expectBooksBalance();
     await expectConservation(other, f.token, [f.alice, f.bob], f.creators);

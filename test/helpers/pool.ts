@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { ContractTransactionResponse, Signer, Wallet } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, packClicks, type Clicks } from "../../protocol/src/index.js";
+import { addClick, NO_CLICKS, type Clicks } from "../../protocol/src/index.js";
 import type { MockERC1271Wallet, MockStablecoin, PlauditPool } from "../../types/ethers-contracts/index.js";
 import { deployPoolFixture, EPOCH_LENGTH, ethers, networkHelpers, READER_FUNDS, USD } from "./fixtures.js";
 import { signSession, signTally, type Domain, type SignedTallyStruct } from "./signing.js";
@@ -51,7 +51,7 @@ export function syntheticCreators(count: number, base = 0x1000n): Address[] {
 
 /**
  * A tally for `reader` signed with `signer`'s key over arbitrary `creators` / `counts` (which may break
- * the rules), packed as given: lets a test prove the contract refuses what the signature covers.
+ * the rules), encoded as given: lets a test prove the contract refuses what the signature covers.
  */
 export async function rawSignedTally(
   signer: Signer,
@@ -66,7 +66,8 @@ export async function rawSignedTally(
     signer: (await signer.getAddress()) as Address,
     seq,
     sessionExpiry: 0n,
-    clicks: packClicks({ creators, counts }),
+    creators,
+    counts,
     signature: await signTally(signer, domain, { reader, epoch, seq, creators, counts }),
     sessionSignature: "0x",
   };
@@ -85,7 +86,8 @@ export async function walletSignedTally(
     signer: wallet,
     seq,
     sessionExpiry: 0n,
-    clicks: packClicks(clicks),
+    creators: clicks.creators,
+    counts: clicks.counts,
     signature: await signTally(owner, domain, { reader: wallet, epoch, seq, ...clicks }),
     sessionSignature: "0x",
   };

@@ -5,7 +5,7 @@
 import type { BaseContract, Signer, TypedDataField } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { packClicks, sessionTypes, tallyTypes, type Clicks } from "../../protocol/src/index.js";
+import { sessionTypes, tallyTypes, type Clicks, type SettlementTally } from "../../protocol/src/index.js";
 
 /** The pool's EIP-712 domain as it reports it. */
 export interface Domain {
@@ -52,15 +52,8 @@ export async function signSession(
   return (await reader.signTypedData(domain, ethersSessionTypes, session)) as Hex;
 }
 
-/** The contract's `SignedTally` struct. */
-export interface SignedTallyStruct {
-  signer: Address;
-  seq: bigint;
-  sessionExpiry: bigint;
-  clicks: bigint[];
-  signature: Hex;
-  sessionSignature: Hex;
-}
+/** One tally as `settle` takes it (protocol/src/batch.ts encodes it). */
+export type SignedTallyStruct = SettlementTally;
 
 /** Signs `clicks` for `reader` directly with the reader's own key. */
 export async function readerSignedTally(
@@ -75,7 +68,8 @@ export async function readerSignedTally(
     signer: address,
     seq,
     sessionExpiry: 0n,
-    clicks: packClicks(clicks),
+    creators: clicks.creators,
+    counts: clicks.counts,
     signature: await signTally(reader, domain, { reader: address, epoch, seq, ...clicks }),
     sessionSignature: "0x",
   };
@@ -105,13 +99,14 @@ export async function sessionSignedTally(
     signer: key,
     seq,
     sessionExpiry: expiry,
-    clicks: packClicks(clicks),
+    creators: clicks.creators,
+    counts: clicks.counts,
     signature: await signTally(sessionKey, domain, { reader: address, epoch, seq, ...clicks }),
     sessionSignature: await signSession(reader, domain, { reader: address, key, expiry, nonce }),
   };
 }
 
 /** Orders tallies by signer, as `settle` requires. */
-export function bySigner<T extends { signer: Address }>(tallies: T[]): T[] {
+export function bySigner<T extends { signer: string }>(tallies: T[]): T[] {
   return [...tallies].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
 }

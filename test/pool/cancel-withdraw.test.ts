@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { deployPoolFixture, ethers, networkHelpers, USD } from "../helpers/fixtures.js";
 import { BudgetStatus, clicksFor, expectBudget, expectConservation } from "../helpers/pool.js";
 import { readerSignedTally } from "../helpers/signing.js";
+import { settleArgs } from "../../protocol/src/index.js";
 
 describe("PlauditPool cancel", () => {
   async function subscribedFixture() {
@@ -84,7 +85,7 @@ describe("PlauditPool withdraw", () => {
     await f.pool.connect(f.bob).subscribe(6n * USD, 1n, 1n);
     const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }]));
     return f;
   }
 
@@ -149,7 +150,7 @@ describe("PlauditPool withdraw", () => {
       await networkHelpers.loadFixture(settledAndUnsettledFixture);
     const tally = await readerSignedTally(alice, domain, 1n, clicksFor([[creatorA, 2]]));
     await goToEpoch(2n);
-    await pool.connect(keeper).settle(1n, [{ reader: alice.address, tallies: [tally] }]);
+    await pool.connect(keeper).settle(...settleArgs(1n, [{ reader: alice.address, tallies: [tally] }]));
     await goToEpoch(4n);
     expect(await pool.withdrawableOf(alice)).to.equal(0n);
     const balanceBefore = await token.balanceOf(alice);
@@ -182,7 +183,7 @@ describe("PlauditPool withdraw", () => {
     await expectBudget(pool, bob, 1n, 6n * USD, BudgetStatus.Returned);
     // Settlement of epoch 1 closed at the start of epoch 3: the window, not the status, stops it.
     await expect(
-      pool.connect(keeper).settle(1n, [{ reader: bob.address, tallies: [tally] }]),
+      pool.connect(keeper).settle(...settleArgs(1n, [{ reader: bob.address, tallies: [tally] }])),
     ).to.be.revertedWithCustomError(pool, "NotInSettlementWindow");
   });
 
@@ -192,7 +193,7 @@ describe("PlauditPool withdraw", () => {
     const maxSweep = await pool.MAX_SWEEP_EPOCHS();
     const tally = await readerSignedTally(alice, domain, 1n, clicksFor([[creatorA, 1]]));
     await goToEpoch(2n);
-    await pool.connect(keeper).settle(1n, [{ reader: alice.address, tallies: [tally] }]);
+    await pool.connect(keeper).settle(...settleArgs(1n, [{ reader: alice.address, tallies: [tally] }]));
     const far = maxSweep + 50n;
     await goToEpoch(far);
     await pool.connect(alice).subscribe(4n * USD, 1n, far);

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import { BUDGET, clicksFor, expectClaimable, subscribedPoolFixture } from "../helpers/pool.js";
 import { readerSignedTally } from "../helpers/signing.js";
+import { settleArgs } from "../../protocol/src/index.js";
 
 const SPLIT = BUDGET - (BUDGET * KEEPER_TIP_BPS) / 10_000n;
 
@@ -11,7 +12,7 @@ async function creditedFixture() {
   const f = await subscribedPoolFixture();
   const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
   await f.goToEpoch(1n);
-  await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
+  await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }]));
   return f;
 }
 
@@ -78,7 +79,7 @@ describe("PlauditPool claim", () => {
     const { pool, token, keeper, bob, creatorA, domain } = f;
     await pool.claim(creatorA);
     const tally = await readerSignedTally(bob, domain, 0n, clicksFor([[creatorA, 2]]));
-    await pool.connect(keeper).settle(0n, [{ reader: bob.address, tallies: [tally] }]);
+    await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: bob.address, tallies: [tally] }]));
     await expect(pool.claim(creatorA)).to.changeTokenBalance(ethers, token, creatorA, SPLIT);
     expect(await token.balanceOf(creatorA)).to.equal(2n * SPLIT);
     await f.expectBooksBalance();

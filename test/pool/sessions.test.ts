@@ -12,6 +12,7 @@ import {
   subscribedPoolFixture,
 } from "../helpers/pool.js";
 import { sessionSignedTally } from "../helpers/signing.js";
+import { settleArgs } from "../../protocol/src/index.js";
 
 describe("PlauditPool sessions", () => {
   it("sessions: revokeSessions bumps the nonce, emits SessionsRevoked and stamps open budgets", async () => {
@@ -35,14 +36,14 @@ describe("PlauditPool sessions", () => {
     // A top-up after the revocation must not bring the old nonce back either.
     await pool.connect(alice).subscribe(BUDGET, 1n, 1n);
     await f.goToEpoch(1n);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [old0] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [old0] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSession);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [old0] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [old0] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSession);
     await f.goToEpoch(2n);
-    await expect(pool.connect(keeper).settle(1n, [{ reader: alice.address, tallies: [old1] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(1n, [{ reader: alice.address, tallies: [old1] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(1n, alice.address, SkipReason.BadSession);
     await expectClaimable(pool, creatorA, 0n);
@@ -56,7 +57,7 @@ describe("PlauditPool sessions", () => {
     await f.goToEpoch(1n);
     await pool.connect(bob).revokeSessions();
     expect((await pool.budgetOf(bob, 0n))[2]).to.equal(1n);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: bob.address, tallies: [old] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: bob.address, tallies: [old] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, bob.address, SkipReason.BadSession);
   });
@@ -66,7 +67,7 @@ describe("PlauditPool sessions", () => {
     const { pool, keeper, bob, domain, creatorB, farExpiry } = f;
     const tally = await sessionSignedTally(bob, randomKey(), domain, 0n, clicksFor([[creatorB, 1]]), farExpiry);
     await f.goToEpoch(1n);
-    await pool.connect(keeper).settle(0n, [{ reader: bob.address, tallies: [tally] }]);
+    await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: bob.address, tallies: [tally] }]));
     await pool.connect(bob).revokeSessions();
     expect(await pool.budgetOf(bob, 0n)).to.deep.equal([BUDGET, 1n, 0n]);
     expect((await pool.budgetOf(bob, 1n))[2]).to.equal(1n);
@@ -81,7 +82,7 @@ describe("PlauditPool sessions", () => {
       nonce,
     });
     await f.goToEpoch(1n);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }])))
       .to.emit(pool, "ReaderSettled")
       .withArgs(0n, alice.address, BUDGET, (BUDGET * KEEPER_TIP_BPS) / 10_000n, 1n);
     await f.expectBooksBalance();
@@ -95,10 +96,10 @@ describe("PlauditPool sessions", () => {
     const expired = await sessionSignedTally(alice, key, domain, 0n, clicksFor([[creatorA, 1]]), end - 1n);
     const exact = await sessionSignedTally(alice, key, domain, 0n, clicksFor([[creatorA, 1]]), end);
     await f.goToEpoch(1n);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [expired] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [expired] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSession);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [exact] }])).to.emit(
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [exact] }]))).to.emit(
       pool,
       "ReaderSettled",
     );
@@ -122,7 +123,7 @@ describe("PlauditPool sessions", () => {
       ),
     };
     await f.goToEpoch(1n);
-    await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [forged] }]))
+    await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [forged] }])))
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSession);
   });
@@ -137,10 +138,12 @@ describe("PlauditPool sessions", () => {
       readerAddress: bob.address as Address,
     });
     await f.goToEpoch(1n);
-    const tx = await pool.connect(keeper).settle(0n, [
-      { reader: bob.address, tallies: [{ ...bobTally, sessionSignature: aliceTally.sessionSignature }] },
-      { reader: bob.address, tallies: [bobTally] },
-    ]);
+    const tx = await pool.connect(keeper).settle(
+      ...settleArgs(0n, [
+        { reader: bob.address, tallies: [{ ...bobTally, sessionSignature: aliceTally.sessionSignature }] },
+        { reader: bob.address, tallies: [bobTally] },
+      ]),
+    );
     await expect(tx).to.emit(pool, "ReaderSkipped").withArgs(0n, bob.address, SkipReason.BadSession);
     await expect(tx).to.emit(pool, "BatchSettled").withArgs(0n, keeper.address, 0n, 2n, 0n);
     expect(await pool.isSettled(bob, 0n)).to.equal(false);
@@ -155,7 +158,9 @@ describe("PlauditPool sessions", () => {
     await expect(
       pool
         .connect(keeper)
-        .settle(0n, [{ reader: alice.address, tallies: [{ ...delegated, signature: other.signature }] }]),
+        .settle(
+          ...settleArgs(0n, [{ reader: alice.address, tallies: [{ ...delegated, signature: other.signature }] }]),
+        ),
     )
       .to.emit(pool, "ReaderSkipped")
       .withArgs(0n, alice.address, SkipReason.BadSignature);

@@ -1,7 +1,13 @@
 import { expect } from "chai";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 
-import { BPS, MAX_CREATORS_PER_TALLY, MAX_TALLIES_PER_READER } from "../../protocol/src/index.js";
+import {
+  BPS,
+  encodeSettlementBatch,
+  MAX_CREATORS_PER_TALLY,
+  MAX_TALLIES_PER_READER,
+  settleArgs,
+} from "../../protocol/src/index.js";
 import { EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   atTimestamp,
@@ -42,7 +48,9 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(end - 1n);
       await expect(
-        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+        pool
+          .connect(keeper)
+          .settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]), { gasLimit: 2_000_000n }),
       )
         .to.be.revertedWithCustomError(pool, "NotInSettlementWindow")
         .withArgs(0n, end, deadline);
@@ -54,7 +62,9 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(end);
       await expect(
-        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+        pool
+          .connect(keeper)
+          .settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]), { gasLimit: 2_000_000n }),
       )
         .to.emit(pool, "ReaderSettled")
         .withArgs(0n, alice.address, BUDGET, TIP, 1n);
@@ -66,7 +76,9 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(deadline - 1n);
       await expect(
-        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+        pool
+          .connect(keeper)
+          .settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]), { gasLimit: 2_000_000n }),
       ).to.emit(pool, "ReaderSettled");
     });
 
@@ -76,7 +88,9 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       await atTimestamp(deadline);
       await expect(
-        pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }], { gasLimit: 2_000_000n }),
+        pool
+          .connect(keeper)
+          .settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]), { gasLimit: 2_000_000n }),
       )
         .to.be.revertedWithCustomError(pool, "NotInSettlementWindow")
         .withArgs(0n, end, deadline);
@@ -90,7 +104,7 @@ describe("PlauditPool settle", () => {
       const creators = ascending(f.creators);
       const tally = await readerSignedTally(alice, domain, 0n, clicksFor(creators.map((c) => [c, 1] as const)));
       await goToEpoch(1n);
-      await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }]))
+      await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }])))
         .to.emit(pool, "ReaderSettled")
         .withArgs(0n, alice.address, BUDGET, TIP, 3n);
       // 99.5 USD over three equal weights: the running totals put the dust on the later creators.
@@ -120,7 +134,7 @@ describe("PlauditPool settle", () => {
         ]),
       );
       await goToEpoch(1n);
-      await pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }]);
+      await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]));
       await expectClaimable(pool, creatorA, (SPLIT * 3n) / 4n);
       await expectClaimable(pool, creatorB, SPLIT / 4n);
       await f.expectBooksBalance();
@@ -141,7 +155,7 @@ describe("PlauditPool settle", () => {
         clicksFor(creators.map((c, i) => [c, Number(counts[i])] as const)),
       );
       await goToEpoch(1n);
-      await pool.connect(keeper).settle(0n, [{ reader: stranger.address, tallies: [tally] }]);
+      await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: stranger.address, tallies: [tally] }]));
       // A 7-unit budget tips nothing (7 * 50 / 10000 rounds to 0): all 7 units go to creators.
       const expected = runningTotalShares(7n, counts);
       for (const [i, creator] of creators.entries()) await expectClaimable(pool, creator, expected[i] as bigint);
@@ -168,7 +182,7 @@ describe("PlauditPool settle", () => {
         ),
       ]);
       await goToEpoch(1n);
-      await expect(pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies }]))
+      await expect(pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies }])))
         .to.emit(pool, "ReaderSettled")
         .withArgs(0n, alice.address, BUDGET, TIP, 4n);
       await expectClaimable(pool, creatorA, (SPLIT * 3n) / 4n);
@@ -184,9 +198,9 @@ describe("PlauditPool settle", () => {
         await sessionSignedTally(bob, randomKey(), domain, 0n, clicksFor([[creatorC, 1]]), farExpiry),
       ]);
       await goToEpoch(1n);
-      await pool.connect(keeper).settle(0n, [{ reader: bob.address, tallies }]);
+      await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: bob.address, tallies }]));
       const shares = runningTotalShares(SPLIT, [1n, 1n]);
-      const firstCreator = BigInt(tallies[0]?.clicks[0] ?? 0n) >> 96n;
+      const firstCreator = BigInt(tallies[0]?.creators[0] ?? 0n);
       const [first, second] = firstCreator === BigInt(creatorA.address) ? [creatorA, creatorC] : [creatorC, creatorA];
       await expectClaimable(pool, first, shares[0] as bigint);
       await expectClaimable(pool, second, shares[1] as bigint);
@@ -202,7 +216,7 @@ describe("PlauditPool settle", () => {
       reason: bigint,
     ): Promise<void> {
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader, tallies }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader, tallies }])))
         .to.emit(f.pool, "ReaderSkipped")
         .withArgs(0n, reader, reason);
       expect(await f.pool.isSettled(reader, 0n)).to.equal(false);
@@ -245,7 +259,7 @@ describe("PlauditPool settle", () => {
       );
       await expectSkipped(f, f.alice.address as Address, tallies, SkipReason.BadTallyList);
       const atLimit = tallies.slice(0, MAX_TALLIES_PER_READER);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: atLimit }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: atLimit }])))
         .to.emit(f.pool, "ReaderSettled")
         .withArgs(0n, f.alice.address, BUDGET, TIP, BigInt(MAX_TALLIES_PER_READER));
       await expectClaimable(f.pool, f.creatorA, SPLIT);
@@ -258,7 +272,7 @@ describe("PlauditPool settle", () => {
       tally: SignedTallyStruct,
     ): Promise<void> {
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSkipped")
         .withArgs(0n, f.alice.address, SkipReason.BadClicks);
       expect(await f.pool.isSettled(f.alice, 0n)).to.equal(false);
@@ -317,11 +331,18 @@ describe("PlauditPool settle", () => {
       );
     });
 
-    it("settle: skips a tally with a non-canonical packed entry even though its signature covers the clicks (BadClicks)", async () => {
+    it("settle: skips a tally naming one creator twice through two indices of the creator table (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-      const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 2]]));
-      const entry = tally.clicks[0] as bigint;
-      await expectBadClicks(f, { ...tally, clicks: [entry | (1n << 40n)] });
+      const reader = f.alice.address as Address;
+      const [low, high] = ascending([f.creatorA, f.creatorB]).map((c) => c.address as Address);
+      const tally = await rawSignedTally(f.alice, f.domain, reader, 0n, [low as Address, high as Address], [1, 1]);
+      const { creators, batch } = encodeSettlementBatch([{ reader, tallies: [tally] }]);
+      // The same entries (indices 0 and 1), but a table naming the first creator at both indices.
+      const first = creators[0] as Address;
+      await f.goToEpoch(1n);
+      await expect(f.pool.connect(f.keeper).settle(0n, [first, first], batch))
+        .to.emit(f.pool, "ReaderSkipped")
+        .withArgs(0n, reader, SkipReason.BadClicks);
     });
 
     it("settle: skips a tally naming no creator (BadClicks)", async () => {
@@ -345,7 +366,7 @@ describe("PlauditPool settle", () => {
       const counts = creators.map(() => 1);
       const tally = await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, creators, counts);
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSettled")
         .withArgs(0n, f.alice.address, BUDGET, TIP, BigInt(MAX_CREATORS_PER_TALLY));
       const shares = runningTotalShares(SPLIT, counts.map(BigInt));
@@ -360,7 +381,9 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const tally = await readerSignedTally(f.stranger, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.stranger.address, tallies: [tally] }]))
+      await expect(
+        f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.stranger.address, tallies: [tally] }])),
+      )
         .to.emit(f.pool, "ReaderSkipped")
         .withArgs(0n, f.stranger.address, SkipReason.NoBudget);
       await expectClaimable(f.pool, f.creatorA, 0n);
@@ -371,8 +394,10 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       const other = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorB, 9]]), 2n);
       await f.goToEpoch(1n);
-      await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
-      await expect(f.pool.connect(f.stranger).settle(0n, [{ reader: f.alice.address, tallies: [other] }]))
+      await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }]));
+      await expect(
+        f.pool.connect(f.stranger).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [other] }])),
+      )
         .to.emit(f.pool, "ReaderSkipped")
         .withArgs(0n, f.alice.address, SkipReason.AlreadySettled);
       await expectClaimable(f.pool, f.creatorA, SPLIT);
@@ -385,10 +410,12 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       await f.goToEpoch(1n);
-      const tx = await f.pool.connect(f.keeper).settle(0n, [
-        { reader: f.alice.address, tallies: [tally] },
-        { reader: f.alice.address, tallies: [tally] },
-      ]);
+      const tx = await f.pool.connect(f.keeper).settle(
+        ...settleArgs(0n, [
+          { reader: f.alice.address, tallies: [tally] },
+          { reader: f.alice.address, tallies: [tally] },
+        ]),
+      );
       await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.alice.address, SkipReason.AlreadySettled);
       await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 1n, TIP);
       await expectClaimable(f.pool, f.creatorA, SPLIT);
@@ -399,7 +426,7 @@ describe("PlauditPool settle", () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       await f.goToEpoch(1n);
-      await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
+      await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }]));
       await expectBudget(f.pool, f.alice, 1n, BUDGET, BudgetStatus.Open);
       expect(await f.pool.isSettled(f.alice, 1n)).to.equal(false);
     });
@@ -430,8 +457,8 @@ describe("PlauditPool settle", () => {
         { reader: carol.address, tallies: [carolTally] },
       ];
       await f.goToEpoch(1n);
-      expect(await pool.connect(keeper).settle.staticCall(0n, batch)).to.equal(2n);
-      const tx = await pool.connect(keeper).settle(0n, batch);
+      expect(await pool.connect(keeper).settle.staticCall(...settleArgs(0n, batch))).to.equal(2n);
+      const tx = await pool.connect(keeper).settle(...settleArgs(0n, batch));
       await expect(tx).to.emit(pool, "ReaderSkipped").withArgs(0n, bob.address, SkipReason.BadSignature);
       await expect(tx).to.emit(pool, "ReaderSettled").withArgs(0n, alice.address, BUDGET, TIP, 1n);
       await expect(tx).to.emit(pool, "ReaderSettled").withArgs(0n, carol.address, BUDGET, TIP, 2n);
@@ -460,7 +487,7 @@ describe("PlauditPool settle", () => {
       const tally = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorC, 4]]));
       await f.goToEpoch(1n);
       await expect(
-        f.pool.connect(f.stranger).settle(0n, [{ reader: f.bob.address, tallies: [tally] }]),
+        f.pool.connect(f.stranger).settle(...settleArgs(0n, [{ reader: f.bob.address, tallies: [tally] }])),
       ).to.changeTokenBalances(ethers, f.token, [f.stranger, f.keeper, f.pool], [TIP, 0n, -TIP]);
       await f.expectBooksBalance();
     });
@@ -468,10 +495,10 @@ describe("PlauditPool settle", () => {
     it("settle: a batch that settles nobody pays no tip and still emits BatchSettled", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       await f.goToEpoch(1n);
-      const tx = await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [] }]);
+      const tx = await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [] }]));
       await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 0n, 1n, 0n);
       await expect(tx).to.not.emit(f.token, "Transfer");
-      await expect(f.pool.connect(f.keeper).settle(0n, []))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [])))
         .to.emit(f.pool, "BatchSettled")
         .withArgs(0n, f.keeper.address, 0n, 0n, 0n);
     });
@@ -484,7 +511,7 @@ describe("PlauditPool settle", () => {
       await pool.connect(alice).subscribe(BUDGET, 1n, 0n);
       const tally = await readerSignedTally(alice, await domainOf(pool), 0n, clicksFor([[creatorA, 1]]));
       await f.goToEpoch(1n);
-      const tx = await pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [tally] }]);
+      const tx = await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [tally] }]));
       await expect(tx).to.emit(pool, "ReaderSettled").withArgs(0n, alice.address, BUDGET, 0n, 1n);
       await expect(tx).to.emit(pool, "BatchSettled").withArgs(0n, keeper.address, 1n, 0n, 0n);
       await expect(tx).to.not.emit(token, "Transfer");
@@ -498,12 +525,9 @@ describe("PlauditPool settle", () => {
       const { pool, token, carol, creatorB, domain } = f;
       const tally = await readerSignedTally(carol, domain, 0n, clicksFor([[creatorB, 2]]));
       await f.goToEpoch(1n);
-      await expect(pool.connect(carol).settle(0n, [{ reader: carol.address, tallies: [tally] }])).to.changeTokenBalance(
-        ethers,
-        token,
-        carol,
-        TIP,
-      );
+      await expect(
+        pool.connect(carol).settle(...settleArgs(0n, [{ reader: carol.address, tallies: [tally] }])),
+      ).to.changeTokenBalance(ethers, token, carol, TIP);
       await expectClaimable(pool, creatorB, SPLIT);
       await f.expectBooksBalance();
     });
@@ -514,10 +538,70 @@ describe("PlauditPool settle", () => {
       const t0 = await readerSignedTally(alice, domain, 0n, clicksFor([[creatorA, 1]]));
       const t1 = await readerSignedTally(alice, domain, 1n, clicksFor([[creatorA, 1]]));
       await f.goToEpoch(1n);
-      await pool.connect(keeper).settle(0n, [{ reader: alice.address, tallies: [t0] }]);
+      await pool.connect(keeper).settle(...settleArgs(0n, [{ reader: alice.address, tallies: [t0] }]));
       await f.goToEpoch(2n);
-      await pool.connect(keeper).settle(1n, [{ reader: alice.address, tallies: [t1] }]);
+      await pool.connect(keeper).settle(...settleArgs(1n, [{ reader: alice.address, tallies: [t1] }]));
       await expectClaimable(pool, creatorA, 2n * SPLIT);
+      await f.expectBooksBalance();
+    });
+  });
+
+  describe("batch encoding", () => {
+    /** A valid one-reader batch of alice's, and what settling it would pay. */
+    async function aliceBatch(f: Awaited<ReturnType<typeof subscribedPoolFixture>>) {
+      const tally = await readerSignedTally(
+        f.alice,
+        f.domain,
+        0n,
+        clicksFor([
+          [f.creatorA, 2],
+          [f.creatorB, 1],
+        ]),
+      );
+      return encodeSettlementBatch([{ reader: f.alice.address as Address, tallies: [tally] }]);
+    }
+
+    it("settle: reverts with MalformedBatch on a batch cut short anywhere, and settles nobody", async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      const { creators, batch } = await aliceBatch(f);
+      await f.goToEpoch(1n);
+      const bytes = (batch.length - 2) / 2;
+      // Cut inside the reader header, the tally header, an entry, the length prefix and the signature.
+      for (const keep of [1, 20, 21, 40, 58, 60, 64, bytes - 1]) {
+        const cut = batch.slice(0, 2 + keep * 2) as Hex;
+        await expect(
+          f.pool.connect(f.keeper).settle(0n, creators, cut),
+          `${keep} of ${bytes} bytes`,
+        ).to.be.revertedWithCustomError(f.pool, "MalformedBatch");
+      }
+      expect(await f.pool.isSettled(f.alice.address, 0n)).to.equal(false);
+      await expect(f.pool.connect(f.keeper).settle(0n, creators, batch)).to.emit(f.pool, "ReaderSettled");
+    });
+
+    it("settle: reverts with MalformedBatch when an entry's creator index is past the creator table", async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      const { creators, batch } = await aliceBatch(f);
+      await f.goToEpoch(1n);
+      await expect(f.pool.connect(f.keeper).settle(0n, creators.slice(0, 1), batch))
+        .to.be.revertedWithCustomError(f.pool, "MalformedBatch")
+        .withArgs(2n * 20n + 1n + 8n + 8n + 2n + 6n);
+    });
+
+    it("settle: credits each creator once per batch however many readers name it, through one table entry", async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      const [aliceTally, bobTally] = await Promise.all([
+        readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]])),
+        readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorA, 3]])),
+      ]);
+      const args = settleArgs(0n, [
+        { reader: f.alice.address as Address, tallies: [aliceTally] },
+        { reader: f.bob.address as Address, tallies: [bobTally] },
+      ]);
+      expect(args[1]).to.deep.equal([f.creatorA.address]);
+      await f.goToEpoch(1n);
+      const tx = await f.pool.connect(f.keeper).settle(...args);
+      const credited = (await poolEvents(f.pool, tx, "CreatorCredited")).map((e) => [e?.args.creator, e?.args.amount]);
+      expect(credited).to.deep.equal([[f.creatorA.address, 2n * SPLIT]]);
       await f.expectBooksBalance();
     });
   });

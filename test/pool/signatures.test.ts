@@ -16,6 +16,7 @@ import {
   walletSubscribe,
 } from "../helpers/pool.js";
 import { domainOf, readerSignedTally, sessionSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
+import { settleArgs } from "../../protocol/src/index.js";
 
 const TIP = (BUDGET * KEEPER_TIP_BPS) / 10_000n;
 
@@ -39,7 +40,7 @@ describe("PlauditPool signatures", () => {
   ): Promise<void> {
     // `reader` may be a wallet outside the base fixture's readers: count it in the books too.
     await f.goToEpoch(epoch + 1n);
-    await expect(f.pool.connect(f.keeper).settle(epoch, [{ reader, tallies: [tally] }]))
+    await expect(f.pool.connect(f.keeper).settle(...settleArgs(epoch, [{ reader, tallies: [tally] }])))
       .to.emit(f.pool, "ReaderSkipped")
       .withArgs(epoch, reader, reason);
     expect(await f.pool.isSettled(reader, epoch)).to.equal(false);
@@ -64,7 +65,7 @@ describe("PlauditPool signatures", () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
     const tally = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
     await f.goToEpoch(1n);
-    await f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }]);
+    await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }]));
     await expectSkippedWith(f, f.alice.address, tally, SkipReason.BadSignature, 1n);
   });
 
@@ -85,10 +86,9 @@ describe("PlauditPool signatures", () => {
     const twin = malleate(tally.signature);
     expect(twin).to.not.equal(tally.signature);
     await expectSkippedWith(f, f.alice.address, { ...tally, signature: twin }, SkipReason.BadSignature);
-    await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.alice.address, tallies: [tally] }])).to.emit(
-      f.pool,
-      "ReaderSettled",
-    );
+    await expect(
+      f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])),
+    ).to.emit(f.pool, "ReaderSettled");
   });
 
   it("signatures: skips a session whose delegation signature is the high-s twin (BadSession)", async () => {
@@ -119,10 +119,12 @@ describe("PlauditPool signatures", () => {
       const bad = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       const good = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
       await f.goToEpoch(1n);
-      const tx = await f.pool.connect(f.keeper).settle(0n, [
-        { reader: f.alice.address, tallies: [{ ...bad, signature: mangle(bad.signature) }] },
-        { reader: f.bob.address, tallies: [good] },
-      ]);
+      const tx = await f.pool.connect(f.keeper).settle(
+        ...settleArgs(0n, [
+          { reader: f.alice.address, tallies: [{ ...bad, signature: mangle(bad.signature) }] },
+          { reader: f.bob.address, tallies: [good] },
+        ]),
+      );
       await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.alice.address, SkipReason.BadSignature);
       await expect(tx).to.emit(f.pool, "BatchSettled").withArgs(0n, f.keeper.address, 1n, 1n, TIP);
       await f.expectBooksBalance();
@@ -134,7 +136,7 @@ describe("PlauditPool signatures", () => {
       const f = await networkHelpers.loadFixture(walletFixture);
       const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.walletAddress, tallies: [tally] }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.walletAddress, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSettled")
         .withArgs(0n, f.walletAddress, BUDGET, TIP, 1n);
       await expectClaimable(f.pool, f.creatorA, BUDGET - TIP);
@@ -155,7 +157,7 @@ describe("PlauditPool signatures", () => {
         },
       );
       await f.goToEpoch(1n);
-      await expect(f.pool.connect(f.keeper).settle(0n, [{ reader: f.walletAddress, tallies: [tally] }]))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.walletAddress, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSettled")
         .withArgs(0n, f.walletAddress, BUDGET, TIP, 2n);
       await f.expectBooksBalance([f.walletAddress]);
@@ -200,10 +202,12 @@ describe("PlauditPool signatures", () => {
       const honest = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorB, 1]]));
       await f.goToEpoch(1n);
       const honestOnly = [{ reader: f.alice.address, tallies: [honest] }];
-      const baseline = await f.pool.connect(f.keeper).settle.estimateGas(0n, honestOnly);
+      const baseline = await f.pool.connect(f.keeper).settle.estimateGas(...settleArgs(0n, honestOnly));
       const tx = await f.pool
         .connect(f.keeper)
-        .settle(0n, [{ reader: f.walletAddress, tallies: [hostile] }, ...honestOnly], { gasLimit: 1_000_000n });
+        .settle(...settleArgs(0n, [{ reader: f.walletAddress, tallies: [hostile] }, ...honestOnly]), {
+          gasLimit: 1_000_000n,
+        });
       await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, f.walletAddress, SkipReason.BadSignature);
       await expect(tx).to.emit(f.pool, "ReaderSettled").withArgs(0n, f.alice.address, BUDGET, TIP, 1n);
       const receipt = await tx.wait();
@@ -221,12 +225,12 @@ describe("PlauditPool signatures", () => {
       await f.goToEpoch(1n);
       const batch = [{ reader: f.walletAddress, tallies: [tally] }];
       const needed = (await f.pool.ERC1271_GAS_STIPEND()) + 10_000n;
-      await expect(f.pool.connect(f.keeper).settle(0n, batch, { gasLimit: 90_000n }))
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, batch), { gasLimit: 90_000n }))
         .to.be.revertedWithCustomError(f.pool, "InsufficientGasForWalletCheck")
         .withArgs(anyUint, needed);
       expect(await f.pool.isSettled(f.walletAddress, 0n)).to.equal(false);
       // With enough gas the same batch settles.
-      await expect(f.pool.connect(f.keeper).settle(0n, batch)).to.emit(f.pool, "ReaderSettled");
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, batch))).to.emit(f.pool, "ReaderSettled");
     });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { splitBudget, type Clicks } from "../../protocol/src/index.js";
+import { splitBudget, type Clicks, settleArgs } from "../../protocol/src/index.js";
 import { KEEPER_TIP_BPS, networkHelpers, USD } from "../helpers/fixtures.js";
 import { clicksFor, randomKey, subscribedPoolFixture } from "../helpers/pool.js";
 import { bySigner, sessionSignedTally } from "../helpers/signing.js";
@@ -42,7 +42,7 @@ describe("protocol split", () => {
     await f.goToEpoch(1n);
     await pool
       .connect(keeper)
-      .settle(0n, [{ reader: stranger.address, tallies: bySigner(ordered.map((s) => s.tally)) }]);
+      .settle(...settleArgs(0n, [{ reader: stranger.address, tallies: bySigner(ordered.map((s) => s.tally)) }]));
 
     const expected = splitBudget(
       budget,

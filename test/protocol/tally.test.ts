@@ -5,12 +5,10 @@ import { getAddress, type Address } from "viem";
 import {
   addClick,
   clicksProblem,
-  CREATOR_SHIFT,
   extendsClicks,
   MAX_CLICK_COUNT,
   MAX_CREATORS_PER_TALLY,
   NO_CLICKS,
-  packClicks,
   totalClicks,
   type Clicks,
 } from "../../protocol/src/index.js";
@@ -111,26 +109,6 @@ describe("protocol tally", () => {
       expect(
         clicksProblem(READER.toUpperCase().replace("0X", "0x") as Address, { creators: [READER], counts: [1] }),
       ).to.match(/itself/);
-    });
-  });
-
-  describe("packClicks", () => {
-    it("packClicks: packs creator << 96 | count with zero padding bits", () => {
-      const clicks = addClick(addClick(NO_CLICKS, C, MAX_CLICK_COUNT), A, 7);
-      const packed = packClicks(clicks);
-      expect(packed).to.have.length(2);
-      expect(packed[0]).to.equal((BigInt(A) << CREATOR_SHIFT) | 7n);
-      expect(packed[1]).to.equal((BigInt(C) << CREATOR_SHIFT) | BigInt(MAX_CLICK_COUNT));
-      for (const [i, entry] of packed.entries()) {
-        expect(entry >> CREATOR_SHIFT).to.equal(BigInt(clicks.creators[i] as Address));
-        expect(entry & 0xffffffffn).to.equal(BigInt(clicks.counts[i] as number));
-        expect((entry >> 32n) & ((1n << 64n) - 1n), "padding bits").to.equal(0n);
-        expect(entry < 2n ** 256n).to.equal(true);
-      }
-    });
-
-    it("packClicks: of no clicks is empty", () => {
-      expect(packClicks(NO_CLICKS)).to.deep.equal([]);
     });
   });
 

@@ -4,43 +4,8 @@ pragma solidity 0.8.30;
 import {ClickTypes} from "../../contracts/libraries/ClickTypes.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
-/// @title ClickTypes: packed clicks unpack faithfully and hashWords is the EIP-712 array hash
+/// @title ClickTypes: hashWords is the EIP-712 array hash
 contract ClickTypesTest is TestBase {
-    uint256 private constant PADDING_BITS = 64; // bits 32..95
-
-    function testFuzz_UnpackClickRoundTripsCanonicalPacking(address creator, uint32 count) public pure {
-        (bool canonical, address unpackedCreator, uint256 unpackedCount) = ClickTypes.unpackClick(
-            packClick(creator, count)
-        );
-        assertTrue(canonical, "canonical entry flagged");
-        assertEq(unpackedCreator, creator, "creator");
-        assertEq(unpackedCount, count, "count");
-    }
-
-    function testFuzz_UnpackClickFlagsAnyPaddingBit(address creator, uint32 count, uint64 padding) public pure {
-        vm.assume(padding != 0);
-        uint256 entry = packClick(creator, count) | (uint256(padding) << 32);
-        (bool canonical, address unpackedCreator, uint256 unpackedCount) = ClickTypes.unpackClick(entry);
-        assertTrue(!canonical, "padded entry passed as canonical");
-        // The padding never leaks into the fields.
-        assertEq(unpackedCreator, creator, "creator");
-        assertEq(unpackedCount, count, "count");
-    }
-
-    function testFuzz_UnpackClickFlagsEachSinglePaddingBit(address creator, uint32 count, uint256 bit) public pure {
-        bit = bound(bit, 32, 32 + PADDING_BITS - 1);
-        (bool canonical, , ) = ClickTypes.unpackClick(packClick(creator, count) | (1 << bit));
-        assertTrue(!canonical, "single padding bit missed");
-    }
-
-    /// @dev Any word: canonical iff it equals the repacking of its fields.
-    function testFuzz_UnpackClickIsCanonicalExactlyWhenRepackingIsIdentity(uint256 entry) public pure {
-        (bool canonical, address creator, uint256 count) = ClickTypes.unpackClick(entry);
-        assertLe(count, type(uint32).max, "count wider than 32 bits");
-        assertEq(uint160(creator), entry >> 96, "creator is not the top 160 bits");
-        assertTrue(canonical == (packClick(creator, count) == entry), "canonical flag disagrees with repacking");
-    }
-
     function testFuzz_HashWordsEqualsKeccakOfEncodePacked(uint256 seed, uint256 length) public pure {
         uint256 n = bound(length, 0, 300);
         uint256[] memory words = new uint256[](n);

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IPlauditPool} from "../../contracts/interfaces/IPlauditPool.sol";
 import {PlauditPool} from "../../contracts/PlauditPool.sol";
 import {MockStablecoin} from "../../contracts/mocks/MockStablecoin.sol";
+import {BatchEncoder} from "./utils/BatchEncoder.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @title PlauditPool settlement: a settled budget is split exactly, nothing created or lost
@@ -84,12 +85,11 @@ contract PlauditPoolSplitTest is TestBase {
         uint64 seq,
         address[] memory creators,
         uint32[] memory counts
-    ) private view returns (IPlauditPool.SignedTally memory tally) {
-        uint256[] memory clicks = new uint256[](creators.length);
-        for (uint256 i = 0; i < creators.length; ++i) clicks[i] = packClick(creators[i], counts[i]);
+    ) private view returns (BatchEncoder.SignedTally memory tally) {
         tally.signer = vm.addr(signingKey);
         tally.seq = seq;
-        tally.clicks = clicks;
+        tally.creators = creators;
+        tally.counts = counts;
         tally.signature = signDigest(signingKey, pool.tallyDigest(reader, epoch, seq, creators, counts));
         if (viaSession) {
             tally.sessionExpiry = type(uint64).max;
@@ -124,25 +124,26 @@ contract PlauditPoolSplitTest is TestBase {
         address[] memory creatorsB = _creators(seed >> 1, nB);
         uint32[] memory countsB = _counts(seed >> 1, nB);
 
-        IPlauditPool.SignedTally memory session = _tally(SESSION_KEY, true, 0, 7, creatorsA, countsA);
-        IPlauditPool.ReaderTallies[] memory batch = new IPlauditPool.ReaderTallies[](1);
-        batch[0].reader = reader;
+        BatchEncoder.SignedTally memory session = _tally(SESSION_KEY, true, 0, 7, creatorsA, countsA);
+        BatchEncoder.ReaderTallies[] memory readers = new BatchEncoder.ReaderTallies[](1);
+        readers[0].reader = reader;
         if (twoTallies) {
-            IPlauditPool.SignedTally memory own = _tally(READER_KEY, false, 0, 3, creatorsB, countsB);
-            batch[0].tallies = new IPlauditPool.SignedTally[](2);
+            BatchEncoder.SignedTally memory own = _tally(READER_KEY, false, 0, 3, creatorsB, countsB);
+            readers[0].tallies = new BatchEncoder.SignedTally[](2);
             // Signing keys strictly ascending.
-            (batch[0].tallies[0], batch[0].tallies[1]) = sessionKey < reader ? (session, own) : (own, session);
+            (readers[0].tallies[0], readers[0].tallies[1]) = sessionKey < reader ? (session, own) : (own, session);
         } else {
-            batch[0].tallies = new IPlauditPool.SignedTally[](1);
-            batch[0].tallies[0] = session;
+            readers[0].tallies = new BatchEncoder.SignedTally[](1);
+            readers[0].tallies[0] = session;
         }
+        (address[] memory table, bytes memory batch) = BatchEncoder.encode(readers);
 
         vm.warp(block.timestamp + EPOCH_LENGTH);
         vm.prank(KEEPER);
-        assertEq(pool.settle(0, batch), 1, "reader not settled");
+        assertEq(pool.settle(0, table, batch), 1, "reader not settled");
 
         // Reference split over the entries in the pool's order.
-        Entry[] memory entries = _entries(batch[0].tallies);
+        Entry[] memory entries = _entries(readers[0].tallies);
         uint256 tip = (budget * pool.keeperTipBps()) / 10_000;
         uint256[] memory expected = _referenceSplit(entries, budget - tip);
 
@@ -182,31 +183,31 @@ contract PlauditPoolSplitTest is TestBase {
         uint256 n = bound(creatorCount, 1, 10);
         _fund(reader, budget, 1, 0);
         address[] memory creators = _creators(seed, n);
-        IPlauditPool.ReaderTallies[] memory batch = new IPlauditPool.ReaderTallies[](1);
-        batch[0].reader = reader;
-        batch[0].tallies = new IPlauditPool.SignedTally[](1);
-        batch[0].tallies[0] = _tally(SESSION_KEY, true, 0, 1, creators, _counts(seed, n));
+        BatchEncoder.ReaderTallies[] memory readers = new BatchEncoder.ReaderTallies[](1);
+        readers[0].reader = reader;
+        readers[0].tallies = new BatchEncoder.SignedTally[](1);
+        readers[0].tallies[0] = _tally(SESSION_KEY, true, 0, 1, creators, _counts(seed, n));
+        (address[] memory table, bytes memory batch) = BatchEncoder.encode(readers);
 
         vm.warp(block.timestamp + EPOCH_LENGTH + 1);
         vm.startPrank(KEEPER);
-        assertEq(pool.settle(0, batch), 1, "first settle");
+        assertEq(pool.settle(0, table, batch), 1, "first settle");
         uint256 keeperAfterFirst = token.balanceOf(KEEPER);
         uint256 poolAfterFirst = token.balanceOf(address(pool));
-        assertEq(pool.settle(0, batch), 0, "replayed batch settled again");
+        assertEq(pool.settle(0, table, batch), 0, "replayed batch settled again");
         vm.stopPrank();
         assertEq(token.balanceOf(KEEPER), keeperAfterFirst, "replay paid a tip");
         assertEq(token.balanceOf(address(pool)), poolAfterFirst, "replay moved funds");
     }
 
-    function _entries(IPlauditPool.SignedTally[] memory tallies) private pure returns (Entry[] memory entries) {
+    function _entries(BatchEncoder.SignedTally[] memory tallies) private pure returns (Entry[] memory entries) {
         uint256 total = 0;
-        for (uint256 i = 0; i < tallies.length; ++i) total += tallies[i].clicks.length;
+        for (uint256 i = 0; i < tallies.length; ++i) total += tallies[i].creators.length;
         entries = new Entry[](total);
         uint256 k = 0;
         for (uint256 i = 0; i < tallies.length; ++i) {
-            for (uint256 j = 0; j < tallies[i].clicks.length; ++j) {
-                uint256 packed = tallies[i].clicks[j];
-                entries[k++] = Entry(address(uint160(packed >> 96)), packed & type(uint32).max);
+            for (uint256 j = 0; j < tallies[i].creators.length; ++j) {
+                entries[k++] = Entry(tallies[i].creators[j], tallies[i].counts[j]);
             }
         }
     }

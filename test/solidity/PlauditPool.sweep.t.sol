@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IPlauditPool} from "../../contracts/interfaces/IPlauditPool.sol";
 import {PlauditPool} from "../../contracts/PlauditPool.sol";
 import {MockStablecoin} from "../../contracts/mocks/MockStablecoin.sol";
+import {BatchEncoder} from "./utils/BatchEncoder.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @title PlauditPool.withdraw past the 256-epoch sweep window
@@ -33,14 +34,15 @@ contract PlauditPoolSweepTest is TestBase {
         creators[0] = CREATOR;
         uint32[] memory counts = new uint32[](1);
         counts[0] = 1;
-        IPlauditPool.ReaderTallies[] memory batch = new IPlauditPool.ReaderTallies[](1);
-        batch[0].reader = reader;
-        batch[0].tallies = new IPlauditPool.SignedTally[](1);
-        batch[0].tallies[0].signer = reader;
-        batch[0].tallies[0].clicks = new uint256[](1);
-        batch[0].tallies[0].clicks[0] = packClick(CREATOR, 1);
-        batch[0].tallies[0].signature = signDigest(READER_KEY, pool.tallyDigest(reader, 0, 0, creators, counts));
-        assertEq(pool.settle(0, batch), 1, "epoch 0 settled");
+        BatchEncoder.ReaderTallies[] memory readers = new BatchEncoder.ReaderTallies[](1);
+        readers[0].reader = reader;
+        readers[0].tallies = new BatchEncoder.SignedTally[](1);
+        readers[0].tallies[0].signer = reader;
+        readers[0].tallies[0].creators = creators;
+        readers[0].tallies[0].counts = counts;
+        readers[0].tallies[0].signature = signDigest(READER_KEY, pool.tallyDigest(reader, 0, 0, creators, counts));
+        (address[] memory table, bytes memory batch) = BatchEncoder.encode(readers);
+        assertEq(pool.settle(0, table, batch), 1, "epoch 0 settled");
 
         // The reader comes back `later` epochs on, funds one epoch and clicks nothing: nobody settles it.
         vm.warp(uint256(pool.startTime()) + uint256(later) * EPOCH_LENGTH);

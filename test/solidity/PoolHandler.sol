@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IPlauditPool} from "../../contracts/interfaces/IPlauditPool.sol";
 import {PlauditPool} from "../../contracts/PlauditPool.sol";
 import {MockStablecoin} from "../../contracts/mocks/MockStablecoin.sol";
+import {BatchEncoder} from "./utils/BatchEncoder.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @title Handler driving PlauditPool through random but meaningful action sequences
@@ -187,8 +188,9 @@ contract PoolHandler is TestBase {
     }
 
     /// @notice Settles the previous epoch for the readers in `readerMask`. `kind` picks a good batch or
-    /// one flaw: 2 a tally signed by the wrong key, 3 the first reader listed twice, 4 creators out of
-    /// order, 5 a session of a stale nonce, 6 an epoch outside its settlement window.
+    /// one flaw: 2 a tally signed by the wrong key, 3 the first reader listed twice, 4 bad clicks (creators
+    /// out of order, a zero count or a self-click), 5 a session of a stale nonce, 6 an epoch outside its
+    /// settlement window.
     function settle(uint256 readerMask, uint256 seed, uint256 kind) external {
         _sync();
         uint64 current = _currentEpoch();
@@ -198,7 +200,7 @@ contract PoolHandler is TestBase {
             calls["settle:window"]++;
             uint64 epoch = current == 0 || seed % 2 == 0 ? current : (current >= 2 ? current - 2 : current);
             vm.prank(KEEPER);
-            try pool.settle(epoch, new IPlauditPool.ReaderTallies[](0)) {
+            try pool.settle(epoch, new address[](0), "") {
                 revert("settled outside the window");
             } catch (bytes memory err) {
                 _expectError(err, IPlauditPool.NotInSettlementWindow.selector, "settle window");
@@ -300,18 +302,19 @@ contract PoolHandler is TestBase {
         uint256 n = 0;
         for (uint256 i = 0; i < READERS; ++i) if ((mask >> i) & 1 == 1) ++n;
         bool duplicate = kind == 3;
-        IPlauditPool.ReaderTallies[] memory batch = new IPlauditPool.ReaderTallies[](duplicate ? n + 1 : n);
+        BatchEncoder.ReaderTallies[] memory readerTallies = new BatchEncoder.ReaderTallies[](duplicate ? n + 1 : n);
         Expectation memory expectation;
         uint256 k = 0;
         for (uint256 i = 0; i < READERS; ++i) {
             if ((mask >> i) & 1 == 0) continue;
             // The flaw, if any, hits the first reader of the batch only.
             uint256 flaw = k == 0 && kind >= 2 && kind <= 5 && kind != 3 ? kind : 0;
-            batch[k] = _readerTallies(i, epoch, uint256(keccak256(abi.encode(seed, i))), flaw);
-            _expectReader(epoch, batch[k], flaw == 0, expectation);
+            readerTallies[k] = _readerTallies(i, epoch, uint256(keccak256(abi.encode(seed, i))), flaw);
+            _expectReader(epoch, readerTallies[k], flaw == 0, expectation);
             ++k;
         }
-        if (duplicate) batch[n] = batch[0]; // already settled (or skipped) by its first entry
+        if (duplicate) readerTallies[n] = readerTallies[0]; // already settled (or skipped) by its first entry
+        (address[] memory table, bytes memory batch) = BatchEncoder.encode(readerTallies);
 
         uint256[CREATORS] memory claimableBefore;
         for (uint256 c = 0; c < CREATORS; ++c) claimableBefore[c] = pool.claimableOf(creators[c]);
@@ -322,7 +325,7 @@ contract PoolHandler is TestBase {
         for (uint256 i = 0; i < READERS; ++i) settledBefore[i] = pool.isSettled(readers[i], epoch);
 
         vm.prank(KEEPER);
-        uint256 settled = pool.settle(epoch, batch);
+        uint256 settled = pool.settle(epoch, table, batch);
 
         assertEq(settled, expectation.settled, "readers settled");
         uint256 keeperGain = token.balanceOf(KEEPER) - keeperBefore;
@@ -348,7 +351,7 @@ contract PoolHandler is TestBase {
     /// or flawed) or settled with a tip and running-total shares.
     function _expectReader(
         uint64 epoch,
-        IPlauditPool.ReaderTallies memory entry,
+        BatchEncoder.ReaderTallies memory entry,
         bool wellFormed,
         Expectation memory expectation
     ) private {
@@ -360,19 +363,19 @@ contract PoolHandler is TestBase {
         uint256 amount = budget - tip;
         uint256 clicks = 0;
         for (uint256 t = 0; t < entry.tallies.length; ++t) {
-            for (uint256 j = 0; j < entry.tallies[t].clicks.length; ++j)
-                clicks += entry.tallies[t].clicks[j] & type(uint32).max;
+            uint32[] memory counts = entry.tallies[t].counts;
+            for (uint256 j = 0; j < counts.length; ++j) clicks += counts[j];
         }
         uint256 cumulative = 0;
         uint256 paid = 0;
         for (uint256 t = 0; t < entry.tallies.length; ++t) {
-            uint256[] memory packed = entry.tallies[t].clicks;
-            for (uint256 j = 0; j < packed.length; ++j) {
-                cumulative += packed[j] & type(uint32).max;
+            BatchEncoder.SignedTally memory tally = entry.tallies[t];
+            for (uint256 j = 0; j < tally.creators.length; ++j) {
+                cumulative += tally.counts[j];
                 uint256 through = (amount * cumulative) / clicks;
                 uint256 share = through - paid;
                 paid = through;
-                address creator = address(uint160(packed[j] >> 96));
+                address creator = tally.creators[j];
                 uint256 c = uint160(creator) - 0xC0000;
                 expectation.credit[c] += share;
                 creditedTo[creator] += share;
@@ -388,17 +391,17 @@ contract PoolHandler is TestBase {
     }
 
     /// @dev One or two tallies of reader `i` (its session key's and/or its own), creators a random
-    /// non-empty subset. `flaw`: 2 wrong signing key, 4 creators out of order, 5 stale session nonce.
+    /// non-empty subset. `flaw`: 2 wrong signing key, 4 bad clicks, 5 stale session nonce.
     function _readerTallies(
         uint256 i,
         uint64 epoch,
         uint256 seed,
         uint256 flaw
-    ) private view returns (IPlauditPool.ReaderTallies memory entry) {
+    ) private view returns (BatchEncoder.ReaderTallies memory entry) {
         entry.reader = readers[i];
         uint256 which = bound(seed % 4, 1, 3); // 1 session only, 2 own only, 3 both
         uint256 count = which == 3 ? 2 : 1;
-        entry.tallies = new IPlauditPool.SignedTally[](count);
+        entry.tallies = new BatchEncoder.SignedTally[](count);
         uint256 t = 0;
         address sessionKey = vm.addr(sessionKeys[i]);
         bool sessionFirst = sessionKey < readers[i];
@@ -418,29 +421,28 @@ contract PoolHandler is TestBase {
         uint256 seed,
         bool session,
         uint256 flaw
-    ) private view returns (IPlauditPool.SignedTally memory tally) {
+    ) private view returns (BatchEncoder.SignedTally memory tally) {
         uint256 subset = bound(seed % 32, 1, 31);
         uint256 n = 0;
         for (uint256 c = 0; c < CREATORS; ++c) if ((subset >> c) & 1 == 1) ++n;
         if (flaw == 4 && n == 1) (subset, n) = (subset | (subset == 1 ? 2 : 1), 2);
         address[] memory tallyCreators = new address[](n);
         uint32[] memory counts = new uint32[](n);
-        tally.clicks = new uint256[](n);
         uint256 k = 0;
         for (uint256 c = 0; c < CREATORS; ++c) {
             if ((subset >> c) & 1 == 0) continue;
             uint256 word = uint256(keccak256(abi.encode(seed, c)));
             counts[k] = uint32(word % 2 == 0 ? 1 + ((word >> 8) % 10) : 1 + ((word >> 8) % type(uint32).max));
             tallyCreators[k] = creators[c];
-            tally.clicks[k] = packClick(creators[c], counts[k]);
             ++k;
         }
         uint256 signingKey = session ? sessionKeys[i] : readerKeys[i];
         tally.signer = vm.addr(signingKey);
         tally.seq = uint64(seed >> 192);
+        if (flaw == 4) _breakClicks(tallyCreators, counts, readers[i], seed);
+        (tally.creators, tally.counts) = (tallyCreators, counts);
         bytes32 digest = pool.tallyDigest(readers[i], epoch, tally.seq, tallyCreators, counts);
         tally.signature = signDigest(flaw == 2 ? signingKey + 1000 : signingKey, digest);
-        if (flaw == 4) (tally.clicks[0], tally.clicks[1]) = (tally.clicks[1], tally.clicks[0]);
         if (session) {
             (, , uint32 nonce) = pool.budgetOf(readers[i], epoch);
             if (flaw == 5) nonce += 1;
@@ -452,6 +454,27 @@ contract PoolHandler is TestBase {
         } else if (flaw == 5) {
             // A stale delegation needs a session tally: use a key the reader never delegated instead.
             tally.signature = signDigest(signingKey + 1000, digest);
+        }
+    }
+
+    /// @dev Flaw 4 on a tally of at least two creators, before it is signed, so that only the pool's
+    /// click checks can refuse it: two creators out of order (each with its count), a zero count, or the
+    /// reader among its own creators (last: a key-derived reader lies above every creator, so the order
+    /// still holds).
+    function _breakClicks(
+        address[] memory tallyCreators,
+        uint32[] memory counts,
+        address reader,
+        uint256 seed
+    ) private pure {
+        uint256 how = (seed >> 128) % 3;
+        if (how == 0) {
+            (tallyCreators[0], tallyCreators[1]) = (tallyCreators[1], tallyCreators[0]);
+            (counts[0], counts[1]) = (counts[1], counts[0]);
+        } else if (how == 1) {
+            counts[(seed >> 136) % counts.length] = 0;
+        } else {
+            tallyCreators[tallyCreators.length - 1] = reader;
         }
     }
 

@@ -11,6 +11,7 @@ import {
   MAX_TALLIES_PER_READER,
   permitTypedData,
   plauditPoolAbi,
+  settleArgs,
   toSettlementTally,
 } from "../../../protocol/src/index.js";
 import { AsyncState } from "../components/AsyncState.js";
@@ -562,7 +563,10 @@ function PastEpoch({
       const merged = mergeTallies(scope, reader, budget.epoch, local, remote).slice(0, MAX_TALLIES_PER_READER);
       if (merged.length === 0)
         throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
-      return { functionName: "settle", args: [budget.epoch, [{ reader, tallies: merged.map(toSettlementTally) }]] };
+      return {
+        functionName: "settle",
+        args: settleArgs(budget.epoch, [{ reader, tallies: merged.map(toSettlementTally) }]),
+      };
     });
     if (receipt === undefined) return;
     const events = parseEventLogs({

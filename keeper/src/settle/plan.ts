@@ -8,6 +8,7 @@ import {
   clicksProblem,
   compareAddresses,
   MAX_TALLIES_PER_READER,
+  settleArgs,
   toSettlementTally,
   totalClicks,
   type SignedTally,
@@ -102,9 +103,12 @@ export function planEpoch(input: {
   return plan;
 }
 
-/** The `batch` argument of `settle`, built through the protocol's one conversion. */
-export function toSettleBatch(entries: readonly ReaderEntry[]) {
-  return entries.map((entry) => ({ reader: entry.reader, tallies: entry.tallies.map(toSettlementTally) }));
+/** `settle`'s arguments for `entries` of `epoch`, built through the protocol's one encoder. */
+export function toSettleArgs(epoch: bigint, entries: readonly ReaderEntry[]) {
+  return settleArgs(
+    epoch,
+    entries.map((entry) => ({ reader: entry.reader, tallies: entry.tallies.map(toSettlementTally) })),
+  );
 }
 
 /** A rough gas figure for one reader, scaled by the settler from real estimates. */

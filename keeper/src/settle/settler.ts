@@ -28,7 +28,7 @@ import {
   packBatches,
   planEpoch,
   readerGasHint,
-  toSettleBatch,
+  toSettleArgs,
   type ReaderEntry,
   type ReaderFacts,
 } from "./plan.js";
@@ -186,7 +186,7 @@ export class Settler {
       const data = encodeFunctionData({
         abi: plauditPoolAbi,
         functionName: "settle",
-        args: [epoch, toSettleBatch(batch)],
+        args: toSettleArgs(epoch, batch),
       });
       let gas: bigint;
       try {

@@ -115,6 +115,17 @@ export const plauditPoolAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "offset",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
@@ -930,53 +941,14 @@ export const plauditPoolAbi = [
         "type": "uint64"
       },
       {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "reader",
-            "type": "address"
-          },
-          {
-            "components": [
-              {
-                "internalType": "address",
-                "name": "signer",
-                "type": "address"
-              },
-              {
-                "internalType": "uint64",
-                "name": "seq",
-                "type": "uint64"
-              },
-              {
-                "internalType": "uint64",
-                "name": "sessionExpiry",
-                "type": "uint64"
-              },
-              {
-                "internalType": "uint256[]",
-                "name": "clicks",
-                "type": "uint256[]"
-              },
-              {
-                "internalType": "bytes",
-                "name": "signature",
-                "type": "bytes"
-              },
-              {
-                "internalType": "bytes",
-                "name": "sessionSignature",
-                "type": "bytes"
-              }
-            ],
-            "internalType": "struct IPlauditPool.SignedTally[]",
-            "name": "tallies",
-            "type": "tuple[]"
-          }
-        ],
-        "internalType": "struct IPlauditPool.ReaderTallies[]",
+        "internalType": "address[]",
+        "name": "creators",
+        "type": "address[]"
+      },
+      {
+        "internalType": "bytes",
         "name": "batch",
-        "type": "tuple[]"
+        "type": "bytes"
       }
     ],
     "name": "settle",

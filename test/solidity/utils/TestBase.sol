@@ -43,11 +43,6 @@ abstract contract TestBase {
         return min + (x % size);
     }
 
-    /// @dev The packed calldata form of a click: creator in the top 160 bits, count in the low 32.
-    function packClick(address creator, uint256 count) internal pure returns (uint256) {
-        return (uint256(uint160(creator)) << 96) | count;
-    }
-
     /// @dev A 65-byte `r || s || v` signature of `digest` by `privateKey`.
     function signDigest(uint256 privateKey, bytes32 digest) internal pure returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(privateKey, digest);

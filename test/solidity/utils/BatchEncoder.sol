@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title Builds `PlauditPool.settle`'s packed batch in Solidity tests
+/// @notice The Solidity twin of protocol/src/batch.ts: readers and their tallies in, the creator table
+/// and the packed batch out (format in IPlauditPool.settle). It encodes whatever it is given, valid or
+/// not, so tests can submit bad tallies and watch them skipped.
+library BatchEncoder {
+    /// @notice A tally's `creators` and `counts` differ in length.
+    error CreatorsAndCountsDiffer(uint256 creators, uint256 counts);
+    /// @notice `length` does not fit the format's length field of `bits` bits (or a creator index field).
+    error TooLongForField(uint256 length, uint256 bits);
+
+    /// @notice One signed tally: its signed fields and proofs, unpacked.
+    struct SignedTally {
+        address signer;
+        uint64 seq;
+        uint64 sessionExpiry;
+        address[] creators;
+        uint32[] counts;
+        bytes signature;
+        bytes sessionSignature;
+    }
+
+    /// @notice All tallies of one reader, ordered by signer.
+    struct ReaderTallies {
+        address reader;
+        SignedTally[] tallies;
+    }
+
+    /// @notice `settle`'s arguments for `readers`: each distinct creator once in `creators`, in order of
+    /// first appearance, and the packed `batch` naming creators by their index there.
+    function encode(
+        ReaderTallies[] memory readers
+    ) internal pure returns (address[] memory creators, bytes memory batch) {
+        creators = new address[](_entryCount(readers));
+        uint256 tableSize = 0;
+        for (uint256 r = 0; r < readers.length; ++r) {
+            ReaderTallies memory entry = readers[r];
+            batch = bytes.concat(batch, bytes20(entry.reader), bytes1(uint8(_fit(entry.tallies.length, 8))));
+            for (uint256 t = 0; t < entry.tallies.length; ++t) {
+                SignedTally memory tally = entry.tallies[t];
+                if (tally.creators.length != tally.counts.length) {
+                    revert CreatorsAndCountsDiffer(tally.creators.length, tally.counts.length);
+                }
+                batch = bytes.concat(
+                    batch,
+                    bytes20(tally.signer),
+                    bytes8(tally.seq),
+                    bytes8(tally.sessionExpiry),
+                    bytes2(uint16(_fit(tally.creators.length, 16)))
+                );
+                for (uint256 j = 0; j < tally.creators.length; ++j) {
+                    uint256 index;
+                    (index, tableSize) = _indexOf(creators, tableSize, tally.creators[j]);
+                    batch = bytes.concat(batch, bytes2(uint16(_fit(index, 16))), bytes4(tally.counts[j]));
+                }
+                batch = bytes.concat(
+                    batch,
+                    bytes2(uint16(_fit(tally.signature.length, 16))),
+                    tally.signature,
+                    bytes2(uint16(_fit(tally.sessionSignature.length, 16))),
+                    tally.sessionSignature
+                );
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(creators, tableSize)
+        }
+    }
+
+    /// @dev The index of `creator` in the first `size` table entries, appending it when absent.
+    function _indexOf(
+        address[] memory table,
+        uint256 size,
+        address creator
+    ) private pure returns (uint256 index, uint256 newSize) {
+        for (index = 0; index < size; ++index) {
+            if (table[index] == creator) return (index, size);
+        }
+        table[size] = creator;
+        return (size, size + 1);
+    }
+
+    /// @dev `value`, reverting when it does not fit in `bits` bits: a silently truncated length would
+    /// misframe every field after it.
+    function _fit(uint256 value, uint256 bits) private pure returns (uint256) {
+        if (value >> bits != 0) revert TooLongForField(value, bits);
+        return value;
+    }
+
+    function _entryCount(ReaderTallies[] memory readers) private pure returns (uint256 entries) {
+        for (uint256 r = 0; r < readers.length; ++r) {
+            for (uint256 t = 0; t < readers[r].tallies.length; ++t) entries += readers[r].tallies[t].creators.length;
+        }
+    }
+}
