@@ -11,7 +11,6 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IPlauditPool} from "./interfaces/IPlauditPool.sol";
 import {ClickTypes} from "./libraries/ClickTypes.sol";
-import {ProRataSplit} from "./libraries/ProRataSplit.sol";
 import {SettlementBatch} from "./libraries/SettlementBatch.sol";
 
 /// @title Plaudit pool
@@ -513,33 +512,59 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev Checks a tally's entries: creators (looked up in the creator table) strictly ascending, so
     /// distinct and non-zero, never the reader, every count positive. Returns the clicks and the EIP-712
-    /// hashes of the signed `creators` and `counts` arrays.
+    /// hashes of the signed `creators` and `counts` arrays. An index outside the table, or a table entry
+    /// that is no clean address, makes the batch malformed.
     function _checkClicks(
         address reader,
         address[] calldata creators,
         bytes calldata batch,
         SettlementBatch.Tally memory tally
-    ) private pure returns (bool, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) {
+    ) private pure returns (bool valid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) {
         uint256 n = tally.entryCount;
         if (n == 0 || n > MAX_CREATORS_PER_TALLY) return (false, 0, 0, 0);
-        uint256[] memory creatorWords = new uint256[](n);
-        uint256[] memory counts = new uint256[](n);
-        uint256 previous = 0;
-        for (uint256 j = 0; j < n; ++j) {
-            (uint256 index, uint256 count) = SettlementBatch.entryAt(batch, tally.entries, j);
-            if (index >= creators.length) revert MalformedBatch(tally.entries + j * SettlementBatch.ENTRY_BYTES);
-            address creator = creators[index];
-            uint256 creatorWord = uint160(creator);
-            if (creatorWord <= previous || creator == reader || count == 0) return (false, 0, 0, 0);
-            previous = creatorWord;
-            creatorWords[j] = creatorWord;
-            counts[j] = count;
-            // At most MAX_CREATORS_PER_TALLY counts below 2**32 each.
-            unchecked {
-                clicks += count;
+        uint256 entries = tally.entries;
+        uint256 malformedAt = type(uint256).max;
+        // The hot loop of settlement, in assembly: per entry one calldata read for the entry and one for
+        // its creator. The signed arrays are rebuilt as words past the free memory pointer (scratch
+        // space, never allocated) and hashed there. Constants: an entry is ENTRY_BYTES (6) wide, its index
+        // the top 16 bits of the word read at it, its count the next 32.
+        assembly ("memory-safe") {
+            let creatorWords := mload(0x40)
+            let countWords := add(creatorWords, shl(5, n))
+            let creatorWord := creatorWords
+            let countWord := countWords
+            let entry := add(batch.offset, entries)
+            let last := add(entry, mul(n, 6))
+            let previous := 0
+            valid := 1
+            for {} lt(entry, last) {
+                entry := add(entry, 6)
+            } {
+                let word := calldataload(entry)
+                let index := shr(240, word)
+                let creator := calldataload(add(creators.offset, shl(5, index)))
+                if iszero(and(lt(index, creators.length), iszero(shr(160, creator)))) {
+                    malformedAt := sub(entry, batch.offset)
+                    break
+                }
+                let count := and(shr(208, word), 0xffffffff)
+                if iszero(and(and(gt(creator, previous), iszero(eq(creator, reader))), iszero(iszero(count)))) {
+                    valid := 0
+                    break
+                }
+                previous := creator
+                mstore(creatorWord, creator)
+                mstore(countWord, count)
+                creatorWord := add(creatorWord, 0x20)
+                countWord := add(countWord, 0x20)
+                // At most MAX_CREATORS_PER_TALLY counts below 2**32 each: no overflow.
+                clicks := add(clicks, count)
             }
+            creatorsHash := keccak256(creatorWords, shl(5, n))
+            countsHash := keccak256(countWords, shl(5, n))
         }
-        return (true, clicks, ClickTypes.hashWords(creatorWords), ClickTypes.hashWords(counts));
+        if (malformedAt != type(uint256).max) revert MalformedBatch(malformedAt);
+        if (!valid) return (false, 0, 0, 0);
     }
 
     /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
@@ -574,8 +599,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Splits `amount` over every (creator, count) entry of the reader's checked tallies, in order,
-    /// by running totals (see {ProRataSplit}), adding each share to the batch's credit of the creator's
-    /// index in the creator table.
+    /// adding each share to the batch's credit of the creator's index in the creator table.
+    ///
+    /// Entry `i` is paid the difference of running totals, `floor(amount * C_i / clicks) -
+    /// floor(amount * C_(i-1) / clicks)` where `C_i` is the clicks of entries `0..i`. The shares sum to
+    /// exactly `amount` (the last running total is `amount`), each is within one unit of the exact pro-rata
+    /// value, and the rounding dust falls deterministically by position.
     function _split(
         bytes calldata batch,
         uint256 tallies,
@@ -588,17 +617,26 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint256 paid = 0;
         uint256 cursor = tallies;
         for (uint256 i = 0; i < tallyCount; ++i) {
-            SettlementBatch.Tally memory tally = SettlementBatch.tallyAt(batch, cursor);
-            cursor = tally.end;
-            for (uint256 j = 0; j < tally.entryCount; ++j) {
-                (uint256 index, uint256 count) = SettlementBatch.entryAt(batch, tally.entries, j);
-                // cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow; running totals only
-                // grow, so the share is never negative.
-                unchecked {
-                    cumulativeClicks += count;
-                    uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulativeClicks, clicks);
-                    credits[index] += paidThrough - paid;
-                    paid = paidThrough;
+            (uint256 entries, uint256 entryCount, uint256 end) = SettlementBatch.entriesOf(batch, cursor);
+            cursor = end;
+            // Once per click entry, so in assembly. An entry is 6 bytes: index in the top 16 bits of the word
+            // read at it, count in the next 32. `_checkClicks` checked every index against the creator table,
+            // which `credits` mirrors. cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow;
+            // running totals only grow, so no share is negative.
+            assembly ("memory-safe") {
+                let table := add(credits, 0x20)
+                let entry := add(batch.offset, entries)
+                for {
+                    let last := add(entry, mul(entryCount, 6))
+                } lt(entry, last) {
+                    entry := add(entry, 6)
+                } {
+                    let word := calldataload(entry)
+                    cumulativeClicks := add(cumulativeClicks, and(shr(208, word), 0xffffffff))
+                    let paidThrough := div(mul(amount, cumulativeClicks), clicks)
+                    let credit := add(table, shl(5, shr(240, word)))
+                    mstore(credit, add(mload(credit), sub(paidThrough, paid)))
+                    paid := paidThrough
                 }
             }
         }

@@ -24,6 +24,9 @@ library SettlementBatch {
     uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
     uint256 internal constant TALLY_HEADER_BYTES = ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES + LENGTH_BYTES;
     uint256 internal constant ENTRY_BYTES = INDEX_BYTES + COUNT_BYTES;
+    /// @dev Right shifts bringing an entry's fields, read as a word at the entry, down to bit 0.
+    uint256 private constant INDEX_SHIFT = 256 - 8 * INDEX_BYTES;
+    uint256 private constant COUNT_SHIFT = 256 - 8 * ENTRY_BYTES;
 
     /// @notice Where one tally's fields lie in the batch. Offsets are relative to the batch start.
     struct Tally {
@@ -68,16 +71,28 @@ library SettlementBatch {
         tally.end = tally.sessionSignatureEnd;
     }
 
-    /// @notice Entry `index` of a tally whose entries start at `entries`: a creator's index in the batch's
-    /// creator table and its click count. The caller decoded the tally with {tallyAt}, so it lies in bounds.
-    function entryAt(
+    /// @notice Where the entries of the tally at `offset` start, how many there are, and where the tally
+    /// ends. Reads no more than it must: for a tally {tallyAt} already decoded (so no bounds checks).
+    function entriesOf(
         bytes calldata batch,
-        uint256 entries,
-        uint256 index
-    ) internal pure returns (uint256 creatorIndex, uint256 count) {
-        uint256 word = _word(batch, entries + index * ENTRY_BYTES);
-        creatorIndex = word >> _shift(INDEX_BYTES);
-        count = (word >> _shift(ENTRY_BYTES)) & type(uint32).max;
+        uint256 offset
+    ) internal pure returns (uint256 entries, uint256 entryCount, uint256 end) {
+        entries = offset + TALLY_HEADER_BYTES;
+        entryCount = _uint16At(batch, entries - LENGTH_BYTES);
+        uint256 signature = entries + entryCount * ENTRY_BYTES;
+        uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
+        end = sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
+    }
+
+    /// @notice The entry at `offset`: a creator's index in the batch's creator table and its click count.
+    /// The caller decoded its tally with {tallyAt}, so it lies in bounds.
+    function entryAt(bytes calldata batch, uint256 offset) internal pure returns (uint256 creatorIndex, uint256 count) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := calldataload(add(batch.offset, offset))
+        }
+        creatorIndex = word >> INDEX_SHIFT;
+        count = (word >> COUNT_SHIFT) & type(uint32).max;
     }
 
     /// @dev A `uint16` length at `offset` and the byte range it prefixes.

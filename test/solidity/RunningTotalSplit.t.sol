@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ProRataSplit} from "../../contracts/libraries/ProRataSplit.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
-/// @title ProRataSplit: running-total shares are exact in sum and fair to within one unit
-contract ProRataSplitTest is TestBase {
+/// @title The running-total split PlauditPool._split pays: shares exact in sum and fair to within one unit
+/// @notice The formula alone; PlauditPool.split.t.sol checks that the pool pays exactly these shares.
+contract RunningTotalSplitTest is TestBase {
     uint256 private constant MAX_WEIGHTS = 50;
 
     /// @dev Up to 50 weights below 2**32 from `seed`; about a quarter are zero, some are tiny, and at
@@ -39,7 +39,7 @@ contract ProRataSplitTest is TestBase {
         uint256 paid = 0;
         for (uint256 i = 0; i < weights.length; ++i) {
             cumulative += weights[i];
-            uint256 paidThrough = ProRataSplit.paidThrough(amount, cumulative, total);
+            uint256 paidThrough = (amount * cumulative) / total;
             assertLe(paid, paidThrough, "running total went down");
             shares[i] = paidThrough - paid;
             paid = paidThrough;
@@ -86,15 +86,5 @@ contract ProRataSplitTest is TestBase {
         for (uint256 i = 0; i < n; ++i) {
             assertTrue(shares[i] == low || shares[i] == low + 1, "equal weights got unequal shares");
         }
-    }
-
-    function testZeroTotalWeightReverts() public {
-        vm.expectRevert(abi.encodeWithSignature("Panic(uint256)", 0x12));
-        this.paidThroughExternal(1, 0, 0);
-    }
-
-    /// @dev External entry so that expectRevert sees the panic one call deeper.
-    function paidThroughExternal(uint256 amount, uint256 cumulative, uint256 total) external pure returns (uint256) {
-        return ProRataSplit.paidThrough(amount, cumulative, total);
     }
 }
