@@ -26,14 +26,41 @@ library ClickTypes {
         uint64 seq,
         bytes32 creatorsHash,
         bytes32 countsHash
-    ) internal pure returns (bytes32) {
-        return keccak256(abi.encode(TALLY_TYPEHASH, reader, epoch, seq, creatorsHash, countsHash));
+    ) internal pure returns (bytes32 hash) {
+        bytes32 typehash = TALLY_TYPEHASH;
+        // keccak256(abi.encode(TALLY_TYPEHASH, reader, epoch, seq, creatorsHash, countsHash)), hashed in
+        // scratch memory past the free memory pointer instead of an allocated copy (once per tally).
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            mstore(add(m, 0x20), and(reader, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x40), and(epoch, 0xffffffffffffffff))
+            mstore(add(m, 0x60), and(seq, 0xffffffffffffffff))
+            mstore(add(m, 0x80), creatorsHash)
+            mstore(add(m, 0xa0), countsHash)
+            hash := keccak256(m, 0xc0)
+        }
     }
 
     /// @notice Struct hash of a session delegation: `reader` lets `key` sign its tallies of every epoch
     /// that ends at or before `expiry`, until the reader moves past session nonce `nonce`.
-    function hashSession(address reader, address key, uint64 expiry, uint32 nonce) internal pure returns (bytes32) {
-        return keccak256(abi.encode(SESSION_TYPEHASH, reader, key, expiry, nonce));
+    function hashSession(
+        address reader,
+        address key,
+        uint64 expiry,
+        uint32 nonce
+    ) internal pure returns (bytes32 hash) {
+        bytes32 typehash = SESSION_TYPEHASH;
+        // keccak256(abi.encode(SESSION_TYPEHASH, reader, key, expiry, nonce)), in scratch memory as above.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            mstore(add(m, 0x20), and(reader, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x40), and(key, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x60), and(expiry, 0xffffffffffffffff))
+            mstore(add(m, 0x80), and(nonce, 0xffffffff))
+            hash := keccak256(m, 0xa0)
+        }
     }
 
     /// @notice The EIP-712 hash of an array of 32-byte words (`address[]` and `uint32[]` elements are

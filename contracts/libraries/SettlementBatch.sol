@@ -11,7 +11,8 @@ import {IPlauditPool} from "../interfaces/IPlauditPool.sol";
 /// `creatorIndex (2) | count (4)`. Integers are big-endian; nothing is padded.
 /// @dev A tight format instead of nested ABI arrays: ABI decoding and the padding of every field cost a
 /// settled reader more gas than its signatures do. Every read is bounds-checked against the batch, so a
-/// truncated batch reverts with `MalformedBatch` instead of reading zeros past its end.
+/// truncated batch reverts with `MalformedBatch` instead of reading zeros past its end. Offsets are
+/// unchecked: each is at most the batch's length (calldata, far below 2**64) plus a length field's reach.
 library SettlementBatch {
     uint256 internal constant ADDRESS_BYTES = 20;
     uint256 internal constant TALLY_COUNT_BYTES = 1;
@@ -24,9 +25,6 @@ library SettlementBatch {
     uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
     uint256 internal constant TALLY_HEADER_BYTES = ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES + LENGTH_BYTES;
     uint256 internal constant ENTRY_BYTES = INDEX_BYTES + COUNT_BYTES;
-    /// @dev Right shifts bringing an entry's fields, read as a word at the entry, down to bit 0.
-    uint256 private constant INDEX_SHIFT = 256 - 8 * INDEX_BYTES;
-    uint256 private constant COUNT_SHIFT = 256 - 8 * ENTRY_BYTES;
 
     /// @notice Where one tally's fields lie in the batch. Offsets are relative to the batch start.
     struct Tally {
@@ -48,27 +46,31 @@ library SettlementBatch {
         bytes calldata batch,
         uint256 offset
     ) internal pure returns (address reader, uint256 tallyCount, uint256 tallies) {
-        tallies = _checkedEnd(batch, offset, READER_HEADER_BYTES);
-        uint256 word = _word(batch, offset);
-        reader = address(uint160(word >> _shift(ADDRESS_BYTES)));
-        tallyCount = (word >> _shift(READER_HEADER_BYTES)) & type(uint8).max;
+        unchecked {
+            tallies = _checkedEnd(batch, offset, READER_HEADER_BYTES);
+            uint256 word = _word(batch, offset);
+            reader = address(uint160(word >> _shift(ADDRESS_BYTES)));
+            tallyCount = (word >> _shift(READER_HEADER_BYTES)) & type(uint8).max;
+        }
     }
 
     /// @notice Decodes the tally that starts at `offset`, checking that all of it lies within the batch.
     function tallyAt(bytes calldata batch, uint256 offset) internal pure returns (Tally memory tally) {
-        uint256 entries = _checkedEnd(batch, offset, TALLY_HEADER_BYTES);
-        uint256 word = _word(batch, offset);
-        tally.signer = address(uint160(word >> _shift(ADDRESS_BYTES)));
-        tally.seq = uint64(word >> _shift(ADDRESS_BYTES + SEQ_BYTES));
-        // The header is wider than a word: the expiry starts a second read.
-        tally.sessionExpiry = uint64(_word(batch, offset + ADDRESS_BYTES + SEQ_BYTES) >> _shift(EXPIRY_BYTES));
-        tally.entryCount = _uint16At(batch, offset + ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES);
-        tally.entries = entries;
+        unchecked {
+            uint256 entries = _checkedEnd(batch, offset, TALLY_HEADER_BYTES);
+            uint256 word = _word(batch, offset);
+            tally.signer = address(uint160(word >> _shift(ADDRESS_BYTES)));
+            tally.seq = uint64(word >> _shift(ADDRESS_BYTES + SEQ_BYTES));
+            // The header is wider than a word: the expiry starts a second read.
+            tally.sessionExpiry = uint64(_word(batch, offset + ADDRESS_BYTES + SEQ_BYTES) >> _shift(EXPIRY_BYTES));
+            tally.entryCount = _uint16At(batch, offset + ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES);
+            tally.entries = entries;
 
-        uint256 cursor = _checkedEnd(batch, entries, tally.entryCount * ENTRY_BYTES);
-        (tally.signatureStart, tally.signatureEnd) = _lengthPrefixed(batch, cursor);
-        (tally.sessionSignatureStart, tally.sessionSignatureEnd) = _lengthPrefixed(batch, tally.signatureEnd);
-        tally.end = tally.sessionSignatureEnd;
+            uint256 cursor = _checkedEnd(batch, entries, tally.entryCount * ENTRY_BYTES);
+            (tally.signatureStart, tally.signatureEnd) = _lengthPrefixed(batch, cursor);
+            (tally.sessionSignatureStart, tally.sessionSignatureEnd) = _lengthPrefixed(batch, tally.signatureEnd);
+            tally.end = tally.sessionSignatureEnd;
+        }
     }
 
     /// @notice Where the entries of the tally at `offset` start, how many there are, and where the tally
@@ -77,22 +79,13 @@ library SettlementBatch {
         bytes calldata batch,
         uint256 offset
     ) internal pure returns (uint256 entries, uint256 entryCount, uint256 end) {
-        entries = offset + TALLY_HEADER_BYTES;
-        entryCount = _uint16At(batch, entries - LENGTH_BYTES);
-        uint256 signature = entries + entryCount * ENTRY_BYTES;
-        uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
-        end = sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
-    }
-
-    /// @notice The entry at `offset`: a creator's index in the batch's creator table and its click count.
-    /// The caller decoded its tally with {tallyAt}, so it lies in bounds.
-    function entryAt(bytes calldata batch, uint256 offset) internal pure returns (uint256 creatorIndex, uint256 count) {
-        uint256 word;
-        assembly ("memory-safe") {
-            word := calldataload(add(batch.offset, offset))
+        unchecked {
+            entries = offset + TALLY_HEADER_BYTES;
+            entryCount = _uint16At(batch, entries - LENGTH_BYTES);
+            uint256 signature = entries + entryCount * ENTRY_BYTES;
+            uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
+            end = sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
         }
-        creatorIndex = word >> INDEX_SHIFT;
-        count = (word >> COUNT_SHIFT) & type(uint32).max;
     }
 
     /// @dev A `uint16` length at `offset` and the byte range it prefixes.
@@ -100,8 +93,10 @@ library SettlementBatch {
         bytes calldata batch,
         uint256 offset
     ) private pure returns (uint256 start, uint256 end) {
-        start = _checkedEnd(batch, offset, LENGTH_BYTES);
-        end = _checkedEnd(batch, start, _uint16At(batch, offset));
+        unchecked {
+            start = _checkedEnd(batch, offset, LENGTH_BYTES);
+            end = _checkedEnd(batch, start, _uint16At(batch, offset));
+        }
     }
 
     function _uint16At(bytes calldata batch, uint256 offset) private pure returns (uint256) {
@@ -110,8 +105,10 @@ library SettlementBatch {
 
     /// @dev `offset + size`, reverting when that runs past the batch.
     function _checkedEnd(bytes calldata batch, uint256 offset, uint256 size) private pure returns (uint256 end) {
-        end = offset + size;
-        if (end > batch.length) revert IPlauditPool.MalformedBatch(offset);
+        unchecked {
+            end = offset + size;
+            if (end > batch.length) revert IPlauditPool.MalformedBatch(offset);
+        }
     }
 
     /// @dev The 32 bytes at `offset` (zeros past the end of calldata; callers check bounds first).
