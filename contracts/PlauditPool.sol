@@ -207,12 +207,15 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             revert NotInSettlementWindow(epoch, end, deadline);
         }
 
+        // The creator table is read once per click entry: copied to memory once (which also checks that
+        // every entry is an address) it is cheaper to read there.
+        address[] memory table = creators;
         BatchTotals memory totals;
-        totals.credits = new uint256[](creators.length);
+        totals.credits = new uint256[](table.length);
         for (uint256 offset = 0; offset < batch.length; ) {
-            offset = _settleReader(epoch, end, creators, batch, offset, totals);
+            offset = _settleReader(epoch, end, table, batch, offset, totals);
         }
-        _flushCredits(epoch, creators, totals.credits);
+        _flushCredits(epoch, table, totals.credits);
 
         emit BatchSettled(epoch, msg.sender, totals.settled, totals.skipped, totals.tip);
         if (totals.tip != 0) TOKEN.safeTransfer(msg.sender, totals.tip);
@@ -403,7 +406,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     function _settleReader(
         uint64 epoch,
         uint256 epochEnd,
-        address[] calldata creators,
+        address[] memory creators,
         bytes calldata batch,
         uint256 offset,
         BatchTotals memory totals
@@ -446,7 +449,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     function _checkTallies(
         ReaderCheck memory check,
         bool verify,
-        address[] calldata creators,
+        address[] memory creators,
         bytes calldata batch,
         uint256 tallies,
         uint256 tallyCount
@@ -458,16 +461,17 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         end = tallies;
         address previousSigner = address(0);
         for (uint256 i = 0; i < tallyCount; ++i) {
-            SettlementBatch.Tally memory tally = SettlementBatch.tallyAt(batch, end);
-            end = tally.end;
+            uint256 tally = end;
+            end = SettlementBatch.tallyEnd(batch, tally);
             if (!valid) continue;
-            if (tally.signer <= previousSigner) {
+            address signer = SettlementBatch.signerOf(batch, tally);
+            if (signer <= previousSigner) {
                 (valid, reason) = (false, SkipReason.BadTallyList);
                 continue;
             }
-            previousSigner = tally.signer;
+            previousSigner = signer;
             uint256 tallyClicks;
-            (valid, reason, tallyClicks) = _checkTally(check, creators, batch, tally);
+            (valid, reason, tallyClicks) = _checkTally(check, signer, creators, batch, tally);
             clicks += tallyClicks;
         }
         if (!valid) clicks = 0;
@@ -476,9 +480,10 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     /// @dev Verifies one tally: its clicks, the delegation of its key and its signature.
     function _checkTally(
         ReaderCheck memory check,
-        address[] calldata creators,
+        address signer,
+        address[] memory creators,
         bytes calldata batch,
-        SettlementBatch.Tally memory tally
+        uint256 tally
     ) private view returns (bool, SkipReason, uint256) {
         address reader = check.reader;
         (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) = _checkClicks(
@@ -490,19 +495,17 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         if (!clicksValid) return (false, SkipReason.BadClicks, 0);
 
         bytes32 digest = _hashTypedDataV4(
-            ClickTypes.hashTally(reader, check.epoch, tally.seq, creatorsHash, countsHash)
+            ClickTypes.hashTally(reader, check.epoch, SettlementBatch.seqOf(batch, tally), creatorsHash, countsHash)
         );
-        bytes calldata signature = batch[tally.signatureStart:tally.signatureEnd];
-        address signer = tally.signer;
+        bytes calldata signature = SettlementBatch.signatureOf(batch, tally);
         if (signer == reader) {
             if (!_isReaderSignature(reader, digest, signature)) return (false, SkipReason.BadSignature, 0);
         } else {
             // The delegation must cover the whole epoch and carry the epoch's session nonce.
-            if (tally.sessionExpiry < check.epochEnd) return (false, SkipReason.BadSession, 0);
-            bytes32 sessionHash = _hashTypedDataV4(
-                ClickTypes.hashSession(reader, signer, tally.sessionExpiry, check.sessionNonce)
-            );
-            bytes calldata sessionSignature = batch[tally.sessionSignatureStart:tally.sessionSignatureEnd];
+            uint64 expiry = SettlementBatch.sessionExpiryOf(batch, tally);
+            if (expiry < check.epochEnd) return (false, SkipReason.BadSession, 0);
+            bytes32 sessionHash = _hashTypedDataV4(ClickTypes.hashSession(reader, signer, expiry, check.sessionNonce));
+            bytes calldata sessionSignature = SettlementBatch.sessionSignatureOf(batch, tally);
             if (!_isReaderSignature(reader, sessionHash, sessionSignature)) return (false, SkipReason.BadSession, 0);
             // Session keys are plain keys held by the dApp: ECDSA only.
             if (!_isKeySignature(signer, digest, signature)) return (false, SkipReason.BadSignature, 0);
@@ -512,27 +515,27 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @dev Checks a tally's entries: creators (looked up in the creator table) strictly ascending, so
     /// distinct and non-zero, never the reader, every count positive. Returns the clicks and the EIP-712
-    /// hashes of the signed `creators` and `counts` arrays. An index outside the table, or a table entry
-    /// that is no clean address, makes the batch malformed.
+    /// hashes of the signed `creators` and `counts` arrays. An index outside the table makes the batch
+    /// malformed.
     function _checkClicks(
         address reader,
-        address[] calldata creators,
+        address[] memory creators,
         bytes calldata batch,
-        SettlementBatch.Tally memory tally
+        uint256 tally
     ) private pure returns (bool valid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) {
-        uint256 n = tally.entryCount;
+        (uint256 entries, uint256 n) = SettlementBatch.entriesOf(batch, tally);
         if (n == 0 || n > MAX_CREATORS_PER_TALLY) return (false, 0, 0, 0);
-        uint256 entries = tally.entries;
         uint256 malformedAt = type(uint256).max;
-        // The hot loop of settlement, in assembly: per entry one calldata read for the entry and one for
-        // its creator. The signed arrays are rebuilt as words past the free memory pointer (scratch
-        // space, never allocated) and hashed there. Constants: an entry is ENTRY_BYTES (6) wide, its index
-        // the top 16 bits of the word read at it, its count the next 32.
+        // The hot loop of settlement, in assembly: per entry one calldata read and one table lookup. The
+        // signed arrays are rebuilt as words past the free memory pointer (scratch space, never
+        // allocated) and hashed there. An entry is ENTRY_BYTES (6) wide: its index is the top 16 bits of
+        // the word read at it, its count the next 32.
         assembly ("memory-safe") {
             let creatorWords := mload(0x40)
             let countWords := add(creatorWords, shl(5, n))
             let creatorWord := creatorWords
             let countWord := countWords
+            let tableSize := mload(creators)
             let entry := add(batch.offset, entries)
             let last := add(entry, mul(n, 6))
             let previous := 0
@@ -542,13 +545,13 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             } {
                 let word := calldataload(entry)
                 let index := shr(240, word)
-                let creator := calldataload(add(creators.offset, shl(5, index)))
-                if iszero(and(lt(index, creators.length), iszero(shr(160, creator)))) {
+                if iszero(lt(index, tableSize)) {
                     malformedAt := sub(entry, batch.offset)
                     break
                 }
+                let creator := mload(add(creators, shl(5, add(index, 1))))
                 let count := and(shr(208, word), 0xffffffff)
-                if iszero(and(and(gt(creator, previous), iszero(eq(creator, reader))), iszero(iszero(count)))) {
+                if or(or(iszero(gt(creator, previous)), eq(creator, reader)), iszero(count)) {
                     valid := 0
                     break
                 }
@@ -615,10 +618,10 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     ) private pure {
         uint256 cumulativeClicks = 0;
         uint256 paid = 0;
-        uint256 cursor = tallies;
+        uint256 tally = tallies;
         for (uint256 i = 0; i < tallyCount; ++i) {
-            (uint256 entries, uint256 entryCount, uint256 end) = SettlementBatch.entriesOf(batch, cursor);
-            cursor = end;
+            (uint256 entries, uint256 entryCount) = SettlementBatch.entriesOf(batch, tally);
+            tally = SettlementBatch.tallyEnd(batch, tally);
             // Once per click entry, so in assembly. An entry is 6 bytes: index in the top 16 bits of the word
             // read at it, count in the next 32. `_checkClicks` checked every index against the creator table,
             // which `credits` mirrors. cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow;
@@ -643,7 +646,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Moves the batch's credits to storage, one write and one event per credited table entry.
-    function _flushCredits(uint64 epoch, address[] calldata creators, uint256[] memory credits) private {
+    function _flushCredits(uint64 epoch, address[] memory creators, uint256[] memory credits) private {
         for (uint256 i = 0; i < credits.length; ++i) {
             uint256 amount = credits[i];
             if (amount == 0) continue;

@@ -10,9 +10,11 @@ import {IPlauditPool} from "../interfaces/IPlauditPool.sol";
 /// signature | sessionSignatureLength (2) | sessionSignature`, an entry being
 /// `creatorIndex (2) | count (4)`. Integers are big-endian; nothing is padded.
 /// @dev A tight format instead of nested ABI arrays: ABI decoding and the padding of every field cost a
-/// settled reader more gas than its signatures do. Every read is bounds-checked against the batch, so a
-/// truncated batch reverts with `MalformedBatch` instead of reading zeros past its end. Offsets are
-/// unchecked: each is at most the batch's length (calldata, far below 2**64) plus a length field's reach.
+/// settled reader more gas than its signatures do. A tally is named by its offset in the batch.
+/// {readerAt} and {tallyEnd} check bounds (a truncated batch reverts with `MalformedBatch` instead of
+/// reading zeros past its end); the field getters then read a tally {tallyEnd} has checked, unchecked.
+/// Offsets never overflow: each is at most the batch's length (calldata, far below 2**64) plus a length
+/// field's reach.
 library SettlementBatch {
     uint256 internal constant ADDRESS_BYTES = 20;
     uint256 internal constant TALLY_COUNT_BYTES = 1;
@@ -21,82 +23,100 @@ library SettlementBatch {
     uint256 internal constant LENGTH_BYTES = 2;
     uint256 internal constant INDEX_BYTES = 2;
     uint256 internal constant COUNT_BYTES = 4;
-
-    uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
-    uint256 internal constant TALLY_HEADER_BYTES = ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES + LENGTH_BYTES;
     uint256 internal constant ENTRY_BYTES = INDEX_BYTES + COUNT_BYTES;
 
-    /// @notice Where one tally's fields lie in the batch. Offsets are relative to the batch start.
-    struct Tally {
-        address signer;
-        uint64 seq;
-        uint64 sessionExpiry;
-        uint256 entries;
-        uint256 entryCount;
-        uint256 signatureStart;
-        uint256 signatureEnd;
-        uint256 sessionSignatureStart;
-        uint256 sessionSignatureEnd;
-        /// Where the next tally or reader starts.
-        uint256 end;
-    }
+    uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
+    /// @dev Where a tally's fields start, from the tally's start.
+    uint256 private constant SEQ_AT = ADDRESS_BYTES;
+    uint256 private constant EXPIRY_AT = SEQ_AT + SEQ_BYTES;
+    uint256 private constant ENTRY_COUNT_AT = EXPIRY_AT + EXPIRY_BYTES;
+    uint256 private constant ENTRIES_AT = ENTRY_COUNT_AT + LENGTH_BYTES;
 
     /// @notice The reader whose record starts at `offset`, how many tallies follow, and where they start.
     function readerAt(
         bytes calldata batch,
         uint256 offset
     ) internal pure returns (address reader, uint256 tallyCount, uint256 tallies) {
+        tallies = _checkedEnd(batch, offset, READER_HEADER_BYTES);
+        uint256 word = _word(batch, offset);
+        reader = address(uint160(word >> _shift(ADDRESS_BYTES)));
+        tallyCount = (word >> _shift(READER_HEADER_BYTES)) & type(uint8).max;
+    }
+
+    /// @notice Where the tally starting at `tally` ends, checking that all of it lies within the batch.
+    function tallyEnd(bytes calldata batch, uint256 tally) internal pure returns (uint256 end) {
         unchecked {
-            tallies = _checkedEnd(batch, offset, READER_HEADER_BYTES);
-            uint256 word = _word(batch, offset);
-            reader = address(uint160(word >> _shift(ADDRESS_BYTES)));
-            tallyCount = (word >> _shift(READER_HEADER_BYTES)) & type(uint8).max;
+            uint256 entries = _checkedEnd(batch, tally, ENTRIES_AT);
+            uint256 signature = _checkedEnd(batch, entries, _uint16At(batch, tally + ENTRY_COUNT_AT) * ENTRY_BYTES);
+            uint256 sessionSignature = _lengthPrefixedEnd(batch, signature);
+            end = _lengthPrefixedEnd(batch, sessionSignature);
         }
     }
 
-    /// @notice Decodes the tally that starts at `offset`, checking that all of it lies within the batch.
-    function tallyAt(bytes calldata batch, uint256 offset) internal pure returns (Tally memory tally) {
-        unchecked {
-            uint256 entries = _checkedEnd(batch, offset, TALLY_HEADER_BYTES);
-            uint256 word = _word(batch, offset);
-            tally.signer = address(uint160(word >> _shift(ADDRESS_BYTES)));
-            tally.seq = uint64(word >> _shift(ADDRESS_BYTES + SEQ_BYTES));
-            // The header is wider than a word: the expiry starts a second read.
-            tally.sessionExpiry = uint64(_word(batch, offset + ADDRESS_BYTES + SEQ_BYTES) >> _shift(EXPIRY_BYTES));
-            tally.entryCount = _uint16At(batch, offset + ADDRESS_BYTES + SEQ_BYTES + EXPIRY_BYTES);
-            tally.entries = entries;
+    /// @notice The tally's signing key: the reader itself or a session key.
+    function signerOf(bytes calldata batch, uint256 tally) internal pure returns (address) {
+        return address(uint160(_word(batch, tally) >> _shift(ADDRESS_BYTES)));
+    }
 
-            uint256 cursor = _checkedEnd(batch, entries, tally.entryCount * ENTRY_BYTES);
-            (tally.signatureStart, tally.signatureEnd) = _lengthPrefixed(batch, cursor);
-            (tally.sessionSignatureStart, tally.sessionSignatureEnd) = _lengthPrefixed(batch, tally.signatureEnd);
-            tally.end = tally.sessionSignatureEnd;
+    /// @notice The tally's sequence number.
+    function seqOf(bytes calldata batch, uint256 tally) internal pure returns (uint64) {
+        unchecked {
+            return uint64(_word(batch, tally + SEQ_AT) >> _shift(SEQ_BYTES));
         }
     }
 
-    /// @notice Where the entries of the tally at `offset` start, how many there are, and where the tally
-    /// ends. Reads no more than it must: for a tally {tallyAt} already decoded (so no bounds checks).
+    /// @notice The expiry of the tally's session delegation.
+    function sessionExpiryOf(bytes calldata batch, uint256 tally) internal pure returns (uint64) {
+        unchecked {
+            return uint64(_word(batch, tally + EXPIRY_AT) >> _shift(EXPIRY_BYTES));
+        }
+    }
+
+    /// @notice Where the tally's entries start and how many there are.
     function entriesOf(
         bytes calldata batch,
-        uint256 offset
-    ) internal pure returns (uint256 entries, uint256 entryCount, uint256 end) {
+        uint256 tally
+    ) internal pure returns (uint256 entries, uint256 entryCount) {
         unchecked {
-            entries = offset + TALLY_HEADER_BYTES;
-            entryCount = _uint16At(batch, entries - LENGTH_BYTES);
-            uint256 signature = entries + entryCount * ENTRY_BYTES;
-            uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
-            end = sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
+            entries = tally + ENTRIES_AT;
+            entryCount = _uint16At(batch, tally + ENTRY_COUNT_AT);
         }
     }
 
-    /// @dev A `uint16` length at `offset` and the byte range it prefixes.
-    function _lengthPrefixed(
-        bytes calldata batch,
-        uint256 offset
-    ) private pure returns (uint256 start, uint256 end) {
+    /// @notice The tally's signature, by its signing key (or its reader's ERC-1271 wallet).
+    function signatureOf(bytes calldata batch, uint256 tally) internal pure returns (bytes calldata) {
+        return _lengthPrefixed(batch, _signatureAt(batch, tally));
+    }
+
+    /// @notice The reader's signature of the tally's session delegation (empty for the reader's own tally).
+    function sessionSignatureOf(bytes calldata batch, uint256 tally) internal pure returns (bytes calldata) {
+        uint256 signature = _signatureAt(batch, tally);
         unchecked {
-            start = _checkedEnd(batch, offset, LENGTH_BYTES);
-            end = _checkedEnd(batch, start, _uint16At(batch, offset));
+            return _lengthPrefixed(batch, signature + LENGTH_BYTES + _uint16At(batch, signature));
         }
+    }
+
+    /// @dev Where the tally's signature length field is.
+    function _signatureAt(bytes calldata batch, uint256 tally) private pure returns (uint256) {
+        (uint256 entries, uint256 entryCount) = entriesOf(batch, tally);
+        unchecked {
+            return entries + entryCount * ENTRY_BYTES;
+        }
+    }
+
+    /// @dev The bytes prefixed by the `uint16` length at `offset`, as a calldata slice (bounds checked
+    /// by {tallyEnd}).
+    function _lengthPrefixed(bytes calldata batch, uint256 offset) private pure returns (bytes calldata field) {
+        uint256 length = _uint16At(batch, offset);
+        assembly ("memory-safe") {
+            field.offset := add(add(batch.offset, offset), LENGTH_BYTES)
+            field.length := length
+        }
+    }
+
+    /// @dev Where the bytes prefixed by the `uint16` length at `offset` end, reverting past the batch.
+    function _lengthPrefixedEnd(bytes calldata batch, uint256 offset) private pure returns (uint256) {
+        return _checkedEnd(batch, _checkedEnd(batch, offset, LENGTH_BYTES), _uint16At(batch, offset));
     }
 
     function _uint16At(bytes calldata batch, uint256 offset) private pure returns (uint256) {
@@ -107,8 +127,8 @@ library SettlementBatch {
     function _checkedEnd(bytes calldata batch, uint256 offset, uint256 size) private pure returns (uint256 end) {
         unchecked {
             end = offset + size;
-            if (end > batch.length) revert IPlauditPool.MalformedBatch(offset);
         }
+        if (end > batch.length) revert IPlauditPool.MalformedBatch(offset);
     }
 
     /// @dev The 32 bytes at `offset` (zeros past the end of calldata; callers check bounds first).
@@ -120,6 +140,8 @@ library SettlementBatch {
 
     /// @dev Right shift that brings the field ending `bytesFromStart` bytes into a word down to bit 0.
     function _shift(uint256 bytesFromStart) private pure returns (uint256) {
-        return 256 - 8 * bytesFromStart;
+        unchecked {
+            return 256 - 8 * bytesFromStart;
+        }
     }
 }
