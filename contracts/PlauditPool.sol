@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IPlauditPool} from "./interfaces/IPlauditPool.sol";
@@ -36,6 +35,8 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     uint256 public constant MAX_CREATORS_PER_TALLY = 256;
     /// @notice Gas an ERC-1271 wallet gets to answer `isValidSignature`; a hostile wallet burns no more.
     uint256 public constant ERC1271_GAS_STIPEND = 50_000;
+    /// @dev `r | s | v`, the only ECDSA signature form accepted (no EIP-2098 short form).
+    uint256 private constant ECDSA_SIGNATURE_BYTES = 65;
     /// @dev Gas this frame needs beside the stipend (call set-up, 1/64 kept back by EIP-150, decoding).
     uint256 private constant ERC1271_GAS_OVERHEAD = 10_000;
 
@@ -212,7 +213,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         address[] memory table = creators;
         BatchTotals memory totals;
         totals.credits = new uint256[](table.length);
-        for (uint256 offset = 0; offset < batch.length; ) {
+        for (uint256 offset = 0; offset < batch.length;) {
             offset = _settleReader(epoch, end, table, batch, offset, totals);
         }
         _flushCredits(epoch, table, totals.credits);
@@ -464,27 +465,24 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             uint256 tally = end;
             end = SettlementBatch.tallyEnd(batch, tally);
             if (!valid) continue;
-            address signer = SettlementBatch.signerOf(batch, tally);
-            if (signer <= previousSigner) {
-                (valid, reason) = (false, SkipReason.BadTallyList);
-                continue;
-            }
-            previousSigner = signer;
+            address signer;
             uint256 tallyClicks;
-            (valid, reason, tallyClicks) = _checkTally(check, signer, creators, batch, tally);
+            (valid, reason, signer, tallyClicks) = _checkTally(check, creators, batch, tally);
+            if (valid && signer <= previousSigner) (valid, reason) = (false, SkipReason.BadTallyList);
+            previousSigner = signer;
             clicks += tallyClicks;
         }
         if (!valid) clicks = 0;
     }
 
-    /// @dev Verifies one tally: its clicks, the delegation of its key and its signature.
+    /// @dev Verifies one tally: its clicks, its signature and, for a session key's, the delegation of the
+    /// key. Returns the signing key (the reader, or the session key recovered from the signature).
     function _checkTally(
         ReaderCheck memory check,
-        address signer,
         address[] memory creators,
         bytes calldata batch,
         uint256 tally
-    ) private view returns (bool, SkipReason, uint256) {
+    ) private view returns (bool, SkipReason, address, uint256) {
         address reader = check.reader;
         (bool clicksValid, uint256 clicks, bytes32 creatorsHash, bytes32 countsHash) = _checkClicks(
             reader,
@@ -492,25 +490,27 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
             batch,
             tally
         );
-        if (!clicksValid) return (false, SkipReason.BadClicks, 0);
+        if (!clicksValid) return (false, SkipReason.BadClicks, address(0), 0);
 
-        bytes32 digest = _hashTypedDataV4(
-            ClickTypes.hashTally(reader, check.epoch, SettlementBatch.seqOf(batch, tally), creatorsHash, countsHash)
-        );
+        uint64 seq = SettlementBatch.seqOf(batch, tally);
+        bytes32 digest = _hashTypedDataV4(ClickTypes.hashTally(reader, check.epoch, seq, creatorsHash, countsHash));
         bytes calldata signature = SettlementBatch.signatureOf(batch, tally);
-        if (signer == reader) {
-            if (!_isReaderSignature(reader, digest, signature)) return (false, SkipReason.BadSignature, 0);
-        } else {
-            // The delegation must cover the whole epoch and carry the epoch's session nonce.
-            uint64 expiry = SettlementBatch.sessionExpiryOf(batch, tally);
-            if (expiry < check.epochEnd) return (false, SkipReason.BadSession, 0);
-            bytes32 sessionHash = _hashTypedDataV4(ClickTypes.hashSession(reader, signer, expiry, check.sessionNonce));
-            bytes calldata sessionSignature = SettlementBatch.sessionSignatureOf(batch, tally);
-            if (!_isReaderSignature(reader, sessionHash, sessionSignature)) return (false, SkipReason.BadSession, 0);
-            // Session keys are plain keys held by the dApp: ECDSA only.
-            if (!_isKeySignature(signer, digest, signature)) return (false, SkipReason.BadSignature, 0);
+        if (!SettlementBatch.isSessionKeySigned(batch, tally)) {
+            if (!_isReaderSignature(reader, digest, signature)) return (false, SkipReason.BadSignature, address(0), 0);
+            return (true, SkipReason.AlreadySettled, reader, clicks);
         }
-        return (true, SkipReason.AlreadySettled, clicks);
+        // Session keys are plain keys held by the dApp: ECDSA only. The key is whoever signed; the reader's
+        // delegation must name it, cover the whole epoch and carry the epoch's session nonce.
+        address key = _recover(digest, signature);
+        if (key == address(0)) return (false, SkipReason.BadSignature, address(0), 0);
+        uint64 expiry = SettlementBatch.sessionExpiryOf(batch, tally);
+        if (expiry < check.epochEnd) return (false, SkipReason.BadSession, address(0), 0);
+        bytes32 sessionHash = _hashTypedDataV4(ClickTypes.hashSession(reader, key, expiry, check.sessionNonce));
+        bytes calldata sessionSignature = SettlementBatch.sessionSignatureOf(batch, tally);
+        if (!_isReaderSignature(reader, sessionHash, sessionSignature)) {
+            return (false, SkipReason.BadSession, address(0), 0);
+        }
+        return (true, SkipReason.AlreadySettled, key, clicks);
     }
 
     /// @dev Checks a tally's entries: creators (looked up in the creator table) strictly ascending, so
@@ -570,16 +570,32 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         if (!valid) return (false, 0, 0, 0);
     }
 
-    /// @dev An ECDSA signature by `key`; malleable (high-s) and malformed signatures fail.
-    function _isKeySignature(address key, bytes32 digest, bytes calldata signature) private pure returns (bool) {
-        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == key;
+    /// @dev The signer of `digest` by a 65-byte ECDSA signature `r | s | v`, or zero when the signature is
+    /// malformed or malleable: the checks of OpenZeppelin's `ECDSA.tryRecover` (s in the lower half of
+    /// the curve order, v 27 or 28, a recoverable point), inlined because every tally pays for it twice.
+    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+        if (signature.length != ECDSA_SIGNATURE_BYTES) return address(0);
+        assembly ("memory-safe") {
+            let s := calldataload(add(signature.offset, 0x20))
+            if iszero(gt(s, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                let m := mload(0x40)
+                mstore(m, digest)
+                mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
+                mstore(add(m, 0x40), calldataload(signature.offset))
+                mstore(add(m, 0x60), s)
+                // The precompile (address 1) answers nothing for an unrecoverable signature or a bad v:
+                // clear the answer's word first so that reads as zero.
+                mstore(0x00, 0)
+                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
+        }
     }
 
     /// @dev A signature by the reader's key or, for a contract wallet, accepted by its ERC-1271
     /// `isValidSignature` within `ERC1271_GAS_STIPEND` gas.
     function _isReaderSignature(address reader, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        if (_isKeySignature(reader, digest, signature)) return true;
+        if (_recover(digest, signature) == reader) return true;
         if (reader.code.length == 0) return false;
 
         uint256 gasNeeded = ERC1271_GAS_STIPEND + ERC1271_GAS_OVERHEAD;
@@ -621,7 +637,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint256 tally = tallies;
         for (uint256 i = 0; i < tallyCount; ++i) {
             (uint256 entries, uint256 entryCount) = SettlementBatch.entriesOf(batch, tally);
-            tally = SettlementBatch.tallyEnd(batch, tally);
+            tally = SettlementBatch.endOf(batch, tally);
             // Once per click entry, so in assembly. An entry is 6 bytes: index in the top 16 bits of the word
             // read at it, count in the next 32. `_checkClicks` checked every index against the creator table,
             // which `credits` mirrors. cumulativeClicks <= clicks < 2**43 and amount < 2**128: no overflow;

@@ -169,11 +169,7 @@ interface IPlauditPool {
     /// each creator given as its index in `creators`, the batch's table of creators (named once however
     /// many tallies click them). A batch that does not parse reverts with `MalformedBatch`.
     /// @return settled How many readers were settled.
-    function settle(
-        uint64 epoch,
-        address[] calldata creators,
-        bytes calldata batch
-    ) external returns (uint256 settled);
+    function settle(uint64 epoch, address[] calldata creators, bytes calldata batch) external returns (uint256 settled);
 
     // ---------------------------------------------------------------------------------------------
     // Creators

@@ -6,7 +6,7 @@ import {IPlauditPool} from "../interfaces/IPlauditPool.sol";
 /// @title Reader of `settle`'s packed batch
 /// @notice Decodes the calldata format `IPlauditPool.settle` documents: a concatenation of readers, each
 /// `reader (20 bytes) | tallyCount (1)` and its tallies, each
-/// `signer (20) | seq (8) | sessionExpiry (8) | entryCount (2) | entries (6 each) | signatureLength (2) |
+/// `signedBy (1) | seq (8) | sessionExpiry (8) | entryCount (2) | entries (6 each) | signatureLength (2) |
 /// signature | sessionSignatureLength (2) | sessionSignature`, an entry being
 /// `creatorIndex (2) | count (4)`. Integers are big-endian; nothing is padded.
 /// @dev A tight format instead of nested ABI arrays: ABI decoding and the padding of every field cost a
@@ -18,6 +18,7 @@ import {IPlauditPool} from "../interfaces/IPlauditPool.sol";
 library SettlementBatch {
     uint256 internal constant ADDRESS_BYTES = 20;
     uint256 internal constant TALLY_COUNT_BYTES = 1;
+    uint256 internal constant SIGNED_BY_BYTES = 1;
     uint256 internal constant SEQ_BYTES = 8;
     uint256 internal constant EXPIRY_BYTES = 8;
     uint256 internal constant LENGTH_BYTES = 2;
@@ -26,8 +27,12 @@ library SettlementBatch {
     uint256 internal constant ENTRY_BYTES = INDEX_BYTES + COUNT_BYTES;
 
     uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
+    /// @dev `signedBy` values: the reader itself signed the tally, or a session key did (recovered from
+    /// the signature, so the batch need not name it).
+    uint256 internal constant SIGNED_BY_READER = 0;
+    uint256 internal constant SIGNED_BY_SESSION_KEY = 1;
     /// @dev Where a tally's fields start, from the tally's start.
-    uint256 private constant SEQ_AT = ADDRESS_BYTES;
+    uint256 private constant SEQ_AT = SIGNED_BY_BYTES;
     uint256 private constant EXPIRY_AT = SEQ_AT + SEQ_BYTES;
     uint256 private constant ENTRY_COUNT_AT = EXPIRY_AT + EXPIRY_BYTES;
     uint256 private constant ENTRIES_AT = ENTRY_COUNT_AT + LENGTH_BYTES;
@@ -43,19 +48,32 @@ library SettlementBatch {
         tallyCount = (word >> _shift(READER_HEADER_BYTES)) & type(uint8).max;
     }
 
-    /// @notice Where the tally starting at `tally` ends, checking that all of it lies within the batch.
+    /// @notice Where the tally starting at `tally` ends, checking that all of it lies within the batch and
+    /// that its `signedBy` is one of the two kinds.
     function tallyEnd(bytes calldata batch, uint256 tally) internal pure returns (uint256 end) {
         unchecked {
             uint256 entries = _checkedEnd(batch, tally, ENTRIES_AT);
+            if (_word(batch, tally) >> _shift(SIGNED_BY_BYTES) > SIGNED_BY_SESSION_KEY) {
+                revert IPlauditPool.MalformedBatch(tally);
+            }
             uint256 signature = _checkedEnd(batch, entries, _uint16At(batch, tally + ENTRY_COUNT_AT) * ENTRY_BYTES);
             uint256 sessionSignature = _lengthPrefixedEnd(batch, signature);
             end = _lengthPrefixedEnd(batch, sessionSignature);
         }
     }
 
-    /// @notice The tally's signing key: the reader itself or a session key.
-    function signerOf(bytes calldata batch, uint256 tally) internal pure returns (address) {
-        return address(uint160(_word(batch, tally) >> _shift(ADDRESS_BYTES)));
+    /// @notice Where a tally {tallyEnd} has checked ends, without checking again.
+    function endOf(bytes calldata batch, uint256 tally) internal pure returns (uint256) {
+        uint256 signature = _signatureAt(batch, tally);
+        unchecked {
+            uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
+            return sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
+        }
+    }
+
+    /// @notice Whether a session key signed the tally (else the reader itself did).
+    function isSessionKeySigned(bytes calldata batch, uint256 tally) internal pure returns (bool) {
+        return _word(batch, tally) >> _shift(SIGNED_BY_BYTES) == SIGNED_BY_SESSION_KEY;
     }
 
     /// @notice The tally's sequence number.

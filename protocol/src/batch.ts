@@ -36,7 +36,10 @@ export interface EncodedBatch {
 }
 
 /** Field widths in bytes, as SettlementBatch.sol reads them. */
-const BYTES = { address: 20, tallyCount: 1, seq: 8, expiry: 8, length: 2, index: 2, count: 4 } as const;
+const BYTES = { address: 20, tallyCount: 1, signedBy: 1, seq: 8, expiry: 8, length: 2, index: 2, count: 4 } as const;
+
+/** `signedBy`: the reader itself signed the tally, or a session key did (the pool recovers which). */
+const SIGNED_BY = { reader: 0, sessionKey: 1 } as const;
 
 const maxOf = (bytes: number) => 2n ** BigInt(bytes * 8) - 1n;
 
@@ -73,7 +76,8 @@ export function encodeSettlementBatch(readers: readonly SettlementReader[]): Enc
 
   const parts: string[] = [];
   for (const { reader, tallies } of readers) {
-    parts.push(hexBody(getAddress(reader), "reader"), uint(tallies.length, BYTES.tallyCount, "tallies of a reader"));
+    const readerAddress = getAddress(reader);
+    parts.push(hexBody(readerAddress, "reader"), uint(tallies.length, BYTES.tallyCount, "tallies of a reader"));
     for (const tally of tallies) {
       if (tally.creators.length !== tally.counts.length) {
         throw new RangeError(
@@ -81,7 +85,11 @@ export function encodeSettlementBatch(readers: readonly SettlementReader[]): Enc
         );
       }
       parts.push(
-        hexBody(getAddress(tally.signer), "signer"),
+        uint(
+          getAddress(tally.signer) === readerAddress ? SIGNED_BY.reader : SIGNED_BY.sessionKey,
+          BYTES.signedBy,
+          "signedBy",
+        ),
         uint(tally.seq, BYTES.seq, "seq"),
         uint(tally.sessionExpiry, BYTES.expiry, "session expiry"),
         uint(tally.creators.length, BYTES.length, "creators of a tally"),
@@ -107,8 +115,17 @@ export function settleArgs(epoch: bigint, readers: readonly SettlementReader[]):
   return [epoch, creators, batch] as const;
 }
 
-/** Reads a batch back (the inverse of `encodeSettlementBatch`); throws on a malformed batch. */
-export function decodeSettlementBatch({ creators, batch }: EncodedBatch): SettlementReader[] {
+/** A tally read back from a batch: the batch does not name a session key (the pool recovers it). */
+export type DecodedTally = Omit<SettlementTally, "signer"> & { sessionKeySigned: boolean };
+
+/** A reader read back from a batch. */
+export interface DecodedReader {
+  reader: Address;
+  tallies: DecodedTally[];
+}
+
+/** Reads a batch back (the inverse of `encodeSettlementBatch`, but for signers); throws on a malformed batch. */
+export function decodeSettlementBatch({ creators, batch }: EncodedBatch): DecodedReader[] {
   const body = hexBody(batch, "batch");
   let at = 0;
   const take = (bytes: number): string => {
@@ -120,12 +137,15 @@ export function decodeSettlementBatch({ creators, batch }: EncodedBatch): Settle
   const takeUint = (bytes: number) => BigInt(`0x${take(bytes)}`);
   const takeBytes = (): Hex => `0x${take(Number(takeUint(BYTES.length)))}`;
 
-  const readers: SettlementReader[] = [];
+  const readers: DecodedReader[] = [];
   while (at < body.length) {
     const reader = getAddress(`0x${take(BYTES.address)}`);
-    const tallies: SettlementTally[] = [];
+    const tallies: DecodedTally[] = [];
     for (let t = Number(takeUint(BYTES.tallyCount)); t > 0; t--) {
-      const signer = getAddress(`0x${take(BYTES.address)}`);
+      const signedBy = Number(takeUint(BYTES.signedBy));
+      if (signedBy !== SIGNED_BY.reader && signedBy !== SIGNED_BY.sessionKey) {
+        throw new RangeError(`unknown signedBy ${signedBy} at byte ${at / 2 - 1}`);
+      }
       const seq = takeUint(BYTES.seq);
       const sessionExpiry = takeUint(BYTES.expiry);
       const tallyCreators: Address[] = [];
@@ -139,7 +159,15 @@ export function decodeSettlementBatch({ creators, batch }: EncodedBatch): Settle
       }
       const signature = takeBytes();
       const sessionSignature = takeBytes();
-      tallies.push({ signer, seq, sessionExpiry, creators: tallyCreators, counts, signature, sessionSignature });
+      tallies.push({
+        sessionKeySigned: signedBy === SIGNED_BY.sessionKey,
+        seq,
+        sessionExpiry,
+        creators: tallyCreators,
+        counts,
+        signature,
+        sessionSignature,
+      });
     }
     readers.push({ reader, tallies });
   }

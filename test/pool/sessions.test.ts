@@ -149,7 +149,7 @@ describe("PlauditPool sessions", () => {
     expect(await pool.isSettled(bob, 0n)).to.equal(false);
   });
 
-  it("sessions: skips a tally not signed by the delegated key it names (BadSignature)", async () => {
+  it("sessions: skips a tally signed by another key than the delegated one, which no session names (BadSession)", async () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
     const { pool, keeper, alice, domain, creatorA, farExpiry } = f;
     const delegated = await sessionSignedTally(alice, randomKey(), domain, 0n, clicksFor([[creatorA, 1]]), farExpiry);
@@ -163,6 +163,6 @@ describe("PlauditPool sessions", () => {
         ),
     )
       .to.emit(pool, "ReaderSkipped")
-      .withArgs(0n, alice.address, SkipReason.BadSignature);
+      .withArgs(0n, alice.address, SkipReason.BadSession);
   });
 });

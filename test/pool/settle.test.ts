@@ -566,8 +566,9 @@ describe("PlauditPool settle", () => {
       const { creators, batch } = await aliceBatch(f);
       await f.goToEpoch(1n);
       const bytes = (batch.length - 2) / 2;
-      // Cut inside the reader header, the tally header, an entry, the length prefix and the signature.
-      for (const keep of [1, 20, 21, 40, 58, 60, 64, bytes - 1]) {
+      // Cut inside the reader header (21 bytes), the tally header (19), an entry (6 each), the signature's
+      // length prefix (2), the signature (65) and the session signature's length prefix.
+      for (const keep of [1, 20, 21, 30, 40, 45, 53, 60, bytes - 1]) {
         const cut = batch.slice(0, 2 + keep * 2) as Hex;
         await expect(
           f.pool.connect(f.keeper).settle(0n, creators, cut),
@@ -584,7 +585,7 @@ describe("PlauditPool settle", () => {
       await f.goToEpoch(1n);
       await expect(f.pool.connect(f.keeper).settle(0n, creators.slice(0, 1), batch))
         .to.be.revertedWithCustomError(f.pool, "MalformedBatch")
-        .withArgs(2n * 20n + 1n + 8n + 8n + 2n + 6n);
+        .withArgs(20n + 1n + 1n + 8n + 8n + 2n + 6n); // reader, tallyCount | signedBy, seq, expiry, entryCount | entry 0
     });
 
     it("settle: credits each creator once per batch however many readers name it, through one table entry", async () => {

@@ -113,6 +113,7 @@ describe("PlauditPool signatures", () => {
     ["64 bytes", (sig: Hex) => sig.slice(0, 2 + 128) as Hex],
     ["66 bytes", (sig: Hex) => `${sig}00` as Hex],
     ["empty", () => "0x" as Hex],
+    ["v neither 27 nor 28", (sig: Hex) => `${sig.slice(0, -2)}1d` as Hex],
   ] as const) {
     it(`signatures: skips a malformed (${label}) signature without reverting the batch (BadSignature)`, async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
@@ -130,6 +131,35 @@ describe("PlauditPool signatures", () => {
       await f.expectBooksBalance();
     });
   }
+
+  it("signatures: skips a session key's tally whose signature is malformed, malleable or has a bad v (BadSignature), since its key is recovered from it", async () => {
+    const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+    const tally = await sessionSignedTally(
+      f.alice,
+      randomKey(),
+      f.domain,
+      0n,
+      clicksFor([[f.creatorA, 1]]),
+      f.farExpiry,
+    );
+    await f.goToEpoch(1n);
+    for (const signature of [
+      tally.signature.slice(0, 2 + 128) as Hex,
+      malleate(tally.signature),
+      `${tally.signature.slice(0, -2)}1d` as Hex,
+    ]) {
+      await expect(
+        f.pool
+          .connect(f.keeper)
+          .settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [{ ...tally, signature }] }])),
+      )
+        .to.emit(f.pool, "ReaderSkipped")
+        .withArgs(0n, f.alice.address, SkipReason.BadSignature);
+    }
+    await expect(
+      f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])),
+    ).to.emit(f.pool, "ReaderSettled");
+  });
 
   describe("ERC-1271 readers", () => {
     it("signatures: settles a wallet reader whose owner key signed the tally (ERC-1271 accepts)", async () => {

@@ -60,15 +60,16 @@ function tally(overrides: Partial<SettlementTally> = {}): SettlementTally {
 }
 
 describe("protocol batch", () => {
-  it("encodeSettlementBatch: decodes back to the same readers, tallies, creators and counts", () => {
+  it("encodeSettlementBatch: decodes back to the same readers, tallies, creators and counts, and who signed", () => {
     fc.assert(
       fc.property(batchArb, (readers: SettlementReader[]) => {
         const decoded = decodeSettlementBatch(encodeSettlementBatch(readers));
+        // The batch names no signer: only whether the reader or a session key signed.
         const normalized = readers.map((r) => ({
           reader: getAddress(r.reader),
-          tallies: r.tallies.map((t) => ({
+          tallies: r.tallies.map(({ signer, ...t }) => ({
             ...t,
-            signer: getAddress(t.signer),
+            sessionKeySigned: getAddress(signer) !== getAddress(r.reader),
             creators: t.creators.map((c) => getAddress(c)),
           })),
         }));
@@ -96,7 +97,7 @@ describe("protocol batch", () => {
       "0x" +
       READER.slice(2).toLowerCase() +
       "01" + // one tally
-      READER.slice(2).toLowerCase() + // signer
+      "00" + // signed by the reader itself
       "0000000000000002" + // seq
       "0000000000000000" + // session expiry
       "0002" + // two entries

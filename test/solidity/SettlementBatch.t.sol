@@ -17,8 +17,8 @@ contract SettlementBatchTest is TestBase {
     uint256 private constant CREATORS = 4;
     address private constant KEEPER = address(0xBEEF);
     /// @dev Where the first reader's first entry lies in the batch: after the reader's header
-    /// (address, tally count) and its first tally's (signer, seq, session expiry, entry count).
-    uint256 private constant FIRST_ENTRY = 20 + 1 + 20 + 8 + 8 + 2;
+    /// (address, tally count) and its first tally's (signedBy, seq, session expiry, entry count).
+    uint256 private constant FIRST_ENTRY = 20 + 1 + 1 + 8 + 8 + 2;
     uint256 private constant ENTRY_BYTES = 2 + 4;
 
     MockStablecoin private token;

@@ -45,7 +45,8 @@ library BatchEncoder {
                 }
                 batch = bytes.concat(
                     batch,
-                    bytes20(tally.signer),
+                    // signedBy: 0 for the reader itself, 1 for a session key (recovered on chain).
+                    bytes1(tally.signer == entry.reader ? 0x00 : 0x01),
                     bytes8(tally.seq),
                     bytes8(tally.sessionExpiry),
                     bytes2(uint16(_fit(tally.creators.length, 16)))
