@@ -158,16 +158,18 @@ interface IPlauditPool {
     ///
     ///     batch  = reader*
     ///     reader = address reader | uint8 tallyCount | tally * tallyCount
-    ///     tally  = address signer | uint64 seq | uint64 sessionExpiry | uint16 entryCount
+    ///     tally  = uint8 signedBy | uint64 seq | uint64 sessionExpiry | uint16 entryCount
     ///              | (uint16 creatorIndex | uint32 count) * entryCount
     ///              | uint16 signatureLength | signature | uint16 sessionSignatureLength | sessionSignature
     ///
-    /// A reader's tallies are ordered by `signer`, strictly ascending. `signer` is the reader itself (its
-    /// EOA or ERC-1271 wallet; the session fields are then ignored and should be empty) or a session key
-    /// the reader delegated with an EIP-712 `Session` (expiry `sessionExpiry`, the reader's session nonce
-    /// of the epoch), signed `sessionSignature`. A tally's entries are its signed `creators` and `counts`,
-    /// each creator given as its index in `creators`, the batch's table of creators (named once however
-    /// many tallies click them). A batch that does not parse reverts with `MalformedBatch`.
+    /// `signedBy` is 0 when the reader itself signed the tally (its EOA or ERC-1271 wallet; the session
+    /// fields are then ignored and should be empty), 1 when a session key did: the key is recovered from
+    /// the (65-byte ECDSA) signature, and the reader must have delegated it with an EIP-712 `Session`
+    /// (expiry `sessionExpiry`, the reader's session nonce of the epoch), signed `sessionSignature`. A
+    /// reader's tallies are ordered by signing key, strictly ascending. A tally's entries are its signed
+    /// `creators` and `counts`, each creator given as its index in `creators`, the batch's table of
+    /// creators (named once however many tallies click them). A batch that does not parse (a field past
+    /// its end, an unknown `signedBy`, an index outside the table) reverts with `MalformedBatch`.
     /// @return settled How many readers were settled.
     function settle(uint64 epoch, address[] calldata creators, bytes calldata batch) external returns (uint256 settled);
 

@@ -19,7 +19,7 @@ library ClickTypes {
 
     /// @notice Struct hash of a cumulative tally: `reader`'s clicks in `epoch` as seen by one signing key,
     /// the `seq`-th such tally of that key. `creatorsHash` and `countsHash` are the EIP-712 hashes of the
-    /// `creators` and `counts` arrays (see {hashWords}).
+    /// `creators` and `counts` arrays: the keccak256 of their elements, each as a 32-byte word.
     function hashTally(
         address reader,
         uint64 epoch,
@@ -60,15 +60,6 @@ library ClickTypes {
             mstore(add(m, 0x60), and(expiry, 0xffffffffffffffff))
             mstore(add(m, 0x80), and(nonce, 0xffffffff))
             hash := keccak256(m, 0xa0)
-        }
-    }
-
-    /// @notice The EIP-712 hash of an array of 32-byte words (`address[]` and `uint32[]` elements are
-    /// encoded as such words): the keccak256 of their concatenation.
-    /// @dev Hashes the array where it lies; copying it with abi.encodePacked costs a loop per element.
-    function hashWords(uint256[] memory words) internal pure returns (bytes32 hash) {
-        assembly ("memory-safe") {
-            hash := keccak256(add(words, 0x20), shl(5, mload(words)))
         }
     }
 }

@@ -25,7 +25,7 @@ import { flakyProvider, serveRpc } from "./rpc-fakes.js";
 
 const GRACE = 60n;
 /** Small enough that a handful of readers need several transactions. */
-const SMALL_BATCH_GAS = 400_000;
+const SMALL_BATCH_GAS = 200_000;
 
 describe("keeper settlement", function () {
   this.timeout(120_000);
