@@ -547,7 +547,7 @@ describe("PlauditPool settle", () => {
   });
 
   describe("batch encoding", () => {
-    /** A valid one-reader batch of alice's, and what settling it would pay. */
+    /** A valid one-reader batch: alice's own tally over two creators. */
     async function aliceBatch(f: Awaited<ReturnType<typeof subscribedPoolFixture>>) {
       const tally = await readerSignedTally(
         f.alice,

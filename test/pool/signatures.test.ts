@@ -31,6 +31,11 @@ async function walletFixture() {
 }
 
 describe("PlauditPool signatures", () => {
+  /** One click of alice's on creator A, signed by a fresh session key she delegated. */
+  function aliceSessionTally(f: Awaited<ReturnType<typeof subscribedPoolFixture>>): Promise<SignedTallyStruct> {
+    return sessionSignedTally(f.alice, randomKey(), f.domain, 0n, clicksFor([[f.creatorA, 1]]), f.farExpiry);
+  }
+
   async function expectSkippedWith(
     f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
     reader: string,
@@ -93,14 +98,7 @@ describe("PlauditPool signatures", () => {
 
   it("signatures: skips a session whose delegation signature is the high-s twin (BadSession)", async () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-    const tally = await sessionSignedTally(
-      f.alice,
-      randomKey(),
-      f.domain,
-      0n,
-      clicksFor([[f.creatorA, 1]]),
-      f.farExpiry,
-    );
+    const tally = await aliceSessionTally(f);
     await expectSkippedWith(
       f,
       f.alice.address,
@@ -134,14 +132,7 @@ describe("PlauditPool signatures", () => {
 
   it("signatures: skips a session key's tally whose signature is malformed, malleable or has a bad v (BadSignature), since its key is recovered from it", async () => {
     const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-    const tally = await sessionSignedTally(
-      f.alice,
-      randomKey(),
-      f.domain,
-      0n,
-      clicksFor([[f.creatorA, 1]]),
-      f.farExpiry,
-    );
+    const tally = await aliceSessionTally(f);
     await f.goToEpoch(1n);
     for (const signature of [
       tally.signature.slice(0, 2 + 128) as Hex,
