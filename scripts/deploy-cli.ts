@@ -15,7 +15,7 @@ import {
   parseDeployOptions,
   type DeployCliOptions,
 } from "./deploy/options.js";
-import { CliOptionsError } from "./lib/cli-options.js";
+import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 let options: DeployCliOptions;
 try {

@@ -7,7 +7,7 @@ import { network } from "hardhat";
 
 import { deployPlaudit } from "./deploy/deploy-pool.js";
 import { checkParametersFile, deployOptionsFromEnv, parseDeployOptions } from "./deploy/options.js";
-import { CliOptionsError } from "./lib/cli-options.js";
+import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 let options;
 try {

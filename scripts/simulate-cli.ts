@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 import { envFromOptions, helpText, optionsFromArgs, optionsFromEnv, parseOptions } from "./simulate/options.js";
-import { CliOptionsError } from "./lib/cli-options.js";
+import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 let raw: Record<string, string>;
 try {

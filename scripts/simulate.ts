@@ -6,7 +6,7 @@
 import { optionsFromEnv, parseOptions } from "./simulate/options.js";
 import { runSimulation } from "./simulate/run.js";
 import { formatSummary } from "./simulate/summary.js";
-import { CliOptionsError } from "./lib/cli-options.js";
+import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 let options;
 try {

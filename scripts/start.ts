@@ -23,7 +23,7 @@ import { mineBlock, repoRoot, spawnHardhatNode } from "./local/hardhat-node.js";
 import { parseStartOptions, portSetting, startHelpText, type StartOptions } from "./local/options.js";
 import { checkPortsFree, PortInUseError } from "./local/ports.js";
 import { serveApp, serveEmbeddingPage } from "./local/servers.js";
-import { CliOptionsError } from "./lib/cli-options.js";
+import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 const READER_FUNDS = 1000n * 10n ** 6n;
 const say = (line = "") => process.stdout.write(`${line}\n`);

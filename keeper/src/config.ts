@@ -9,6 +9,8 @@ import type { Address, Hex } from "viem";
 
 import { addressSchema } from "../../protocol/src/index.js";
 
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "./cli-options.js";
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const privateKeySchema = z
@@ -169,37 +171,21 @@ export function parseConfig(raw: Record<string, unknown>): KeeperConfig {
 
 /** Raw settings from the environment (flags override them). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const [name, setting] of Object.entries(SETTINGS)) {
-    const value = env[setting.env];
-    if (value !== undefined && value !== "") raw[name] = value;
-  }
-  return raw;
+  return rawOptionsFromEnv(env, SETTINGS);
 }
 
 /** Raw settings from `--flag value` / `--flag=value` pairs; unknown flags throw. */
 export function settingsFromFlags(flags: readonly string[]): Record<string, string> {
-  const byFlag = new Map<string, string>(Object.entries(SETTINGS).map(([name, s]) => [s.flag, name]));
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < flags.length; i++) {
-    const arg = flags[i] as string;
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf("=");
-    const flag = arg.slice(2, eq === -1 ? undefined : eq);
-    const name = byFlag.get(flag);
-    if (name === undefined) throw new ConfigError(`unknown option --${flag} (see --help)`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (flag === "settle" && (flags[i + 1] === undefined || flags[i + 1]?.startsWith("--"))) value = "true";
-    else value = flags[++i];
-    if (value === undefined) throw new ConfigError(`--${flag} needs a value`);
-    raw[name] = value;
+  try {
+    return rawOptionsFromArgs(flags, SETTINGS, { booleans: ["settle"] }).raw;
+  } catch (error) {
+    if (error instanceof CliOptionsError) throw new ConfigError(error.message);
+    throw error;
   }
-  return raw;
 }
 
 export function helpText(): string {
-  const rows = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(20)} ${s.env.padEnd(28)} ${s.help}`);
+  const rows = optionRows(SETTINGS, 20, 28);
   return [
     "Plaudit keeper: accepts signed tallies over HTTP and settles ended epochs.",
     "",

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 import { addressSchema, MAX_KEEPER_TIP_BPS } from "../../protocol/src/index.js";
-import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../../keeper/src/cli-options.js";
 
 export const DEPLOY_OPTIONS = {
   network: { flag: "network", env: "", help: "Hardhat network to deploy to, e.g. sepolia (required)" },

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../lib/cli-options.js";
+import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../../keeper/src/cli-options.js";
 
 const port = z.coerce
   .number({ error: "must be a port number, 1 to 65535" })

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 
 import { parseStartOptions } from "../../scripts/local/options.js";
-import { CliOptionsError } from "../../scripts/lib/cli-options.js";
+import { CliOptionsError } from "../../keeper/src/cli-options.js";
 
 describe("local system: options", () => {
   it("defaults to the usual local ports and five-minute epochs", () => {

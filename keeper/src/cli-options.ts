@@ -1,7 +1,7 @@
 /**
- * Command-line options shared by the project's scripts (`npm start`, `simulate`, `deploy`): each option
- * has a `--flag`, an environment variable and a help line; flags override the environment. The raw
- * strings found here are then checked by each script's own zod schema.
+ * Command-line options of the keeper and of the project's scripts (`npm start`, `simulate`, `deploy`):
+ * each option has a `--flag`, an environment variable and a help line; flags override the environment.
+ * The raw strings found here are then checked by each program's own zod schema.
  */
 
 /** A command-line option: its `--flag` (without dashes), its environment variable and its help line. */
