@@ -267,10 +267,13 @@ describe("PlauditPool settle", () => {
   });
 
   describe("clicks", () => {
+    /** Alice signs `creators` / `counts` as given; settling must skip her with BadClicks. */
     async function expectBadClicks(
       f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
-      tally: SignedTallyStruct,
+      creators: readonly Address[],
+      counts: readonly number[],
     ): Promise<void> {
+      const tally = await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, creators, counts);
       await f.goToEpoch(1n);
       await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSkipped")
@@ -282,53 +285,30 @@ describe("PlauditPool settle", () => {
     it("settle: skips a tally naming the same creator twice (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const a = f.creatorA.address as Address;
-      await expectBadClicks(f, await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, [a, a], [1, 1]));
+      await expectBadClicks(f, [a, a], [1, 1]);
     });
 
     it("settle: skips a tally whose creators are not ascending (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const [low, high] = ascending([f.creatorA, f.creatorB]).map((c) => c.address as Address);
-      await expectBadClicks(
-        f,
-        await rawSignedTally(
-          f.alice,
-          f.domain,
-          f.alice.address as Address,
-          0n,
-          [high as Address, low as Address],
-          [1, 1],
-        ),
-      );
+      await expectBadClicks(f, [high as Address, low as Address], [1, 1]);
     });
 
     it("settle: skips a tally in which the reader clicks itself (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const self = f.alice.address as Address;
-      await expectBadClicks(f, await rawSignedTally(f.alice, f.domain, self, 0n, [self], [5]));
+      await expectBadClicks(f, [self], [5]);
     });
 
     it("settle: skips a tally with a zero count (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const [low, high] = ascending([f.creatorA, f.creatorB]).map((c) => c.address as Address);
-      await expectBadClicks(
-        f,
-        await rawSignedTally(
-          f.alice,
-          f.domain,
-          f.alice.address as Address,
-          0n,
-          [low as Address, high as Address],
-          [1, 0],
-        ),
-      );
+      await expectBadClicks(f, [low as Address, high as Address], [1, 0]);
     });
 
     it("settle: skips a tally naming the zero address (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-      await expectBadClicks(
-        f,
-        await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, [ethers.ZeroAddress as Address], [1]),
-      );
+      await expectBadClicks(f, [ethers.ZeroAddress as Address], [1]);
     });
 
     it("settle: skips a tally naming one creator twice through two indices of the creator table (BadClicks)", async () => {
@@ -347,17 +327,14 @@ describe("PlauditPool settle", () => {
 
     it("settle: skips a tally naming no creator (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
-      await expectBadClicks(f, await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, [], []));
+      await expectBadClicks(f, [], []);
     });
 
     it("settle: skips a tally naming more than MAX_CREATORS_PER_TALLY creators (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       const creators = syntheticCreators(MAX_CREATORS_PER_TALLY + 1);
       const counts = creators.map(() => 1);
-      await expectBadClicks(
-        f,
-        await rawSignedTally(f.alice, f.domain, f.alice.address as Address, 0n, creators, counts),
-      );
+      await expectBadClicks(f, creators, counts);
     });
 
     it("settle: accepts a tally naming exactly MAX_CREATORS_PER_TALLY creators", async () => {
