@@ -153,6 +153,13 @@ describe("PlauditPool signatures", () => {
   });
 
   describe("ERC-1271 readers", () => {
+    /** Two clicks of the wallet reader on creator B, by a fresh session key its owner delegated. */
+    function walletSessionTally(f: Awaited<ReturnType<typeof walletFixture>>): Promise<SignedTallyStruct> {
+      return sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicksFor([[f.creatorB, 2]]), f.farExpiry, {
+        readerAddress: f.walletAddress,
+      });
+    }
+
     it("signatures: settles a wallet reader whose owner key signed the tally (ERC-1271 accepts)", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
       const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
@@ -166,17 +173,7 @@ describe("PlauditPool signatures", () => {
 
     it("signatures: settles a session key delegated by a wallet reader (ERC-1271 Session)", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
-      const tally = await sessionSignedTally(
-        f.owner,
-        randomKey(),
-        f.domain,
-        0n,
-        clicksFor([[f.creatorB, 2]]),
-        f.farExpiry,
-        {
-          readerAddress: f.walletAddress,
-        },
-      );
+      const tally = await walletSessionTally(f);
       await f.goToEpoch(1n);
       await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.walletAddress, tallies: [tally] }])))
         .to.emit(f.pool, "ReaderSettled")
@@ -193,17 +190,7 @@ describe("PlauditPool signatures", () => {
 
     it("signatures: skips a session of a wallet reader that refuses the delegation (BadSession)", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
-      const tally = await sessionSignedTally(
-        f.owner,
-        randomKey(),
-        f.domain,
-        0n,
-        clicksFor([[f.creatorB, 2]]),
-        f.farExpiry,
-        {
-          readerAddress: f.walletAddress,
-        },
-      );
+      const tally = await walletSessionTally(f);
       await f.wallet.connect(f.owner).setAccepting(false);
       await expectSkippedWith(f, f.walletAddress, tally, SkipReason.BadSession);
     });
