@@ -53,7 +53,7 @@ library SettlementBatch {
     function tallyEnd(bytes calldata batch, uint256 tally) internal pure returns (uint256 end) {
         unchecked {
             uint256 entries = _checkedEnd(batch, tally, ENTRIES_AT);
-            if (_word(batch, tally) >> _shift(SIGNED_BY_BYTES) > SIGNED_BY_SESSION_KEY) {
+            if (_signedBy(batch, tally) > SIGNED_BY_SESSION_KEY) {
                 revert IPlauditPool.MalformedBatch(tally);
             }
             uint256 signature = _checkedEnd(batch, entries, _uint16At(batch, tally + ENTRY_COUNT_AT) * ENTRY_BYTES);
@@ -64,16 +64,12 @@ library SettlementBatch {
 
     /// @notice Where a tally {tallyEnd} has checked ends, without checking again.
     function endOf(bytes calldata batch, uint256 tally) internal pure returns (uint256) {
-        uint256 signature = _signatureAt(batch, tally);
-        unchecked {
-            uint256 sessionSignature = signature + LENGTH_BYTES + _uint16At(batch, signature);
-            return sessionSignature + LENGTH_BYTES + _uint16At(batch, sessionSignature);
-        }
+        return _afterLengthPrefixed(batch, _afterLengthPrefixed(batch, _signatureAt(batch, tally)));
     }
 
     /// @notice Whether a session key signed the tally (else the reader itself did).
     function isSessionKeySigned(bytes calldata batch, uint256 tally) internal pure returns (bool) {
-        return _word(batch, tally) >> _shift(SIGNED_BY_BYTES) == SIGNED_BY_SESSION_KEY;
+        return _signedBy(batch, tally) == SIGNED_BY_SESSION_KEY;
     }
 
     /// @notice The tally's sequence number.
@@ -108,10 +104,11 @@ library SettlementBatch {
 
     /// @notice The reader's signature of the tally's session delegation (empty for the reader's own tally).
     function sessionSignatureOf(bytes calldata batch, uint256 tally) internal pure returns (bytes calldata) {
-        uint256 signature = _signatureAt(batch, tally);
-        unchecked {
-            return _lengthPrefixed(batch, signature + LENGTH_BYTES + _uint16At(batch, signature));
-        }
+        return _lengthPrefixed(batch, _afterLengthPrefixed(batch, _signatureAt(batch, tally)));
+    }
+
+    function _signedBy(bytes calldata batch, uint256 tally) private pure returns (uint256) {
+        return _word(batch, tally) >> _shift(SIGNED_BY_BYTES);
     }
 
     /// @dev Where the tally's signature length field is.
@@ -129,6 +126,13 @@ library SettlementBatch {
         assembly ("memory-safe") {
             field.offset := add(add(batch.offset, offset), LENGTH_BYTES)
             field.length := length
+        }
+    }
+
+    /// @dev Where the bytes prefixed by the `uint16` length at `offset` end (bounds checked by {tallyEnd}).
+    function _afterLengthPrefixed(bytes calldata batch, uint256 offset) private pure returns (uint256) {
+        unchecked {
+            return offset + LENGTH_BYTES + _uint16At(batch, offset);
         }
     }
 
