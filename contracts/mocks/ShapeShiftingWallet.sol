@@ -2,16 +2,16 @@
 pragma solidity 0.8.30;
 
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+import {OwnedTestWallet} from "./OwnedTestWallet.sol";
 
 /// @title Hostile ERC-1271 wallet
 /// @notice A contract reader whose `isValidSignature` answer its owner can change at any time, or that
 /// answers garbage: short returndata, a dirty word, a revert, huge returndata, a state write. The
 /// pool must skip it without reverting the batch or spending unbounded gas. Tests only.
 /// It does not inherit IERC1271 because its `isValidSignature` is not `view` (the state-writing mode).
-contract ShapeShiftingWallet {
-    error NotOwner(address caller);
+contract ShapeShiftingWallet is OwnedTestWallet {
     error Refused(bytes32 hash);
 
     enum Mode {
@@ -33,37 +33,15 @@ contract ShapeShiftingWallet {
         WriteState
     }
 
-    address public immutable OWNER;
     Mode public mode;
     uint256 public flipBlock;
     uint256 public hugeSize;
     uint256 public writes;
 
-    constructor(address owner_) {
-        OWNER = owner_;
-    }
+    constructor(address owner_) OwnedTestWallet(owner_) {}
 
-    function setMode(Mode mode_, uint256 flipBlock_, uint256 hugeSize_) external {
-        if (msg.sender != OWNER) revert NotOwner(msg.sender);
+    function setMode(Mode mode_, uint256 flipBlock_, uint256 hugeSize_) external onlyOwner {
         (mode, flipBlock, hugeSize) = (mode_, flipBlock_, hugeSize_);
-    }
-
-    /// @notice Calls `target` with `data` as this wallet (approve, subscribe, withdraw...).
-    function execute(address target, bytes calldata data) external returns (bytes memory) {
-        if (msg.sender != OWNER) revert NotOwner(msg.sender);
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool success, bytes memory result) = target.call(data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(result, 0x20), mload(result))
-            }
-        }
-        return result;
-    }
-
-    function approve(IERC20 token, address spender, uint256 amount) external {
-        if (msg.sender != OWNER) revert NotOwner(msg.sender);
-        token.approve(spender, amount);
     }
 
     /// @notice ERC-1271 `isValidSignature`, answered as the mode says.
