@@ -7,7 +7,7 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 
 import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
-import type { SettlementTally } from "./batch.js";
+import { settleArgs, type SettlementTally } from "./batch.js";
 
 export const addressSchema = z
   .string()
@@ -70,6 +70,14 @@ export function toSettlementTally(tally: SignedTally): SettlementTally {
     signature: tally.signature,
     sessionSignature: tally.session?.signature ?? ("0x" as Hex),
   };
+}
+
+/** `settle`'s arguments for readers' parsed wire tallies of `epoch` (each reader's signers ascending). */
+export function settleArgsOf(epoch: bigint, readers: readonly { reader: Address; tallies: readonly SignedTally[] }[]) {
+  return settleArgs(
+    epoch,
+    readers.map(({ reader, tallies }) => ({ reader, tallies: tallies.map(toSettlementTally) })),
+  );
 }
 
 /** JSON form of a tally (bigints as decimal strings), accepted back by `signedTallySchema`. */

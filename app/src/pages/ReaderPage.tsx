@@ -11,8 +11,7 @@ import {
   MAX_TALLIES_PER_READER,
   permitTypedData,
   plauditPoolAbi,
-  settleArgs,
-  toSettlementTally,
+  settleArgsOf,
 } from "../../../protocol/src/index.js";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
@@ -565,7 +564,7 @@ function PastEpoch({
         throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
       return {
         functionName: "settle",
-        args: settleArgs(budget.epoch, [{ reader, tallies: merged.map(toSettlementTally) }]),
+        args: settleArgsOf(budget.epoch, [{ reader, tallies: merged }]),
       };
     });
     if (receipt === undefined) return;

@@ -8,8 +8,6 @@ import {
   clicksProblem,
   compareAddresses,
   MAX_TALLIES_PER_READER,
-  settleArgs,
-  toSettlementTally,
   totalClicks,
   type SignedTally,
 } from "../../../protocol/src/index.js";
@@ -101,14 +99,6 @@ export function planEpoch(input: {
   }
   plan.include.sort((a, b) => compareAddresses(a.reader, b.reader));
   return plan;
-}
-
-/** `settle`'s arguments for `entries` of `epoch`, built through the protocol's one encoder. */
-export function toSettleArgs(epoch: bigint, entries: readonly ReaderEntry[]) {
-  return settleArgs(
-    epoch,
-    entries.map((entry) => ({ reader: entry.reader, tallies: entry.tallies.map(toSettlementTally) })),
-  );
 }
 
 /**

@@ -17,21 +17,13 @@ import {
   type TransactionReceipt,
 } from "viem";
 
-import { plauditPoolAbi } from "../../../protocol/src/index.js";
+import { plauditPoolAbi, settleArgsOf } from "../../../protocol/src/index.js";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { isRevert, shortError, sleep, withRetry } from "../retry.js";
 import type { ReaderOutcome, Store, TxRecord } from "../store/types.js";
-import {
-  groupByReader,
-  packBatches,
-  planEpoch,
-  readerGasHint,
-  toSettleArgs,
-  type ReaderEntry,
-  type ReaderFacts,
-} from "./plan.js";
+import { groupByReader, packBatches, planEpoch, readerGasHint, type ReaderEntry, type ReaderFacts } from "./plan.js";
 
 export const SKIP_REASONS = [
   "AlreadySettled",
@@ -186,7 +178,7 @@ export class Settler {
       const data = encodeFunctionData({
         abi: plauditPoolAbi,
         functionName: "settle",
-        args: toSettleArgs(epoch, batch),
+        args: settleArgsOf(epoch, batch),
       });
       let gas: bigint;
       try {
