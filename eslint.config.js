@@ -1,6 +1,16 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * Which way imports may point. The protocol package is imported by name (`@plaudit/protocol`), never by
+ * path; it imports nothing of the repository. The keeper and the dApp import neither each other nor
+ * scripts or tests; scripts never reach into the dApp. Tests may import anything.
+ */
+const byName = { group: ["**/protocol/src", "**/protocol/src/**"], message: "import @plaudit/protocol by name" };
+const outOf = (...dirs) =>
+  dirs.map((dir) => ({ group: [`**/${dir}`, `**/${dir}/**`], message: `this code must not depend on ${dir}/` }));
+const importDirection = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
+
 export default tseslint.config(
   {
     ignores: ["node_modules/", "artifacts/", "cache/", "coverage/", "types/", "dist/", "app/dist/", "**/generated/"],
@@ -15,4 +25,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    files: ["protocol/src/**/*.ts"],
+    rules: importDirection({ group: ["../**"], message: "the protocol package stands alone" }),
+  },
+  { files: ["keeper/**/*.ts"], rules: importDirection(byName, ...outOf("app", "scripts", "test")) },
+  { files: ["app/**/*.{ts,tsx}"], rules: importDirection(byName, ...outOf("keeper", "scripts", "test", "ignition")) },
+  {
+    files: ["scripts/**/*.ts", "ignition/**/*.ts"],
+    rules: importDirection(byName, ...outOf("app/src")),
+  },
+  { files: ["test/**/*.ts"], rules: importDirection(byName) },
 );

@@ -6,7 +6,11 @@
 import { fileURLToPath } from "node:url";
 
 import react from "@vitejs/plugin-react";
+import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
+
+/** Resolve workspace packages to their TypeScript source (see protocol/package.json "exports"). */
+const SOURCE_CONDITION = "@plaudit/source";
 
 const appRoot = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -15,6 +19,8 @@ export default defineConfig({
   root: appRoot,
   base: "./",
   plugins: [react()],
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   server: { fs: { allow: [repoRoot] } },
   build: {
     outDir: "dist",

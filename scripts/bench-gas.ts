@@ -12,7 +12,7 @@ import { Wallet, type TypedDataField } from "ethers";
 import { network } from "hardhat";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, type Clicks, settleArgs } from "../protocol/src/index.js";
+import { addClick, NO_CLICKS, type Clicks, settleArgs } from "@plaudit/protocol";
 import { domainOf, sessionSignedTally, type SignedTallyStruct } from "../test/helpers/signing.js";
 
 const BATCH_SIZES = [1, 50, 200] as const;

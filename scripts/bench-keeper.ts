@@ -29,7 +29,7 @@ import {
   tallyTypedData,
   toWireTally,
   type Clicks,
-} from "../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { startKeeper } from "../keeper/src/index.js";
 import { createLocalChain, deployPool, EPOCH_LENGTH, USD, type Reader } from "../test/keeper/chain-fixture.js";
 import { tempDir } from "../test/keeper/keeper-fixture.js";

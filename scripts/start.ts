@@ -12,7 +12,7 @@ import { formatUnits } from "viem";
 
 import { DEFAULT_KEEPER_TIP_BPS } from "../ignition/modules/PlauditPool.js";
 import { startKeeper, type RunningKeeper } from "../keeper/src/index.js";
-import type { Deployment } from "../protocol/src/index.js";
+import type { Deployment } from "@plaudit/protocol";
 import { hardhatAccount, HARDHAT_CHAIN_ID, type TestAccount } from "./local/accounts.js";
 import { buildApp, staleReason } from "./local/app-build.js";
 import { demoItemUrl, demoSiteHtml, type DemoItem } from "./local/demo-site.js";

@@ -4,7 +4,7 @@
  */
 import type { Address, Hex } from "viem";
 
-import { clicksProblem, type SignedTally } from "../../protocol/src/index.js";
+import { clicksProblem, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "./chain.js";
 import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
 

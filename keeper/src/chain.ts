@@ -13,7 +13,7 @@ import {
 } from "viem";
 import type { Logger } from "pino";
 
-import { epochAt, epochBounds, plauditPoolAbi, type EpochSchedule } from "../../protocol/src/index.js";
+import { epochAt, epochBounds, plauditPoolAbi, type EpochSchedule } from "@plaudit/protocol";
 import { withRetry } from "./retry.js";
 
 export interface Deployment extends EpochSchedule {

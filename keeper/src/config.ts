@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 
-import { addressSchema } from "../../protocol/src/index.js";
+import { addressSchema } from "@plaudit/protocol";
 
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "./cli-options.js";
 

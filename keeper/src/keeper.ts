@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { Settler, type SettlerFaults } from "./settle/settler.js";
 import { openStore } from "./store/index.js";
 import { VerifyPool } from "./verify-pool.js";
-import { plauditDomain } from "../../protocol/src/index.js";
+import { plauditDomain } from "@plaudit/protocol";
 import type { Store } from "./store/types.js";
 
 export interface KeeperParts {

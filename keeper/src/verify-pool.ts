@@ -21,7 +21,7 @@ import {
   type PlauditDomain,
   type SessionMessage,
   type TallyMessage,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 
 export type DigestJob =
   | { kind: "Tally"; message: TallyMessage; signature: Hex }

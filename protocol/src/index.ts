@@ -8,3 +8,4 @@ export * from "./permit.js";
 export * from "./schemas.js";
 export * from "./split.js";
 export * from "./tally.js";
+export * from "./snippet.js";

@@ -9,7 +9,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import LocalPlaudit from "../../ignition/modules/LocalPlaudit.js";
 import PlauditPool from "../../ignition/modules/PlauditPool.js";
-import type { Deployment } from "../../protocol/src/index.js";
+import type { Deployment } from "@plaudit/protocol";
 import { findDeployBlock, journalDeployHash } from "./deploy-block.js";
 import { deploymentRecord, writeDeployment } from "./deployment-record.js";
 

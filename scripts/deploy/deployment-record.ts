@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 
 import { erc20Abi, type Address, type Chain, type PublicClient, type Transport } from "viem";
 
-import { deploymentSchema, plauditPoolAbi, type Deployment } from "../../protocol/src/index.js";
+import { deploymentSchema, plauditPoolAbi, type Deployment } from "@plaudit/protocol";
 
 export interface RecordOptions {
   pool: Address;

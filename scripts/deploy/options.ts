@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 
 import { z } from "zod";
 
-import { addressSchema, MAX_KEEPER_TIP_BPS } from "../../protocol/src/index.js";
+import { addressSchema, MAX_KEEPER_TIP_BPS } from "@plaudit/protocol";
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../../keeper/src/cli-options.js";
 
 export const DEPLOY_OPTIONS = {

@@ -2,9 +2,8 @@
  * The demo creator site of the local system: one page, served on another site than the dApp, with a few
  * Plaudit buttons embedded by the script snippet the dApp's creator page generates.
  */
+import { scriptSnippet } from "@plaudit/protocol";
 import type { Address } from "viem";
-
-import { scriptSnippet } from "../../app/src/lib/snippet.js";
 
 export interface DemoItem {
   creatorName: string;

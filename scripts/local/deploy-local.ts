@@ -10,7 +10,7 @@ import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import { createPublicClient, createWalletClient, defineChain, http, toHex, type Address } from "viem";
 
 import userConfig from "../../hardhat.config.js";
-import { mockStablecoinAbi, type Deployment } from "../../protocol/src/index.js";
+import { mockStablecoinAbi, type Deployment } from "@plaudit/protocol";
 import { deployPlaudit } from "../deploy/deploy-pool.js";
 import { HARDHAT_CHAIN_ID, hardhatAccount, type TestAccount } from "./accounts.js";
 import { jsonRpc } from "./hardhat-node.js";

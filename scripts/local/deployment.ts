@@ -2,7 +2,7 @@
  * The deployment file a local system serves as the dApp's `plaudit.json`: the protocol's `Deployment`
  * plus `rpcUrl` (the dApp requires it) and `keeperUrl`, validated before anything serves it.
  */
-import { deploymentSchema, type Deployment } from "../../protocol/src/index.js";
+import { deploymentSchema, type Deployment } from "@plaudit/protocol";
 
 export class DeploymentFileError extends Error {
   override readonly name = "DeploymentFileError";

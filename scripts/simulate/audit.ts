@@ -5,7 +5,7 @@
  */
 import type { Address } from "viem";
 
-import { splitBudget, type ReaderSplit } from "../../protocol/src/index.js";
+import { splitBudget, type ReaderSplit } from "@plaudit/protocol";
 import type { ChainFacts } from "./facts.js";
 import { expectedBudget, talliesOf, type Ledger, type ReaderLedger } from "./ledger.js";
 

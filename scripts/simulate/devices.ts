@@ -15,7 +15,7 @@ import {
   type Clicks,
   type PlauditDomain,
   type SignedTally,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { recordTally, type ReaderLedger } from "./ledger.js";
 
 export class KeeperRejected extends Error {

@@ -5,7 +5,7 @@
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 
-import { mockStablecoinAbi, plauditPoolAbi, signedTallySchema } from "../../protocol/src/index.js";
+import { mockStablecoinAbi, plauditPoolAbi, signedTallySchema } from "@plaudit/protocol";
 import type { SimulationChain } from "./local-chain.js";
 
 export interface SettledReader {

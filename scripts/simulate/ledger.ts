@@ -5,7 +5,7 @@
  */
 import type { Address } from "viem";
 
-import type { Clicks } from "../../protocol/src/index.js";
+import type { Clicks } from "@plaudit/protocol";
 
 export interface LedgerTally extends Clicks {
   signer: Address;

@@ -12,7 +12,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { z } from "zod";
 
 import { startKeeper, type RunningKeeper } from "../../keeper/src/index.js";
-import { epochBounds, mockStablecoinAbi, plauditDomain, plauditPoolAbi } from "../../protocol/src/index.js";
+import { epochBounds, mockStablecoinAbi, plauditDomain, plauditPoolAbi } from "@plaudit/protocol";
 import { auditBooks, type CheckResult } from "./audit.js";
 import { clickAndPost, Device } from "./devices.js";
 import {

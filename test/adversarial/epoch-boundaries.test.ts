@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 
-import { BPS, settleArgs } from "../../protocol/src/index.js";
+import { BPS, settleArgs } from "@plaudit/protocol";
 import { KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   atTimestamp,

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { BPS, settleArgs } from "../../protocol/src/index.js";
+import { BPS, settleArgs } from "@plaudit/protocol";
 import { ethers, KEEPER_TIP_BPS, networkHelpers, READER_FUNDS } from "../helpers/fixtures.js";
 import {
   BUDGET,

@@ -7,13 +7,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import {
-  BPS,
-  MAX_CREATORS_PER_TALLY,
-  MAX_TALLIES_PER_READER,
-  type Clicks,
-  settleArgs,
-} from "../../protocol/src/index.js";
+import { BPS, MAX_CREATORS_PER_TALLY, MAX_TALLIES_PER_READER, type Clicks, settleArgs } from "@plaudit/protocol";
 import { ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   BUDGET,

@@ -19,7 +19,7 @@ import {
 } from "../helpers/fixtures.js";
 import { BUDGET, BudgetStatus, clicksFor, expectBudget, expectConservation } from "../helpers/pool.js";
 import { domainOf, readerSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
-import { settleArgs } from "../../protocol/src/index.js";
+import { settleArgs } from "@plaudit/protocol";
 
 /** A pool on the reentrant token; alice and bob fund epochs 0..3 and click creator A and the token. */
 async function reentrantPoolFixture() {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { getAddress, type Address } from "viem";
 
-import { deploymentSchema, type Deployment } from "../../protocol/src/index.js";
+import { deploymentSchema, type Deployment } from "@plaudit/protocol";
 import { deployPlaudit } from "../../scripts/deploy/deploy-pool.js";
 import { connection, ethers, networkHelpers } from "../helpers/fixtures.js";
 

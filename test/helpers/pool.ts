@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { ContractTransactionResponse, Signer, Wallet } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, type Clicks } from "../../protocol/src/index.js";
+import { addClick, NO_CLICKS, type Clicks } from "@plaudit/protocol";
 import type { MockERC1271Wallet, MockStablecoin, PlauditPool } from "../../types/ethers-contracts/index.js";
 import { deployPoolFixture, EPOCH_LENGTH, ethers, networkHelpers, READER_FUNDS, USD } from "./fixtures.js";
 import { signSession, signTally, type Domain, type SignedTallyStruct } from "./signing.js";

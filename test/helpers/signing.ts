@@ -5,7 +5,7 @@
 import type { BaseContract, Signer, TypedDataField } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { sessionTypes, tallyTypes, type Clicks, type SettlementTally } from "../../protocol/src/index.js";
+import { sessionTypes, tallyTypes, type Clicks, type SettlementTally } from "@plaudit/protocol";
 
 /** The pool's EIP-712 domain as it reports it. */
 export interface Domain {

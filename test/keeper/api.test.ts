@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, type SignedTallyInput } from "../../protocol/src/index.js";
+import { signedTallySchema, type SignedTallyInput } from "@plaudit/protocol";
 import type { RunningKeeper } from "../../keeper/src/index.js";
 import {
   createLocalChain,

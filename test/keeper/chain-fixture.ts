@@ -30,7 +30,7 @@ import {
   type Clicks,
   type SignedTally,
   type SignedTallyInput,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 
 export const USD = 1_000_000n;
 export const EPOCH_LENGTH = 86_400n;

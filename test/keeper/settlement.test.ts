@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { custom, parseEventLogs, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { plauditPoolAbi } from "../../protocol/src/index.js";
+import { plauditPoolAbi } from "@plaudit/protocol";
 import type { RunningKeeper } from "../../keeper/src/index.js";
 import {
   createLocalChain,

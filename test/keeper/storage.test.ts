@@ -7,7 +7,7 @@ import pg from "pg";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, toWireTally, type SignedTally } from "../../protocol/src/index.js";
+import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
 import { openStore } from "../../keeper/src/store/index.js";
 import { MIGRATIONS } from "../../keeper/src/store/migrations.js";
 import type { Store, TxRecord } from "../../keeper/src/store/types.js";

@@ -1,7 +1,7 @@
 /** The plaudit.json the local system and the browser test serve to the dApp. */
 import { expect } from "chai";
 
-import { deploymentSchema } from "../../protocol/src/index.js";
+import { deploymentSchema } from "@plaudit/protocol";
 import { hardhatAccount } from "../../scripts/local/accounts.js";
 import { deploymentFile, DeploymentFileError } from "../../scripts/local/deployment.js";
 

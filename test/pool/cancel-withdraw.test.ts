@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { deployPoolFixture, ethers, networkHelpers, USD } from "../helpers/fixtures.js";
 import { BudgetStatus, clicksFor, expectBudget, expectConservation } from "../helpers/pool.js";
 import { readerSignedTally } from "../helpers/signing.js";
-import { settleArgs } from "../../protocol/src/index.js";
+import { settleArgs } from "@plaudit/protocol";
 
 describe("PlauditPool cancel", () => {
   async function subscribedFixture() {

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import { BUDGET, clicksFor, expectClaimable, subscribedPoolFixture } from "../helpers/pool.js";
 import { readerSignedTally } from "../helpers/signing.js";
-import { settleArgs } from "../../protocol/src/index.js";
+import { settleArgs } from "@plaudit/protocol";
 
 const SPLIT = BUDGET - (BUDGET * KEEPER_TIP_BPS) / 10_000n;
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { MAX_KEEPER_TIP_BPS } from "../../protocol/src/index.js";
+import { MAX_KEEPER_TIP_BPS } from "@plaudit/protocol";
 import { deployPoolFixture, EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 
 describe("PlauditPool deployment", () => {

@@ -12,7 +12,7 @@ import {
   subscribedPoolFixture,
 } from "../helpers/pool.js";
 import { sessionSignedTally } from "../helpers/signing.js";
-import { settleArgs } from "../../protocol/src/index.js";
+import { settleArgs } from "@plaudit/protocol";
 
 describe("PlauditPool sessions", () => {
   it("sessions: revokeSessions bumps the nonce, emits SessionsRevoked and stamps open budgets", async () => {

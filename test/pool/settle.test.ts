@@ -7,7 +7,7 @@ import {
   MAX_CREATORS_PER_TALLY,
   MAX_TALLIES_PER_READER,
   settleArgs,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { EPOCH_LENGTH, ethers, KEEPER_TIP_BPS, networkHelpers } from "../helpers/fixtures.js";
 import {
   atTimestamp,

@@ -16,7 +16,7 @@ import {
   walletSubscribe,
 } from "../helpers/pool.js";
 import { domainOf, readerSignedTally, sessionSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
-import { settleArgs } from "../../protocol/src/index.js";
+import { settleArgs } from "@plaudit/protocol";
 
 const TIP = (BUDGET * KEEPER_TIP_BPS) / 10_000n;
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { MAX_SUBSCRIPTION_EPOCHS, permitTypes } from "../../protocol/src/index.js";
+import { MAX_SUBSCRIPTION_EPOCHS, permitTypes } from "@plaudit/protocol";
 import {
   DAY,
   deployPoolFixture,

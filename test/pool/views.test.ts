@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { epochAt, epochBounds } from "../../protocol/src/index.js";
+import { epochAt, epochBounds } from "@plaudit/protocol";
 import { deployPoolFixture, EPOCH_LENGTH, networkHelpers, USD } from "../helpers/fixtures.js";
 import { BudgetStatus, expectBudget } from "../helpers/pool.js";
 

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { expect } from "chai";
 
 import { GENERATED_ABIS_PATH, renderAbis } from "../../scripts/generate-abis.js";
-import { plauditPoolAbi } from "../../protocol/src/index.js";
+import { plauditPoolAbi } from "@plaudit/protocol";
 import { deployPoolFixture, networkHelpers } from "../helpers/fixtures.js";
 
 describe("protocol ABIs", () => {

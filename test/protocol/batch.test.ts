@@ -9,7 +9,7 @@ import {
   settleArgs,
   type SettlementReader,
   type SettlementTally,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 
 const addressArb = fc
   .uint8Array({ minLength: 20, maxLength: 20 })

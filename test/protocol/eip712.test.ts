@@ -7,7 +7,7 @@ import {
   tallyTypedData,
   type SessionMessage,
   type TallyMessage,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { deployPoolFixture, networkHelpers } from "../helpers/fixtures.js";
 import { clicksFor, syntheticCreators } from "../helpers/pool.js";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import * as limits from "../../protocol/src/limits.js";
+import * as limits from "@plaudit/protocol";
 import { deployPoolFixture, networkHelpers } from "../helpers/fixtures.js";
 
 describe("protocol limits", () => {

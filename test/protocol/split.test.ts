@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { splitBudget, type Clicks, settleArgs } from "../../protocol/src/index.js";
+import { splitBudget, type Clicks, settleArgs } from "@plaudit/protocol";
 import { KEEPER_TIP_BPS, networkHelpers, USD } from "../helpers/fixtures.js";
 import { clicksFor, randomKey, subscribedPoolFixture } from "../helpers/pool.js";
 import { bySigner, sessionSignedTally } from "../helpers/signing.js";

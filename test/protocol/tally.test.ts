@@ -11,7 +11,7 @@ import {
   NO_CLICKS,
   totalClicks,
   type Clicks,
-} from "../../protocol/src/index.js";
+} from "@plaudit/protocol";
 
 const A = "0x00000000000000000000000000000000000000aa" as Address;
 const B = "0x00000000000000000000000000000000000000bb" as Address;

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { splitBudget } from "../../protocol/src/index.js";
+import { splitBudget } from "@plaudit/protocol";
 import { auditBooks, type SplitFunction } from "../../scripts/simulate/audit.js";
 import { runSimulation, type SimulationResult } from "../../scripts/simulate/run.js";
 

@@ -12,7 +12,7 @@ import { clickRequestSchema, isFromOwnWindow, type ClickResultMessage } from "..
 import { AUTHORISATION_TIMEOUT_MS, authorises, type ClickRequestMessage } from "./authorisation.js";
 import { clickItem } from "../lib/clickService.js";
 import { normalizeItemUrl } from "../lib/item.js";
-import { addressSchema } from "../../../protocol/src/index.js";
+import { addressSchema } from "@plaudit/protocol";
 
 const titleEl = document.getElementById("title") as HTMLHeadingElement;
 const detailEl = document.getElementById("detail") as HTMLParagraphElement;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 
-import { deploymentSchema, type Deployment } from "../../../protocol/src/index.js";
+import { deploymentSchema, type Deployment } from "@plaudit/protocol";
 
 export const appDeploymentSchema = deploymentSchema.extend({
   rpcUrl: z.string().url({ message: "plaudit.json needs an rpcUrl the dApp can read the chain from" }),

@@ -1,7 +1,7 @@
 /** The pool and token contracts, from the deployment file and the protocol's generated ABIs. */
 import type { Abi } from "viem";
 
-import { mockStablecoinAbi, plauditPoolAbi } from "../../../protocol/src/index.js";
+import { mockStablecoinAbi, plauditPoolAbi } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 
 /**

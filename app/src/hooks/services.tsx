@@ -2,7 +2,7 @@
 import { createContext, useContext, useMemo, type ReactNode } from "react";
 import type { PublicClient } from "viem";
 
-import type { EpochSchedule } from "../../../protocol/src/index.js";
+import type { EpochSchedule } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { browserEnv } from "../lib/browserEnv.js";
 import { scheduleOf } from "../lib/clickService.js";

@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
-import { epochAt, epochBounds, type EpochBounds } from "../../../protocol/src/index.js";
+import { epochAt, epochBounds, type EpochBounds } from "@plaudit/protocol";
 import { useServices } from "./services.js";
 
 export interface ChainClock {

@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 
-import { plauditPoolAbi } from "../../../protocol/src/index.js";
+import { plauditPoolAbi } from "@plaudit/protocol";
 import { tokenAbi } from "../contracts/pool.js";
 import { useServices } from "./services.js";
 

@@ -9,7 +9,7 @@ import type { ContractFunctionArgs, ContractFunctionName, Hash, TransactionRecei
 import { useConfig, useConnection } from "wagmi";
 import { getWalletClient } from "wagmi/actions";
 
-import type { plauditPoolAbi } from "../../../protocol/src/index.js";
+import type { plauditPoolAbi } from "@plaudit/protocol";
 import { poolAbiWithTokenErrors } from "../contracts/pool.js";
 import { describeError } from "../lib/errors.js";
 import { useServices } from "./services.js";

@@ -1,7 +1,7 @@
 /** The browser's first-party environment: localStorage, Web Locks, the keeper and the chain clock. */
 import { createPublicClient, http, type PublicClient } from "viem";
 
-import { plauditPoolAbi } from "../../../protocol/src/index.js";
+import { plauditPoolAbi } from "@plaudit/protocol";
 import { chainOf } from "../config/chain.js";
 import type { AppDeployment } from "../config/deployment.js";
 import type { ClickEnv } from "./clickService.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { epochBounds } from "../../../protocol/src/index.js";
+import { epochBounds } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { creatorA, fakeKeeper, readerWithSession, schedule, scope } from "../testing/fixtures.js";
 import { clickItem, type ClickEnv } from "./clickService.js";

@@ -5,7 +5,7 @@
  */
 import type { Address } from "viem";
 
-import { epochAt, epochBounds, type EpochSchedule } from "../../../protocol/src/index.js";
+import { epochAt, epochBounds, type EpochSchedule } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { recordClick } from "./clicker.js";
 import { describeError } from "./errors.js";

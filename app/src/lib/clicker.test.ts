@@ -1,7 +1,7 @@
 import { hashTypedData, recoverAddress, verifyTypedData } from "viem";
 import { describe, expect, it } from "vitest";
 
-import { plauditDomain, sessionTypedData, signedTallySchema, tallyTypedData } from "../../../protocol/src/index.js";
+import { plauditDomain, sessionTypedData, signedTallySchema, tallyTypedData } from "@plaudit/protocol";
 import { creatorA, creatorB, readerWithSession, schedule, scope } from "../testing/fixtures.js";
 import { ClickRefused, recordClick } from "./clicker.js";
 import { pendingEntries } from "./outbox.js";

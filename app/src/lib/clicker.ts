@@ -15,7 +15,7 @@ import {
   toWireTally,
   NO_CLICKS,
   type SignedTally,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { itemKey, normalizeItemUrl, type Item } from "./item.js";
 import type { Locks } from "./locks.js";
 import { enqueue } from "./outbox.js";

@@ -1,23 +1,9 @@
 /** Items are the things a button sits on: a creator's address and the URL of the page or work. */
 import type { Address } from "viem";
 
-import { addressSchema } from "../../../protocol/src/index.js";
+import { addressSchema, normalizeItemUrl } from "@plaudit/protocol";
 
-export const MAX_ITEM_URL_LENGTH = 2048;
-
-/** The canonical form of an item URL: http(s) only, no fragment. Throws on anything else. */
-export function normalizeItemUrl(input: string): string {
-  if (input.length > MAX_ITEM_URL_LENGTH) throw new Error("the item URL is too long");
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new Error("the item URL is not a URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("the item URL must be http(s)");
-  url.hash = "";
-  return url.href;
-}
+export { normalizeItemUrl };
 
 export interface Item {
   creator: Address;

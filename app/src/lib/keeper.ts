@@ -6,7 +6,7 @@
 import type { Address } from "viem";
 import { z } from "zod";
 
-import { signedTallySchema, type SignedTallyInput } from "../../../protocol/src/index.js";
+import { signedTallySchema, type SignedTallyInput } from "@plaudit/protocol";
 
 export const KEEPER_ERROR_CODES = [
   "malformed_json",

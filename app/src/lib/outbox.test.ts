@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { signedTallySchema, toWireTally } from "../../../protocol/src/index.js";
+import { signedTallySchema, toWireTally } from "@plaudit/protocol";
 
 import { creatorA, creatorB, fakeKeeper, readerWithSession } from "../testing/fixtures.js";
 import { recordClick } from "./clicker.js";

@@ -1,7 +1,7 @@
 /** This epoch's projected split of a reader's budget, from the tallies known so far. */
 import type { Address } from "viem";
 
-import { splitBudget, totalClicks, type Clicks, type SignedTally } from "../../../protocol/src/index.js";
+import { splitBudget, totalClicks, type Clicks, type SignedTally } from "@plaudit/protocol";
 
 export interface ProjectedShare {
   creator: Address;

@@ -2,7 +2,7 @@
 import type { Address } from "viem";
 import { z } from "zod";
 
-import { addressSchema, sessionNonceSchema, signedTallySchema, signatureSchema } from "../../../protocol/src/index.js";
+import { addressSchema, sessionNonceSchema, signedTallySchema, signatureSchema } from "@plaudit/protocol";
 
 const PREFIX = "plaudit:v1";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { epochBounds } from "../../../protocol/src/index.js";
+import { epochBounds } from "@plaudit/protocol";
 import { readerWithSession, schedule, scope } from "../testing/fixtures.js";
 import { clearSession, loadActiveSession, newSessionKey, sessionAccount, sessionCovers } from "./session.js";
 

@@ -6,7 +6,7 @@
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { epochBounds, plauditDomain, sessionTypedData, type EpochSchedule } from "../../../protocol/src/index.js";
+import { epochBounds, plauditDomain, sessionTypedData, type EpochSchedule } from "@plaudit/protocol";
 import { keys, storedSessionSchema, type Scope, type StoredSession } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { parseItem } from "./item.js";
-import { buttonUrl, iframeSnippet, scriptSnippet } from "./snippet.js";
+import { buttonUrl, iframeSnippet, scriptSnippet } from "@plaudit/protocol";
 
 const input = {
   appUrl: "https://app.plaudit.test/",

@@ -4,7 +4,7 @@
  */
 import type { Address } from "viem";
 
-import { signedTallySchema, type SignedTally } from "../../../protocol/src/index.js";
+import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
 import { keys, storedTallySchema, type Scope, type StoredTally } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";
 

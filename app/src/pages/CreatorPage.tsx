@@ -4,14 +4,21 @@ import { useState } from "react";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 
-import { addressSchema, plauditPoolAbi } from "../../../protocol/src/index.js";
+import {
+  addressSchema,
+  BUTTON_HEIGHT,
+  BUTTON_WIDTH,
+  buttonUrl,
+  iframeSnippet,
+  plauditPoolAbi,
+  scriptSnippet,
+} from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { TxStatus } from "../components/TxStatus.js";
 import { useServices } from "../hooks/services.js";
 import { useTx } from "../hooks/useTx.js";
 import { formatToken } from "../lib/format.js";
-import { BUTTON_HEIGHT, BUTTON_WIDTH, buttonUrl, iframeSnippet, scriptSnippet } from "../lib/snippet.js";
 
 export function CreatorPage() {
   const { address } = useConnection();

@@ -12,7 +12,7 @@ import {
   permitTypedData,
   plauditPoolAbi,
   settleArgsOf,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { Countdown } from "../components/Countdown.js";

@@ -1,7 +1,7 @@
 /** The current epoch with a countdown, the keeper's health, and settlement progress of past epochs. */
 import { useQuery } from "@tanstack/react-query";
 
-import { epochBounds, plauditPoolAbi } from "../../../protocol/src/index.js";
+import { epochBounds, plauditPoolAbi } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { Countdown } from "../components/Countdown.js";
 import { useServices } from "../hooks/services.js";

@@ -2,7 +2,7 @@
 import { getAddress, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, type SignedTally } from "../../../protocol/src/index.js";
+import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
 import { createKeeperClient, type KeeperClient } from "../lib/keeper.js";
 import { mutexLocks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 
-import { addressSchema, signedTallySchema, totalClicks } from "../../../protocol/src/index.js";
+import { addressSchema, signedTallySchema, totalClicks } from "@plaudit/protocol";
 import { Rejection, type TallyAdmission } from "../admission.js";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";

@@ -10,7 +10,7 @@ import {
   MAX_TALLIES_PER_READER,
   totalClicks,
   type SignedTally,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import type { ReaderOutcome } from "../store/types.js";
 
 /** What the chain says about a reader at settlement time. */

@@ -17,7 +17,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 
-import { plauditPoolAbi, settleArgsOf } from "../../../protocol/src/index.js";
+import { plauditPoolAbi, settleArgsOf } from "@plaudit/protocol";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";

@@ -4,12 +4,7 @@
  */
 import type { Address, Hex } from "viem";
 
-import {
-  signedTallySchema,
-  toWireTally,
-  type SignedTally,
-  type SignedTallyInput,
-} from "../../../protocol/src/index.js";
+import { signedTallySchema, toWireTally, type SignedTally, type SignedTallyInput } from "@plaudit/protocol";
 import { MIGRATIONS, padUint64 } from "./migrations.js";
 import type { EpochStats, PutTallyResult, ReaderOutcome, Store, TxRecord, TxStatus } from "./types.js";
 

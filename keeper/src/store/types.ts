@@ -1,7 +1,7 @@
 /** What the keeper keeps: latest tallies, item clicks, settle transactions and per-reader outcomes. */
 import type { Address, Hex } from "viem";
 
-import type { SignedTally, SignedTallyInput } from "../../../protocol/src/index.js";
+import type { SignedTally, SignedTallyInput } from "@plaudit/protocol";
 
 export type PutTallyResult =
   | { status: "stored"; previous: SignedTallyInput | undefined }

@@ -15,7 +15,7 @@ import {
   tallyTypedData,
   type SessionMessage,
   type TallyMessage,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { VerifyPool } from "../../../keeper/src/verify-pool.js";
 import { signDigest } from "./harness.js";
 

@@ -24,7 +24,7 @@ import {
   plauditPoolAbi,
   splitBudget,
   type SignedTallyInput,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import { createLocalChain, deployPool, USD, type LocalChain, type PoolFixture, type Reader } from "../chain-fixture.js";
 import { startTestKeeper, tempDir } from "../keeper-fixture.js";
 import { serveRpc } from "../rpc-fakes.js";

@@ -22,7 +22,7 @@ import {
   toWireTally,
   type Clicks,
   type SignedTallyInput,
-} from "../../../protocol/src/index.js";
+} from "@plaudit/protocol";
 import type { PoolFixture, Reader } from "../chain-fixture.js";
 
 const require = createRequire(import.meta.url);

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import type { Address } from "viem";
 
 import type { RunningKeeper } from "../../../keeper/src/index.js";
-import type { SignedTallyInput } from "../../../protocol/src/index.js";
+import type { SignedTallyInput } from "@plaudit/protocol";
 import { createLocalChain, deployPool, type LocalChain, type PoolFixture } from "../chain-fixture.js";
 import { startTestKeeper, tempDir } from "../keeper-fixture.js";
 import { FastSigner, rawRequest, snapshotStore, type RawResponse } from "./harness.js";

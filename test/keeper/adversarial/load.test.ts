@@ -10,7 +10,7 @@ import { expect } from "chai";
 import type { Address } from "viem";
 
 import type { RunningKeeper } from "../../../keeper/src/index.js";
-import type { SignedTallyInput } from "../../../protocol/src/index.js";
+import type { SignedTallyInput } from "@plaudit/protocol";
 import { createLocalChain, deployPool, type LocalChain, type PoolFixture } from "../chain-fixture.js";
 import { startTestKeeper, tempDir } from "../keeper-fixture.js";
 import { collectGarbage, FastSigner, rawRequest, storedSeqs } from "./harness.js";

@@ -4,7 +4,7 @@
  * subscribe with permit (after one rejected signature), enable one-click mode, click two buttons
  * embedded on another site (127.0.0.1 against localhost) through the first-party pop-up, end the
  * epoch, settle it from the dApp with the tallies the browser kept, claim for both creators; then
- * checks balances on chain. Screenshots of each step land in app/e2e/artifacts/.
+ * checks balances on chain. Screenshots of each step land in test/e2e/artifacts/.
  *
  * Run: npm run test:e2e (builds the app first).
  */
@@ -18,9 +18,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
 import type { Address } from "viem";
 
-import { mockStablecoinAbi, plauditPoolAbi, splitBudget, type Deployment } from "../../protocol/src/index.js";
-import { formatToken } from "../src/lib/format.js";
-import { scriptSnippet } from "../src/lib/snippet.js";
+import { type Deployment, mockStablecoinAbi, plauditPoolAbi, scriptSnippet, splitBudget } from "@plaudit/protocol";
+import { formatToken } from "../../app/src/lib/format.js";
 import {
   accounts,
   CHAIN_ID,
@@ -36,9 +35,9 @@ import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/s
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
-const appRoot = fileURLToPath(new URL("..", import.meta.url));
+const appRoot = fileURLToPath(new URL("../../app/", import.meta.url));
 
-const ARTIFACTS = join(appRoot, "e2e/artifacts");
+const ARTIFACTS = fileURLToPath(new URL("artifacts", import.meta.url));
 const EPOCH_LENGTH = 3600;
 const TIP_BPS = 50;
 const USD = 1_000_000n;

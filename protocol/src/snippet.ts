@@ -1,7 +1,21 @@
-/** The snippets a creator pastes into a page: a script tag, or a plain iframe. */
+/** The embed format: the canonical item URL and the snippets a creator pastes into a page (a script tag, or a plain iframe). */
 import type { Address } from "viem";
 
-import { normalizeItemUrl } from "./item.js";
+export const MAX_ITEM_URL_LENGTH = 2048;
+
+/** The canonical form of an item URL: http(s) only, no fragment. Throws on anything else. */
+export function normalizeItemUrl(input: string): string {
+  if (input.length > MAX_ITEM_URL_LENGTH) throw new Error("the item URL is too long");
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new Error("the item URL is not a URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("the item URL must be http(s)");
+  url.hash = "";
+  return url.href;
+}
 
 export interface SnippetInput {
   appUrl: string;

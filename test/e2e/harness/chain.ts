@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 
 import { createPublicClient, createWalletClient, defineChain, http, type Abi, type Address, type Hex } from "viem";
 
-import { mockStablecoinAbi, plauditPoolAbi } from "../../../protocol/src/index.js";
+import { mockStablecoinAbi, plauditPoolAbi } from "@plaudit/protocol";
 import { HARDHAT_CHAIN_ID, hardhatAccount } from "../../../scripts/local/accounts.js";
 import { repoRoot, startHardhatNode, travelTo, type HardhatNode } from "../../../scripts/local/hardhat-node.js";
 
