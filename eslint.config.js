@@ -13,7 +13,7 @@ const importDirection = (...patterns) => ({ "no-restricted-imports": ["error", {
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "coverage/", "types/", "dist/", "app/dist/", "**/generated/"],
+    ignores: ["node_modules/", "artifacts/", "cache/", "coverage/", "types/", "**/dist/", "**/generated/"],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,6 +1,7 @@
 /**
  * Writes protocol/src/generated/abis.ts from the Hardhat artifacts of contracts/ (never from tests),
- * `as const` so viem and wagmi infer every function, event and error. Run after `hardhat build`:
+ * `as const` so viem and wagmi infer every function, event and error, and the enums of the pool's
+ * interface from the compiler's AST (an ABI only says `uint8`). Run after `hardhat build`:
  * `npm run generate`. A test fails when the committed file is stale.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -18,8 +19,67 @@ export const GENERATED_CONTRACTS = [
 
 export const GENERATED_ABIS_PATH = join(root, "protocol/src/generated/abis.ts");
 
+/** The interface whose enums (`SkipReason`, `BudgetStatus`) are exported by name and value. */
+const ENUM_SOURCE = { name: "IPlauditPool", source: "contracts/interfaces/IPlauditPool.sol" } as const;
+
+interface AstNode {
+  nodeType?: string;
+  name?: string;
+  members?: { name: string }[];
+  [key: string]: unknown;
+}
+
+function enumsOf(node: unknown, found: { name: string; members: string[] }[] = []) {
+  if (Array.isArray(node)) {
+    for (const child of node) enumsOf(child, found);
+  } else if (typeof node === "object" && node !== null) {
+    const ast = node as AstNode;
+    if (ast.nodeType === "EnumDefinition" && ast.name !== undefined && ast.members !== undefined) {
+      found.push({ name: ast.name, members: ast.members.map((m) => m.name) });
+    }
+    for (const child of Object.values(ast)) enumsOf(child, found);
+  }
+  return found;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  return JSON.parse(await readFile(path, "utf8"));
+}
+
+/** `export const SkipReason = { AlreadySettled: 0, ... } as const` and the names in order, per enum. */
+async function renderEnums(): Promise<string[]> {
+  const { name, source } = ENUM_SOURCE;
+  const artifact = (await readJson(join(root, "artifacts", source, `${name}.json`))) as {
+    buildInfoId?: string;
+    inputSourceName?: string;
+  };
+  if (artifact.buildInfoId === undefined || artifact.inputSourceName === undefined) {
+    throw new Error(`artifact of ${name} names no build info: run \`npx hardhat build\` first`);
+  }
+  const buildInfo = (await readJson(join(root, "artifacts", "build-info", `${artifact.buildInfoId}.output.json`))) as {
+    output: { sources: Record<string, { ast: unknown }> };
+  };
+  const ast = buildInfo.output.sources[artifact.inputSourceName]?.ast;
+  if (ast === undefined) throw new Error(`no AST of ${artifact.inputSourceName} in build info ${artifact.buildInfoId}`);
+  const parts: string[] = [];
+  for (const { name: enumName, members } of enumsOf(ast)) {
+    const values = members.map((member, value) => `  ${member}: ${value},`);
+    parts.push(
+      `/** ${name}.${enumName}, by name: its value as the pool emits and returns it. */`,
+      `export const ${enumName} = {`,
+      ...values,
+      `} as const;`,
+      `export type ${enumName} = (typeof ${enumName})[keyof typeof ${enumName}];`,
+      `/** ${name}.${enumName}, by value: \`${exportName(enumName)}Names[value]\` is its name. */`,
+      `export const ${exportName(enumName)}Names = ${JSON.stringify(members)} as const;`,
+      "",
+    );
+  }
+  return parts;
+}
+
 function exportName(contract: string): string {
-  return `${contract.charAt(0).toLowerCase()}${contract.slice(1)}Abi`;
+  return `${contract.charAt(0).toLowerCase()}${contract.slice(1)}`;
 }
 
 export async function renderAbis(): Promise<string> {
@@ -29,8 +89,9 @@ export async function renderAbis(): Promise<string> {
     if (typeof artifact !== "object" || artifact === null || !("abi" in artifact) || !Array.isArray(artifact.abi)) {
       throw new Error(`artifact of ${name} has no ABI: run \`npx hardhat build\` first`);
     }
-    parts.push(`export const ${exportName(name)} = ${JSON.stringify(artifact.abi, null, 2)} as const;`, "");
+    parts.push(`export const ${exportName(name)}Abi = ${JSON.stringify(artifact.abi, null, 2)} as const;`, "");
   }
+  parts.push(...(await renderEnums()));
   return parts.join("\n");
 }
 

@@ -2,7 +2,7 @@
  * `settle`'s packed batch (IPlauditPool.settle documents the format, contracts/libraries/SettlementBatch.sol
  * reads it). Every creator is named once, in the batch's creator table; tallies refer to creators by their
  * index there. The encoder writes whatever it is given, valid or not: what the contract would skip is the
- * keeper's `tallyProblem` to decide, not the encoding's.
+ * `tallyProblem` (selection.ts) to decide, not the encoding's.
  */
 import { getAddress, type Address, type Hex } from "viem";
 

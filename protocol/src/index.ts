@@ -9,3 +9,6 @@ export * from "./schemas.js";
 export * from "./split.js";
 export * from "./tally.js";
 export * from "./snippet.js";
+export * from "./keeper-api.js";
+export * from "./keeper-client.js";
+export * from "./selection.js";

@@ -7,23 +7,13 @@ import { expect } from "chai";
 import type { ContractTransactionResponse, Signer, Wallet } from "ethers";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, type Clicks } from "@plaudit/protocol";
+import { addClick, BudgetStatus, NO_CLICKS, SkipReason, type Clicks } from "@plaudit/protocol";
 import type { MockERC1271Wallet, MockStablecoin, PlauditPool } from "../../types/ethers-contracts/index.js";
 import { deployPoolFixture, EPOCH_LENGTH, ethers, networkHelpers, READER_FUNDS, USD } from "./fixtures.js";
 import { signSession, signTally, type Domain, type SignedTallyStruct } from "./signing.js";
 
-/** IPlauditPool.SkipReason, in declaration order. */
-export const SkipReason = {
-  AlreadySettled: 0n,
-  NoBudget: 1n,
-  BadTallyList: 2n,
-  BadClicks: 3n,
-  BadSession: 4n,
-  BadSignature: 5n,
-} as const;
-
-/** IPlauditPool.BudgetStatus, in declaration order. */
-export const BudgetStatus = { Open: 0n, Settled: 1n, Returned: 2n } as const;
+/** The pool's enums, generated from its interface (re-exported for the tests that import them here). */
+export { BudgetStatus, SkipReason };
 
 /** The secp256k1 group order, for building high-s (malleable) signatures. */
 export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -139,11 +129,11 @@ export async function expectBudget(
   reader: HasAddress,
   epoch: bigint,
   amount: bigint,
-  status: bigint,
+  status: BudgetStatus,
 ): Promise<void> {
   const [actual, actualStatus] = await pool.budgetOf(addressOf(reader), epoch);
   expect(actual, `budget of ${addressOf(reader)} in epoch ${epoch}`).to.equal(amount);
-  expect(actualStatus, `status of ${addressOf(reader)} in epoch ${epoch}`).to.equal(status);
+  expect(Number(actualStatus), `status of ${addressOf(reader)} in epoch ${epoch}`).to.equal(status);
 }
 
 /**
@@ -161,7 +151,7 @@ export async function liabilitiesOf(
     const [, fundedUntil] = await pool.readerEpochs(addressOf(reader));
     for (let epoch = 0n; epoch < fundedUntil; epoch++) {
       const [amount, status] = await pool.budgetOf(addressOf(reader), epoch);
-      if (status === BudgetStatus.Open) total += amount;
+      if (Number(status) === BudgetStatus.Open) total += amount;
     }
   }
   for (const creator of unique(creators)) total += await pool.claimableOf(creator);

@@ -213,7 +213,7 @@ describe("PlauditPool settle", () => {
       f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
       reader: Address,
       tallies: SignedTallyStruct[],
-      reason: bigint,
+      reason: SkipReason,
     ): Promise<void> {
       await f.goToEpoch(1n);
       await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader, tallies }])))

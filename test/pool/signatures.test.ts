@@ -40,7 +40,7 @@ describe("PlauditPool signatures", () => {
     f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
     reader: string,
     tally: SignedTallyStruct,
-    reason: bigint,
+    reason: SkipReason,
     epoch = 0n,
   ): Promise<void> {
     // `reader` may be a wallet outside the base fixture's readers: count it in the books too.

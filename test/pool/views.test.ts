@@ -55,8 +55,8 @@ describe("PlauditPool views", () => {
     const { pool, alice } = await networkHelpers.loadFixture(deployPoolFixture);
     await pool.connect(alice).revokeSessions();
     await pool.connect(alice).subscribe(5n * USD, 2n, 1n);
-    expect(await pool.budgetOf(alice, 1n)).to.deep.equal([5n * USD, BudgetStatus.Open, 1n]);
-    expect(await pool.budgetOf(alice, 2n)).to.deep.equal([5n * USD, BudgetStatus.Open, 1n]);
-    expect(await pool.budgetOf(alice, 3n)).to.deep.equal([0n, BudgetStatus.Open, 0n]);
+    expect(await pool.budgetOf(alice, 1n)).to.deep.equal([5n * USD, BigInt(BudgetStatus.Open), 1n]);
+    expect(await pool.budgetOf(alice, 2n)).to.deep.equal([5n * USD, BigInt(BudgetStatus.Open), 1n]);
+    expect(await pool.budgetOf(alice, 3n)).to.deep.equal([0n, BigInt(BudgetStatus.Open), 0n]);
   });
 });

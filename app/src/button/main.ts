@@ -16,7 +16,7 @@ import { browserEnv } from "../lib/browserEnv.js";
 import { clickResultSchema, isFromOwnWindow, readyMessageSchema } from "../lib/clickMessages.js";
 import { clickItem, type ClickResult } from "../lib/clickService.js";
 import { parseItem, type Item } from "../lib/item.js";
-import { createKeeperClient } from "../lib/keeper.js";
+import { createKeeperClient } from "@plaudit/protocol";
 import type { AuthorisedMessage } from "../click/authorisation.js";
 import { NOT_CONFIRMED_MESSAGE } from "./visibilityGate.js";
 import { watchVisibility } from "./visibilityWatch.js";

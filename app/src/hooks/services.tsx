@@ -7,7 +7,7 @@ import type { AppDeployment } from "../config/deployment.js";
 import { browserEnv } from "../lib/browserEnv.js";
 import { scheduleOf } from "../lib/clickService.js";
 import type { ErrorContext } from "../lib/errors.js";
-import type { KeeperClient } from "../lib/keeper.js";
+import type { KeeperClient } from "@plaudit/protocol";
 import type { Locks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
 import type { KeyValueStore } from "../lib/storage.js";

@@ -2,17 +2,16 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 
-import { plauditPoolAbi } from "@plaudit/protocol";
+import { budgetStatusNames, plauditPoolAbi } from "@plaudit/protocol";
 import { tokenAbi } from "../contracts/pool.js";
 import { useServices } from "./services.js";
 
-export const BUDGET_STATUS = ["Open", "Settled", "Returned"] as const;
 const MAX_EPOCHS_SHOWN = 36n;
 
 export interface EpochBudget {
   epoch: bigint;
   amount: bigint;
-  status: (typeof BUDGET_STATUS)[number];
+  status: (typeof budgetStatusNames)[number];
   /** The session nonce tallies of this epoch must be delegated with. */
   sessionNonce: number;
   settledClicks?: bigint;
@@ -56,7 +55,7 @@ export function useReader(reader: Address | undefined) {
             epoch,
             amount,
             sessionNonce,
-            status: BUDGET_STATUS[status] ?? "Open",
+            status: budgetStatusNames[status] ?? "Open",
             ...(clicks === undefined ? {} : { settledClicks: clicks }),
           };
         }),

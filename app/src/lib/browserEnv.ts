@@ -1,11 +1,10 @@
 /** The browser's first-party environment: localStorage, Web Locks, the keeper and the chain clock. */
 import { createPublicClient, http, type PublicClient } from "viem";
 
-import { plauditPoolAbi } from "@plaudit/protocol";
+import { createKeeperClient, plauditPoolAbi } from "@plaudit/protocol";
 import { chainOf } from "../config/chain.js";
 import type { AppDeployment } from "../config/deployment.js";
 import type { ClickEnv } from "./clickService.js";
-import { createKeeperClient } from "./keeper.js";
 import { webLocks, type Locks } from "./locks.js";
 import { webStore, type KeyValueStore } from "./storage.js";
 

@@ -5,12 +5,11 @@
  */
 import type { Address } from "viem";
 
-import { epochAt, epochBounds, type EpochSchedule } from "@plaudit/protocol";
+import { epochAt, epochBounds, type EpochSchedule, type KeeperClient } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { recordClick } from "./clicker.js";
 import { describeError } from "./errors.js";
 import type { Item } from "./item.js";
-import type { KeeperClient } from "./keeper.js";
 import type { Locks } from "./locks.js";
 import { flush } from "./outbox.js";
 import { lockNames } from "./records.js";

@@ -5,11 +5,11 @@ import {
   UserRejectedRequestError,
   BaseError,
 } from "viem";
+import { KeeperError } from "@plaudit/protocol";
 import { describe, expect, it } from "vitest";
 
 import { poolAbiWithTokenErrors } from "../contracts/pool.js";
 import { describeError } from "./errors.js";
-import { KeeperError } from "./keeper.js";
 
 const ctx = { tokenSymbol: "mUSD", tokenDecimals: 6 };
 

@@ -2,6 +2,7 @@
  * Turns anything a wallet, the chain, the pool or the keeper throws into one sentence a person
  * understands. The pool's custom errors are decoded from its ABI by viem; this names them in words.
  */
+import { KeeperError } from "@plaudit/protocol";
 import {
   BaseError,
   ContractFunctionRevertedError,
@@ -10,8 +11,6 @@ import {
   UserRejectedRequestError,
   ChainMismatchError,
 } from "viem";
-
-import { KeeperError } from "./keeper.js";
 
 export interface ErrorContext {
   tokenSymbol: string;

@@ -6,8 +6,14 @@
  * stored them, already has a newer tally, or the epoch closed (the tally then stays in the tally store
  * for "settle it yourself"). A tally the keeper refuses for good is kept, marked failed, for the reader.
  */
-import { signedTallySchema, toWireTally, type SignedTallyInput } from "@plaudit/protocol";
-import { isRetryable, isSuperseded, type KeeperClient } from "./keeper.js";
+import {
+  isRetryable,
+  isSuperseded,
+  type KeeperClient,
+  type SignedTallyInput,
+  signedTallySchema,
+  toWireTally,
+} from "@plaudit/protocol";
 import type { Locks } from "./locks.js";
 import { keys, lockNames, outboxSchema, storedWireTallySchema, type OutboxEntry, type Scope } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";

@@ -8,10 +8,11 @@ import { signTypedData } from "wagmi/actions";
 import {
   epochBounds,
   MAX_SUBSCRIPTION_EPOCHS,
-  MAX_TALLIES_PER_READER,
   permitTypedData,
   plauditPoolAbi,
+  selectTallies,
   settleArgsOf,
+  skipReasonNames,
 } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
@@ -30,7 +31,20 @@ import { projectSplit } from "../lib/projection.js";
 import { clearSession, loadSession, newSessionKey, saveSession, sessionRequest } from "../lib/session.js";
 import { localTallies, mergeTallies } from "../lib/tallyStore.js";
 
-const SKIP_REASONS = ["already settled", "no budget", "bad tally list", "bad clicks", "bad session", "bad signature"];
+/** `ReaderSkipped` reasons in words, keyed by the pool's own enum (generated), so they cannot drift. */
+const SKIP_REASON_WORDS: Record<(typeof skipReasonNames)[number], string> = {
+  AlreadySettled: "already settled",
+  NoBudget: "no budget",
+  BadTallyList: "bad tally list",
+  BadClicks: "bad clicks",
+  BadSession: "bad session",
+  BadSignature: "bad signature",
+};
+
+function skipReasonWords(reason: number): string {
+  const name = skipReasonNames[reason];
+  return name === undefined ? "unknown reason" : SKIP_REASON_WORDS[name];
+}
 
 export function ReaderPage({ outbox }: { outbox: ReturnType<typeof useOutbox> }) {
   const { address } = useConnection();
@@ -559,12 +573,16 @@ function PastEpoch({
               (r) => r.tallies,
               () => [],
             );
-      const merged = mergeTallies(scope, reader, budget.epoch, local, remote).slice(0, MAX_TALLIES_PER_READER);
+      const merged = mergeTallies(scope, reader, budget.epoch, local, remote);
       if (merged.length === 0)
         throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
+      // The keeper's rule: leave out tallies the pool would refuse (revoked or expired session keys).
+      const chosen = selectTallies(merged, bounds.end, budget.sessionNonce);
+      if (chosen.length === 0)
+        throw new Error("Every tally of that month was signed by a session key that was revoked or expired.");
       return {
         functionName: "settle",
-        args: settleArgsOf(budget.epoch, [{ reader, tallies: merged }]),
+        args: settleArgsOf(budget.epoch, [{ reader, tallies: chosen }]),
       };
     });
     if (receipt === undefined) return;
@@ -574,8 +592,7 @@ function PastEpoch({
       eventName: ["ReaderSettled", "ReaderSkipped"],
     });
     const mine = events.find((e) => e.args.reader.toLowerCase() === reader.toLowerCase());
-    if (mine?.eventName === "ReaderSkipped")
-      setOutcome(`The pool skipped you: ${SKIP_REASONS[mine.args.reason] ?? "unknown reason"}.`);
+    if (mine?.eventName === "ReaderSkipped") setOutcome(`The pool skipped you: ${skipReasonWords(mine.args.reason)}.`);
     else if (mine?.eventName === "ReaderSettled")
       setOutcome(`Settled: ${mine.args.clicks.toString()} clicks shared ${fmt(mine.args.budget)}.`);
   };

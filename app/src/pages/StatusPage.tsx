@@ -1,7 +1,7 @@
 /** The current epoch with a countdown, the keeper's health, and settlement progress of past epochs. */
 import { useQuery } from "@tanstack/react-query";
 
-import { epochBounds, plauditPoolAbi } from "@plaudit/protocol";
+import { epochBounds, plauditPoolAbi, settlementProgress } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { Countdown } from "../components/Countdown.js";
 import { useServices } from "../hooks/services.js";
@@ -101,7 +101,6 @@ export function StatusPage() {
               <tbody>
                 {progress.data.map((row) => {
                   const v = row.keeperView;
-                  const done = v === undefined ? 0 : v.settledReaders + v.skippedReaders;
                   return (
                     <tr key={row.epoch.toString()}>
                       <td>{row.epoch.toString()}</td>
@@ -109,9 +108,10 @@ export function StatusPage() {
                       <td>
                         {v !== undefined && (
                           <>
-                            <progress max={Math.max(v.readers, 1)} value={done} /> {v.settledReaders}/{v.readers}{" "}
-                            readers
+                            <progress max={1} value={settlementProgress(v)} aria-label={`month ${row.epoch} settled`} />{" "}
+                            {v.settledReaders}/{v.readers} readers
                             {v.skippedReaders > 0 ? `, ${v.skippedReaders} skipped` : ""}
+                            {v.droppedReaders > 0 ? `, ${v.droppedReaders} left out by the keeper` : ""}
                           </>
                         )}
                       </td>

@@ -3,7 +3,7 @@ import { getAddress, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
-import { createKeeperClient, type KeeperClient } from "../lib/keeper.js";
+import { createKeeperClient, type KeeperClient } from "@plaudit/protocol";
 import { mutexLocks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
 import { newSessionKey, saveSession, sessionRequest } from "../lib/session.js";

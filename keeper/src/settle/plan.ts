@@ -4,13 +4,7 @@
  */
 import type { Address } from "viem";
 
-import {
-  clicksProblem,
-  compareAddresses,
-  MAX_TALLIES_PER_READER,
-  totalClicks,
-  type SignedTally,
-} from "@plaudit/protocol";
+import { compareAddresses, selectTallies, type SignedTally } from "@plaudit/protocol";
 import type { ReaderOutcome } from "../store/types.js";
 
 /** What the chain says about a reader at settlement time. */
@@ -41,36 +35,6 @@ export function groupByReader(tallies: readonly SignedTally[]): Map<Address, Sig
     else list.push(tally);
   }
   return groups;
-}
-
-/** Why the contract would reject this tally of `epochEnd`'s epoch, or undefined. */
-export function tallyProblem(tally: SignedTally, epochEnd: bigint, sessionNonce: number): string | undefined {
-  const clicks = clicksProblem(tally.reader, tally);
-  if (clicks !== undefined) return clicks;
-  if (tally.signer !== tally.reader) {
-    if (tally.session === null) return "no session for a session key";
-    if (tally.session.expiry < epochEnd) return "session expired before the epoch's end";
-    if (tally.session.nonce !== sessionNonce) return "session revoked (old nonce)";
-  }
-  return undefined;
-}
-
-/**
- * The tallies to submit for one reader: valid ones only, one per signing key (the highest seq), at most
- * MAX_TALLIES_PER_READER (those with the most clicks), ordered by signer.
- */
-export function selectTallies(tallies: readonly SignedTally[], epochEnd: bigint, sessionNonce: number): SignedTally[] {
-  const bySigner = new Map<Address, SignedTally>();
-  for (const tally of tallies) {
-    if (tallyProblem(tally, epochEnd, sessionNonce) !== undefined) continue;
-    const kept = bySigner.get(tally.signer);
-    if (kept === undefined || kept.seq < tally.seq) bySigner.set(tally.signer, tally);
-  }
-  let chosen = [...bySigner.values()];
-  if (chosen.length > MAX_TALLIES_PER_READER) {
-    chosen = chosen.sort((a, b) => totalClicks(b) - totalClicks(a)).slice(0, MAX_TALLIES_PER_READER);
-  }
-  return chosen.sort((a, b) => compareAddresses(a.signer, b.signer));
 }
 
 export function planEpoch(input: {

@@ -1805,3 +1805,26 @@ export const mockERC1271WalletAbi = [
     "type": "function"
   }
 ] as const;
+
+/** IPlauditPool.BudgetStatus, by name: its value as the pool emits and returns it. */
+export const BudgetStatus = {
+  Open: 0,
+  Settled: 1,
+  Returned: 2,
+} as const;
+export type BudgetStatus = (typeof BudgetStatus)[keyof typeof BudgetStatus];
+/** IPlauditPool.BudgetStatus, by value: `budgetStatusNames[value]` is its name. */
+export const budgetStatusNames = ["Open","Settled","Returned"] as const;
+
+/** IPlauditPool.SkipReason, by name: its value as the pool emits and returns it. */
+export const SkipReason = {
+  AlreadySettled: 0,
+  NoBudget: 1,
+  BadTallyList: 2,
+  BadClicks: 3,
+  BadSession: 4,
+  BadSignature: 5,
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+/** IPlauditPool.SkipReason, by value: `skipReasonNames[value]` is its name. */
+export const skipReasonNames = ["AlreadySettled","NoBudget","BadTallyList","BadClicks","BadSession","BadSignature"] as const;

@@ -6,22 +6,20 @@
 import type { Address } from "viem";
 import { z } from "zod";
 
-import { signedTallySchema, type SignedTallyInput } from "@plaudit/protocol";
-
-export const KEEPER_ERROR_CODES = [
-  "malformed_json",
-  "invalid_body",
-  "body_too_large",
-  "wrong_chain",
-  "wrong_pool",
-  "bad_signature",
-  "bad_session",
-  "stale_sequence",
-  "wrong_epoch",
-  "no_budget",
-  "bad_clicks",
-  "rate_limited",
-] as const;
+import {
+  currentEpochResponseSchema,
+  epochStatusResponseSchema,
+  errorBodySchema,
+  itemClicksResponseSchema,
+  keeperConfigResponseSchema,
+  postTallyResponseSchema,
+  readerTalliesResponseSchema,
+  type CurrentEpoch,
+  type EpochStatus,
+  type PostTallyResult,
+  type ReaderTallies,
+} from "./keeper-api.js";
+import type { SignedTallyInput } from "./schemas.js";
 
 export type KeeperErrorKind = "unreachable" | "rejected" | "server" | "invalid_response";
 
@@ -37,42 +35,14 @@ export class KeeperError extends Error {
   }
 }
 
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const postTallyResponseSchema = z.union([
-  z.object({ status: z.literal("stored"), seq: z.union([z.string(), z.number()]) }),
-  z.object({ status: z.literal("unchanged") }),
-]);
-const epochNumber = z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).transform((v) => BigInt(v));
-const readerTalliesSchema = z.object({ epoch: epochNumber, tallies: z.array(signedTallySchema) });
-export const currentEpochSchema = z.object({
-  epoch: epochNumber,
-  start: epochNumber,
-  end: epochNumber,
-  deadline: epochNumber,
-  chainTime: epochNumber,
-});
-export const epochStatusSchema = z.object({
-  epoch: epochNumber,
-  status: z.enum(["open", "settling", "settled", "expired"]),
-  readers: z.number().int().nonnegative(),
-  clicks: z.number().int().nonnegative(),
-  settledReaders: z.number().int().nonnegative(),
-  skippedReaders: z.number().int().nonnegative(),
-  transactions: z.array(z.object({ hash: z.string(), readers: z.number().int().nonnegative(), status: z.string() })),
-});
-const itemClicksSchema = z.object({ clicks: z.number().int().nonnegative() });
-
-export type CurrentEpoch = z.output<typeof currentEpochSchema>;
-export type EpochStatus = z.output<typeof epochStatusSchema>;
-export type PostTallyResult = z.output<typeof postTallyResponseSchema>;
-
 export interface KeeperClient {
   readonly url: string;
   postTally(tally: SignedTallyInput, item?: string): Promise<PostTallyResult>;
-  readerTallies(reader: Address, epoch: bigint): Promise<z.output<typeof readerTalliesSchema>>;
+  readerTallies(reader: Address, epoch: bigint): Promise<ReaderTallies>;
   currentEpoch(): Promise<CurrentEpoch>;
   epochStatus(epoch: bigint): Promise<EpochStatus>;
   itemClicks(creator: Address, url: string, epoch: bigint): Promise<number>;
+  config(): Promise<z.output<typeof keeperConfigResponseSchema>>;
   health(): Promise<boolean>;
 }
 
@@ -120,13 +90,15 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
         headers: { "content-type": "application/json" },
         body: JSON.stringify(item === undefined ? { tally } : { tally, item }),
       }),
-    readerTallies: (reader, epoch) => request(`/v1/readers/${reader}/tallies?epoch=${epoch}`, readerTalliesSchema),
-    currentEpoch: () => request("/v1/epochs/current", currentEpochSchema),
-    epochStatus: (epoch) => request(`/v1/epochs/${epoch}`, epochStatusSchema),
+    readerTallies: (reader, epoch) =>
+      request(`/v1/readers/${reader}/tallies?epoch=${epoch}`, readerTalliesResponseSchema),
+    currentEpoch: () => request("/v1/epochs/current", currentEpochResponseSchema),
+    epochStatus: (epoch) => request(`/v1/epochs/${epoch}`, epochStatusResponseSchema),
     itemClicks: async (creator, url, epoch) => {
       const query = new URLSearchParams({ creator, url, epoch: epoch.toString() });
-      return (await request(`/v1/items/clicks?${query.toString()}`, itemClicksSchema)).clicks;
+      return (await request(`/v1/items/clicks?${query.toString()}`, itemClicksResponseSchema)).clicks;
     },
+    config: () => request("/v1/config", keeperConfigResponseSchema),
     health: async () => {
       try {
         await request("/healthz", z.unknown());

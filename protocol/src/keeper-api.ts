@@ -1,0 +1,150 @@
+/**
+ * The keeper's HTTP API, once: its error codes, the schema of every answer, and a typed client. The
+ * keeper builds its answers as these types; the dApp and outside clients parse them with these schemas.
+ * docs/keeper-api.md describes the same routes in words (and `GET /v1/schema` serves them as JSON Schema).
+ */
+import { z } from "zod";
+
+import { addressSchema, signedTallySchema } from "./schemas.js";
+
+/** Every `error.code` a keeper answers with, by the HTTP status it comes with. */
+export const KEEPER_ERROR_CODES = [
+  // 400
+  "bad_url",
+  "malformed_json",
+  "invalid_body",
+  "invalid_query",
+  "wrong_chain",
+  "wrong_pool",
+  // 404, 405
+  "not_found",
+  "method_not_allowed",
+  // 409
+  "stale_sequence",
+  // 413, 415
+  "body_too_large",
+  "unsupported_media_type",
+  // 422
+  "bad_signature",
+  "bad_session",
+  "wrong_epoch",
+  "no_budget",
+  "bad_clicks",
+  // 429
+  "rate_limited",
+  // 5xx
+  "internal",
+  "storage_unavailable",
+  "chain_unavailable",
+] as const;
+export type KeeperErrorCode = (typeof KEEPER_ERROR_CODES)[number];
+
+/** Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault. */
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string() }),
+});
+export type ErrorBody = z.input<typeof errorBodySchema>;
+
+/** A non-negative integer sent as a decimal string (epochs, sequence numbers: they may exceed 2^53). */
+const decimalSchema = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^[0-9]{1,20}$/)])
+  .transform((value) => BigInt(value));
+const countSchema = z.number().int().nonnegative();
+/** Unix seconds by chain time; read as bigints, like every on-chain time. */
+const unixSecondsSchema = decimalSchema;
+
+/** `POST /v1/tallies` body. */
+export const postTallyRequestSchema = z.strictObject({
+  tally: signedTallySchema,
+  item: z.string().optional(),
+});
+export type PostTallyRequest = z.input<typeof postTallyRequestSchema>;
+
+/** `POST /v1/tallies`: 201 stored, or 200 unchanged for the identical stored tally. */
+export const postTallyResponseSchema = z.union([
+  z.strictObject({ status: z.literal("stored"), seq: decimalSchema }),
+  z.strictObject({ status: z.literal("unchanged") }),
+]);
+export type PostTallyResponse = z.input<typeof postTallyResponseSchema>;
+export type PostTallyResult = z.output<typeof postTallyResponseSchema>;
+
+/** `GET /v1/readers/:reader/tallies?epoch=N`: the latest tally per key. */
+export const readerTalliesResponseSchema = z.strictObject({
+  epoch: decimalSchema,
+  tallies: z.array(signedTallySchema),
+});
+export type ReaderTalliesResponse = z.input<typeof readerTalliesResponseSchema>;
+export type ReaderTallies = z.output<typeof readerTalliesResponseSchema>;
+
+/** `GET /v1/epochs/current`: the epoch by chain time, its bounds and the chain time (unix seconds). */
+export const currentEpochResponseSchema = z.strictObject({
+  epoch: decimalSchema,
+  start: unixSecondsSchema,
+  end: unixSecondsSchema,
+  deadline: unixSecondsSchema,
+  chainTime: unixSecondsSchema,
+});
+export type CurrentEpochResponse = z.input<typeof currentEpochResponseSchema>;
+export type CurrentEpoch = z.output<typeof currentEpochResponseSchema>;
+
+export const EPOCH_PHASES = ["open", "settling", "settled", "expired"] as const;
+export type EpochPhase = (typeof EPOCH_PHASES)[number];
+export const TX_STATUSES = ["pending", "confirmed", "failed", "replaced"] as const;
+export type TxStatus = (typeof TX_STATUSES)[number];
+
+/**
+ * `GET /v1/epochs/:epoch`: settlement progress. Every reader with a tally ends up settled (by this
+ * keeper's batches or anyone's), skipped by the pool, or dropped by the keeper before sending.
+ */
+export const epochStatusResponseSchema = z.strictObject({
+  epoch: decimalSchema,
+  status: z.enum(EPOCH_PHASES),
+  start: unixSecondsSchema,
+  end: unixSecondsSchema,
+  deadline: unixSecondsSchema,
+  readers: countSchema,
+  clicks: countSchema,
+  settledReaders: countSchema,
+  skippedReaders: countSchema,
+  droppedReaders: countSchema,
+  transactions: z.array(
+    z.strictObject({
+      hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+      readers: countSchema,
+      status: z.enum(TX_STATUSES),
+      nonce: countSchema,
+    }),
+  ),
+});
+export type EpochStatusResponse = z.input<typeof epochStatusResponseSchema>;
+export type EpochStatus = z.output<typeof epochStatusResponseSchema>;
+
+/** How far settlement of an epoch has come, 0 to 1: settled, skipped and dropped readers are all decided. */
+export function settlementProgress(status: EpochStatus): number {
+  if (status.readers === 0) return status.status === "open" ? 0 : 1;
+  const decided = status.settledReaders + status.skippedReaders + status.droppedReaders;
+  return Math.min(1, decided / status.readers);
+}
+
+/** `GET /v1/items/clicks?creator=&url=&epoch=`: distinct readers who clicked the item for the creator. */
+export const itemClicksResponseSchema = z.strictObject({ clicks: countSchema });
+export type ItemClicksResponse = z.input<typeof itemClicksResponseSchema>;
+
+/** `GET /v1/config`: the pool this keeper serves. */
+export const keeperConfigResponseSchema = z.strictObject({
+  chainId: z.number().int().positive(),
+  pool: addressSchema,
+  token: addressSchema,
+  startTime: unixSecondsSchema,
+  epochLength: z.number().int().positive(),
+  keeperTipBps: z.number().int().nonnegative(),
+});
+export type KeeperConfigResponse = z.input<typeof keeperConfigResponseSchema>;
+
+/** `GET /healthz` when every dependency answers (otherwise a 503 error body naming the one that does not). */
+export const healthResponseSchema = z.strictObject({
+  status: z.literal("ok"),
+  chainTime: unixSecondsSchema,
+  storage: z.string(),
+});
+export type HealthResponse = z.input<typeof healthResponseSchema>;
