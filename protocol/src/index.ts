@@ -12,3 +12,4 @@ export * from "./snippet.js";
 export * from "./keeper-api.js";
 export * from "./keeper-client.js";
 export * from "./selection.js";
+export * from "./json-schema.js";

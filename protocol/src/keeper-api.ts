@@ -6,6 +6,7 @@
 import { z } from "zod";
 
 import { addressSchema, signedTallySchema } from "./schemas.js";
+import { MAX_ITEM_URL_LENGTH } from "./snippet.js";
 
 /** Every `error.code` a keeper answers with, by the HTTP status it comes with. */
 export const KEEPER_ERROR_CODES = [
@@ -56,7 +57,8 @@ const unixSecondsSchema = decimalSchema;
 /** `POST /v1/tallies` body. */
 export const postTallyRequestSchema = z.strictObject({
   tally: signedTallySchema,
-  item: z.string().optional(),
+  /** The item (page) the click was on: an http(s) URL; recorded for the creator whose count rose. */
+  item: z.string().max(MAX_ITEM_URL_LENGTH).optional(),
 });
 export type PostTallyRequest = z.input<typeof postTallyRequestSchema>;
 

@@ -3,15 +3,16 @@
  * file the keeper and the dApp read. Parsing normalizes (checksummed addresses, bigints) and rejects
  * everything else with a message that names the field.
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 
 import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
 import { settleArgs, type SettlementTally } from "./batch.js";
 
+/** An address as 0x and 40 hex digits, in any case; parsed to its checksummed form. */
 export const addressSchema = z
   .string()
-  .refine((value) => isAddress(value, { strict: false }), { message: "not an address" })
+  .regex(/^0x[0-9a-fA-F]{40}$/, "not an address")
   .transform((value) => getAddress(value) as Address);
 
 /** A 65-byte ECDSA signature, or longer bytes for an ERC-1271 wallet (bounded). */

@@ -1,0 +1,55 @@
+/**
+ * The wire formats as JSON Schema (draft 2020-12), generated from the zod schemas that the keeper and the
+ * dApp parse them with, for clients written in other languages. The keeper serves this document at
+ * `GET /v1/schema`; docs/schemas/plaudit-wire.schema.json is the same document, committed.
+ * Schemas describe what goes on the wire (zod's input side): numbers that may exceed 2^53 are decimal
+ * strings, addresses any-case hex. Rules JSON Schema cannot state (checksums of signatures, strictly
+ * ascending creators) are in docs/protocol.md and docs/keeper-api.md.
+ */
+import { z } from "zod";
+
+import {
+  currentEpochResponseSchema,
+  epochStatusResponseSchema,
+  errorBodySchema,
+  healthResponseSchema,
+  itemClicksResponseSchema,
+  keeperConfigResponseSchema,
+  postTallyRequestSchema,
+  postTallyResponseSchema,
+  readerTalliesResponseSchema,
+} from "./keeper-api.js";
+import { deploymentSchema, sessionSchema, signedTallySchema } from "./schemas.js";
+
+/** Every wire format by name, with what it is. */
+export const WIRE_SCHEMAS = {
+  SignedTally: [signedTallySchema, "A signed cumulative tally as a dApp posts it to a keeper."],
+  Session: [sessionSchema, "A reader's delegation of a session key, carried with the key's tallies."],
+  PostTallyRequest: [postTallyRequestSchema, "POST /v1/tallies: body."],
+  PostTallyResponse: [postTallyResponseSchema, "POST /v1/tallies: 201 stored, or 200 unchanged."],
+  ReaderTalliesResponse: [readerTalliesResponseSchema, "GET /v1/readers/:reader/tallies?epoch=N."],
+  CurrentEpochResponse: [currentEpochResponseSchema, "GET /v1/epochs/current."],
+  EpochStatusResponse: [epochStatusResponseSchema, "GET /v1/epochs/:epoch."],
+  ItemClicksResponse: [itemClicksResponseSchema, "GET /v1/items/clicks?creator=&url=&epoch=."],
+  KeeperConfigResponse: [keeperConfigResponseSchema, "GET /v1/config."],
+  HealthResponse: [healthResponseSchema, "GET /healthz when every dependency answers."],
+  ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],
+  Deployment: [deploymentSchema, "The deployment file a deployment writes and keepers and dApps read."],
+} as const satisfies Record<string, readonly [z.ZodType, string]>;
+
+export type WireSchemaName = keyof typeof WIRE_SCHEMAS;
+
+/** One JSON Schema document with every wire format under `$defs`. */
+export function wireJsonSchema(): Record<string, unknown> {
+  const defs: Record<string, unknown> = {};
+  for (const [name, [schema, description]] of Object.entries(WIRE_SCHEMAS)) {
+    const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" });
+    defs[name] = { description, ...json };
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "Plaudit wire formats",
+    description: "Generated from @plaudit/protocol's zod schemas: see docs/keeper-api.md and docs/protocol.md.",
+    $defs: defs,
+  };
+}
