@@ -105,6 +105,8 @@ export interface PoolFixture {
   goToEpoch(epoch: bigint, offset?: bigint): Promise<void>;
   /** A new reader with `amount` per epoch for `epochs` epochs from the current one. */
   newReader(amount?: bigint, epochs?: bigint): Promise<Reader>;
+  /** Subscribes an existing account for `amount` per epoch for `epochs` epochs from the current one. */
+  subscribe(account: PrivateKeyAccount, amount?: bigint, epochs?: bigint): Promise<void>;
   /** A MockERC1271Wallet reader owned by a new key, with `amount` per epoch for `epochs` epochs. */
   newWalletReader(amount?: bigint, epochs?: bigint): Promise<Reader>;
   revokeSessions(reader: Reader): Promise<void>;
@@ -152,6 +154,19 @@ export async function deployPool(
     const now = await chain.latestTime();
     return now < startTime ? 0n : (now - startTime) / epochLength;
   };
+  const subscribe = async (account: PrivateKeyAccount, amount = 10n * USD, epochs = 3n) => {
+    await send(deployer, token, {
+      abi: mockStablecoinAbi,
+      functionName: "mint",
+      args: [account.address, amount * epochs],
+    });
+    await send(account, token, { abi: mockStablecoinAbi, functionName: "approve", args: [pool, amount * epochs] });
+    await send(account, pool, {
+      abi: plauditPoolAbi,
+      functionName: "subscribe",
+      args: [amount, epochs, await currentEpoch()],
+    });
+  };
 
   return {
     chain,
@@ -167,19 +182,10 @@ export async function deployPool(
     },
     async newReader(amount = 10n * USD, epochs = 3n) {
       const { key, account } = await chain.fundedAccount();
-      await send(deployer, token, {
-        abi: mockStablecoinAbi,
-        functionName: "mint",
-        args: [account.address, amount * epochs],
-      });
-      await send(account, token, { abi: mockStablecoinAbi, functionName: "approve", args: [pool, amount * epochs] });
-      await send(account, pool, {
-        abi: plauditPoolAbi,
-        functionName: "subscribe",
-        args: [amount, epochs, await currentEpoch()],
-      });
+      await subscribe(account, amount, epochs);
       return { key, account, address: account.address };
     },
+    subscribe,
     async newWalletReader(amount = 10n * USD, epochs = 3n) {
       const { key, account } = await chain.fundedAccount();
       const owner = createWalletClient({ account, chain: hardhat, transport: chain.transport });
