@@ -405,3 +405,68 @@ describe("keeper HTTP API", function () {
     expect([...routes].filter((r) => !ROUTE_LABELS.includes(r as RouteName))).to.deep.equal([]);
   });
 });
+
+describe("keeper HTTP API after an epoch is settled", function () {
+  this.timeout(120_000);
+  const GRACE = 60n;
+  let chain: LocalChain;
+  let fixture: PoolFixture;
+  let dir: ReturnType<typeof tempDir>;
+
+  before(async () => {
+    chain = await createLocalChain();
+    fixture = await deployPool(chain);
+    await fixture.goToEpoch(1n, 5n);
+    dir = tempDir();
+  });
+
+  after(async () => {
+    dir.remove();
+    await chain.close();
+  });
+
+  const lastSettledEpoch = async (keeper: RunningKeeper) =>
+    /^plaudit_keeper_last_settled_epoch (\d+)$/m.exec(await (await fetch(`${keeper.url}/metrics`)).text())?.[1];
+
+  it("counts settled readers' clicks apart from dropped ones, and still reports the epoch settled after a restart", async () => {
+    const { key } = await chain.fundedAccount();
+    const keeper = await startTestKeeper(fixture, { dataDir: dir.path, privateKey: key, settle: true });
+    const payer = new TallySigner(fixture, await fixture.newReader(), 1n);
+    const revoker = await fixture.newReader();
+    const device = new TallySigner(fixture, revoker, 1n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+    await device.delegate(fixture.epochStart(5n), 0);
+    for (const tally of [await payer.click(fixture.creators[0]!, 3), await device.click(fixture.creators[1]!, 2)]) {
+      expect((await postJson(`${keeper.url}/v1/tallies`, { tally })).status).to.equal(201);
+    }
+    // The revoker's only tally is under a session it revokes: settlement drops the reader.
+    await fixture.revokeSessions(revoker);
+    const open = (await getJson(`${keeper.url}/v1/epochs/1`)).body;
+    expect(open).to.include({ status: "open", readers: 2, clicks: 5, settledClicks: 0, droppedClicks: 0 });
+
+    await fixture.goToEpoch(2n, GRACE + 1n);
+    const deadline = Date.now() + 60_000;
+    let status = open;
+    while (status["status"] !== "settled" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await getJson(`${keeper.url}/v1/epochs/1`)).body;
+    }
+    expect(status).to.include({
+      status: "settled",
+      readers: 2,
+      clicks: 3,
+      settledClicks: 3,
+      droppedClicks: 2,
+      settledReaders: 1,
+      droppedReaders: 1,
+    });
+    expect(await lastSettledEpoch(keeper)).to.equal("1");
+    await keeper.stop();
+
+    const restarted = await startTestKeeper(fixture, { dataDir: dir.path });
+    try {
+      expect(await lastSettledEpoch(restarted)).to.equal("1");
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
