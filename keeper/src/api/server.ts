@@ -195,7 +195,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   const requestTimeout = options.requestTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs;
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs;
   /** The answer in progress on a connection, and its route (for clientError). */
-  const inProgress = new WeakMap<Duplex, { res: ServerResponse; route: RouteName }>();
+  const inProgress = new WeakMap<Duplex, { res: ServerResponse; route: RouteName; head: boolean }>();
   /** Connections Node timed out (answered 408 already). */
   const timedOut = new WeakSet<Duplex>();
 
@@ -543,6 +543,13 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     (req, res) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
       cors(req, res);
+      // Until this answer is done, a parser error on the connection must not write another one.
+      const socket = req.socket;
+      const head = req.method === "HEAD";
+      inProgress.set(socket, { res, route: "invalid_request", head });
+      res.once("close", () => {
+        if (inProgress.get(socket)?.res === res) inProgress.delete(socket);
+      });
       let url: URL;
       try {
         url = new URL(req.url ?? "/", "http://keeper.invalid");
@@ -553,6 +560,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       }
       const found = findRoute(url.pathname);
       const route: RouteName = found?.route.name ?? "not_found";
+      inProgress.set(socket, { res, route, head });
       if (req.method === "OPTIONS") {
         const origin = req.headers.origin;
         const status = origin !== undefined && (allowAny || allowed.has(origin)) ? 204 : 403;
@@ -570,11 +578,6 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         res.end();
         return;
       }
-      const socket = req.socket;
-      inProgress.set(socket, { res, route });
-      res.once("close", () => {
-        if (inProgress.get(socket)?.res === res) inProgress.delete(socket);
-      });
       handle(req, url, found).then(
         (reply) => {
           const tallyResult = route === "tallies" ? (reply.body as { status?: string } | undefined)?.status : undefined;
@@ -610,15 +613,19 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     if (code === "request_timeout") timedOut.add(socket);
     count(current?.route ?? "invalid_request", status, code);
     const json = JSON.stringify({ error: { code, message } });
-    socket.end(
+    // As Node's own handler: write the answer and close at once (an answer still being made for a
+    // request before it on this connection must not follow it).
+    socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
         "content-type: application/json; charset=utf-8\r\n" +
         "cache-control: no-store\r\n" +
         "x-content-type-options: nosniff\r\n" +
         `content-length: ${Buffer.byteLength(json)}\r\n` +
         "connection: close\r\n\r\n" +
-        json,
+        // The client reads this as the answer to the request in progress: none for a HEAD.
+        (current?.head === true ? "" : json),
     );
+    socket.destroy();
   });
   return server;
 }

@@ -85,6 +85,17 @@ describe("keeper under injected faults", function () {
   }
 
   /**
+   * One stored tally per client before any fault: a keeper's first requests (worker start-up, cold
+   * code) can take seconds on a busy machine, which would let them straddle the fault window.
+   */
+  async function warmUp(url: string, signers: FastSigner[], fixture: PoolFixture) {
+    for (const [i, signer] of signers.entries()) {
+      const res = await postTally(url, signer.next(fixture.creators[i % fixture.creators.length] as Address));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    }
+  }
+
+  /**
    * Clients that post increasing tallies until `until()`, retrying a tally answered 503 (as the dApp's
    * outbox does). Returns the highest acknowledged seq per key and the 503 answers seen.
    */
@@ -134,6 +145,7 @@ describe("keeper under injected faults", function () {
     const locker = new DatabaseSync(join(dataDir, "keeper.sqlite"));
     let phase: "before" | "locked" | "after" = "before";
     let unlockedAt = Infinity;
+    await warmUp(keeper.url, signers, fixture);
     const clients = postWhile(keeper.url, signers, fixture, () => phase === "after" && Date.now() > unlockedAt + 700);
     await sleep(500);
     locker.exec("BEGIN EXCLUSIVE");
@@ -195,6 +207,7 @@ describe("keeper under injected faults", function () {
     });
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const signers = (await readersIn(fixture, 3)).map((r) => new FastSigner(fixture, r, 0n));
+    await warmUp(url, signers, fixture);
     let stopAt = Infinity;
     const clients = postWhile(url, signers, fixture, () => Date.now() > stopAt);
     await sleep(400);
@@ -238,6 +251,7 @@ describe("keeper under injected faults", function () {
       });
       cleanups.push(() => keeper.stop());
       const signers = (await readersIn(fixture, 4)).map((r) => new FastSigner(fixture, r, 0n));
+      await warmUp(keeper.url, signers, fixture);
       let stopAt = Infinity;
       const clients = postWhile(keeper.url, signers, fixture, () => Date.now() > stopAt);
       // The server kills every backend of the keeper's database, again and again, for a while.
