@@ -4,6 +4,9 @@
  * charged only for work that was done (a reader's stored tallies): `charge` may go into debt, down to
  * one burst, so that requests admitted together still wait it off.
  */
+/** Buckets kept before full ones (which a new bucket would equal) are pruned. */
+const MAX_BUCKETS = 100_000;
+
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -38,7 +41,7 @@ export class RateLimiter {
   private refill(key: string, now: number): { tokens: number; at: number } {
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
-      if (this.buckets.size > 100_000) this.prune(now);
+      if (this.buckets.size > MAX_BUCKETS) this.prune(now);
       bucket = { tokens: this.burst, at: now };
       this.buckets.set(key, bucket);
     }
