@@ -25,6 +25,9 @@ export interface AdmissionOptions {
   graceSeconds: number;
 }
 
+/** Session delegations whose signature was checked, remembered until this many (then forgotten at once). */
+const MAX_VERIFIED_SESSIONS = 100_000;
+
 export class TallyAdmission {
   /** Session delegations already verified (digest and signature), keyed by their content. */
   private readonly verifiedSessions = new Set<string>();
@@ -43,7 +46,12 @@ export class TallyAdmission {
     return now < bounds.end + BigInt(this.options.graceSeconds) && now < bounds.deadline;
   }
 
-  /** Throws a Rejection unless the contract would accept `tally` when settling its epoch. */
+  /**
+   * Throws a Rejection unless the contract would accept `tally` when settling its epoch. What costs no
+   * chain call comes first, and the budget is read only once every signature is known to be the
+   * reader's: an unsigned request costs at most an ERC-1271 call of a contract reader (whose refusals
+   * are cached), never a budget read.
+   */
   async check(tally: SignedTally): Promise<void> {
     const { chainId, pool } = this.chain.deployment;
     if (tally.chainId !== chainId) {
@@ -52,6 +60,16 @@ export class TallyAdmission {
     if (tally.pool !== pool) throw new Rejection("wrong_pool", `pool ${tally.pool} is not this keeper's pool ${pool}`);
     const problem = clicksProblem(tally.reader, tally);
     if (problem !== undefined) throw new Rejection("bad_clicks", `creators/counts: ${problem}`);
+    const ownKey = tally.signer === tally.reader;
+    if (ownKey && tally.session !== null) {
+      throw new Rejection(
+        "bad_session",
+        "session: must be null when the reader signs the tally itself (signer = reader)",
+      );
+    }
+    if (!ownKey && tally.session === null) {
+      throw new Rejection("bad_session", "session: required when signer is not the reader");
+    }
 
     const now = await this.chain.chainTime();
     if (!this.acceptsEpoch(tally.epoch, now)) {
@@ -60,12 +78,9 @@ export class TallyAdmission {
     }
     const bounds = this.chain.bounds(tally.epoch);
 
-    const session = tally.signer === tally.reader ? null : tally.session;
-    if (tally.signer !== tally.reader) {
-      if (session === null) throw new Rejection("bad_session", "session: required when signer is not the reader");
-      if (session.expiry < bounds.end) {
-        throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
-      }
+    const session = tally.session;
+    if (session !== null && session.expiry < bounds.end) {
+      throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
     }
     const sessionId =
       session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
@@ -95,20 +110,9 @@ export class TallyAdmission {
       if (!(await this.isReaderSignature(tally.reader, digest, tally.signature, recovered))) {
         throw new Rejection("bad_signature", "signature: not the reader's signature of this tally");
       }
-    } else if (recovered !== tally.signer.toLowerCase()) {
-      throw new Rejection("bad_signature", "signature: not the session key's signature of this tally");
-    }
-
-    const budget = await this.chain.budget(tally.reader, tally.epoch);
-    if (budget.amount === 0n) {
-      throw new Rejection("no_budget", `reader ${tally.reader} has no budget for epoch ${tally.epoch}`);
-    }
-    if (session !== null) {
-      if (session.nonce !== budget.sessionNonce) {
-        throw new Rejection(
-          "bad_session",
-          `session.nonce ${session.nonce} was revoked; the reader's session nonce is ${budget.sessionNonce}`,
-        );
+    } else {
+      if (recovered !== tally.signer.toLowerCase()) {
+        throw new Rejection("bad_signature", "signature: not the session key's signature of this tally");
       }
       if (sessionResult !== undefined) {
         if (
@@ -121,9 +125,31 @@ export class TallyAdmission {
         ) {
           throw new Rejection("bad_session", "session.signature: not the reader's delegation of this key");
         }
-        if (this.verifiedSessions.size > 100_000) this.verifiedSessions.clear();
+        if (this.verifiedSessions.size > MAX_VERIFIED_SESSIONS) this.verifiedSessions.clear();
         this.verifiedSessions.add(sessionId);
       }
+    }
+
+    let budget = await this.chain.budget(tally.reader, tally.epoch);
+    if (budget.amount === 0n) {
+      throw new Rejection("no_budget", `reader ${tally.reader} has no budget for epoch ${tally.epoch}`);
+    }
+    if (session === null) return;
+    if (session.nonce > budget.sessionNonce) {
+      // Newer than what was cached: the reader may have just revoked its sessions. Ask the chain.
+      budget = await this.chain.budget(tally.reader, tally.epoch, 0);
+    }
+    if (session.nonce < budget.sessionNonce) {
+      throw new Rejection(
+        "bad_session",
+        `session.nonce ${session.nonce} was revoked: the reader's session nonce is now ${budget.sessionNonce}; delegate the key again with nonce ${budget.sessionNonce}`,
+      );
+    }
+    if (session.nonce > budget.sessionNonce) {
+      throw new Rejection(
+        "bad_session",
+        `session.nonce ${session.nonce} is ahead of the reader's session nonce ${budget.sessionNonce} on chain`,
+      );
     }
   }
 

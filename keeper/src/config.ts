@@ -25,6 +25,19 @@ const boolFrom = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
   .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
 
+/**
+ * HTTP server timeouts: a slow client holds a connection at most this long (Node's own defaults are
+ * 60 s for headers and 300 s for a request).
+ */
+export const HTTP_TIMEOUT_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
+
+/** Blocks per `eth_getLogs` call: free RPC tiers cap a call at 10 blocks. */
+export const DEFAULT_LOG_RANGE_BLOCKS = 10;
+
 /** Every setting, with its flag, its environment variable and its default. */
 export const SETTINGS = {
   rpcUrl: { flag: "rpc-url", env: "PLAUDIT_RPC_URL", help: "JSON-RPC endpoint of the chain (required)" },
@@ -85,7 +98,27 @@ export const SETTINGS = {
   readerRate: {
     flag: "reader-rate",
     env: "PLAUDIT_READER_RATE",
-    help: "tallies per second per reader, burst x3 (default 10)",
+    help: "stored tallies per second per reader (signed ones only), burst x3 (default 10)",
+  },
+  headersTimeoutMs: {
+    flag: "headers-timeout-ms",
+    env: "PLAUDIT_HEADERS_TIMEOUT_MS",
+    help: `ms a client has to send a request's headers, else 408 (default ${HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs})`,
+  },
+  requestTimeoutMs: {
+    flag: "request-timeout-ms",
+    env: "PLAUDIT_REQUEST_TIMEOUT_MS",
+    help: `ms a client has to send a whole request, else 408 (default ${HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs})`,
+  },
+  keepAliveTimeoutMs: {
+    flag: "keep-alive-timeout-ms",
+    env: "PLAUDIT_KEEP_ALIVE_TIMEOUT_MS",
+    help: `ms an idle keep-alive connection stays open (default ${HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs})`,
+  },
+  logRangeBlocks: {
+    flag: "log-range",
+    env: "PLAUDIT_LOG_RANGE",
+    help: `most blocks per eth_getLogs when following revocations (default ${DEFAULT_LOG_RANGE_BLOCKS}, free RPC tiers' cap)`,
   },
   verifyWorkers: {
     flag: "verify-workers",
@@ -126,6 +159,10 @@ export const keeperConfigSchema = z
     maxBodyBytes: intFrom(1024, 10_000_000).default(65_536),
     ipRate: z.coerce.number().positive().default(50),
     readerRate: z.coerce.number().positive().default(10),
+    headersTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs),
+    logRangeBlocks: intFrom(1, 100_000).default(DEFAULT_LOG_RANGE_BLOCKS),
     verifyWorkers: intFrom(0, 64).default(availableParallelism() > 1 ? 1 : 0),
     logLevel: z.enum(LOG_LEVELS).default("info"),
   })
@@ -136,6 +173,9 @@ export const keeperConfigSchema = z
         path: ["keystore"],
         message: "give either a private key or a keystore, not both",
       });
+    }
+    if (c.headersTimeoutMs > c.requestTimeoutMs) {
+      ctx.addIssue({ code: "custom", path: ["headersTimeoutMs"], message: "must not exceed the request timeout" });
     }
     if (c.keystore !== undefined && c.keystorePassword === undefined) {
       ctx.addIssue({ code: "custom", path: ["keystorePassword"], message: "required with a keystore" });

@@ -10,6 +10,7 @@ import { createServer } from "./api/index.js";
 import { ConfigError, parseConfig, type KeeperConfigInput } from "./config.js";
 import { assembleKeeper, type KeeperParts } from "./keeper.js";
 import { createLogger, type Logger } from "./logger.js";
+import { restoreMetrics } from "./metrics.js";
 import { SettlementLoop } from "./settle/loop.js";
 import type { SettlerFaults } from "./settle/settler.js";
 
@@ -41,12 +42,23 @@ export async function startKeeper(options: StartKeeperOptions): Promise<RunningK
     throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
   const log = logger ?? createLogger(config.logLevel);
   let loop: SettlementLoop | undefined;
-  const parts = await assembleKeeper(config, { log, transport, faults, shouldStop: () => loop?.isStopped ?? false });
+  const parts = await assembleKeeper(config, {
+    log,
+    transport,
+    faults,
+    shouldStop: () => loop?.isStopped ?? false,
+    followReaderEvents: true,
+  });
   if (config.settle && parts.settler === undefined) {
     await parts.close();
     throw new ConfigError(
       "--private-key (PLAUDIT_KEEPER_KEY) or --keystore (PLAUDIT_KEYSTORE): settlement needs a signer (or pass --settle false)",
     );
+  }
+  try {
+    await restoreMetrics(parts.metrics, parts.store);
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, "could not restore metrics from the store");
   }
   const server = createServer(parts, config);
   await new Promise<void>((resolve, reject) => {

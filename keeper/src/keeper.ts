@@ -37,12 +37,15 @@ export function transportFor(config: KeeperConfig, transport?: Transport): Trans
     : http(config.rpcUrl, { retryCount: 0, timeout: 20_000 });
 }
 
-export function signerOf(config: KeeperConfig): LocalAccount | undefined {
+export async function signerOf(config: KeeperConfig): Promise<LocalAccount | undefined> {
   if (config.privateKey !== undefined) return privateKeyToAccount(config.privateKey);
   if (config.keystore !== undefined)
-    return privateKeyToAccount(decryptKeystore(config.keystore, config.keystorePassword ?? ""));
+    return privateKeyToAccount(await decryptKeystore(config.keystore, config.keystorePassword ?? ""));
   return undefined;
 }
+
+/** Most log ranges one catch-up of reader events reads before it drops the caches instead. */
+const MAX_LOG_RANGES_PER_CATCH_UP = 5;
 
 export async function assembleKeeper(
   config: KeeperConfig,
@@ -52,10 +55,12 @@ export async function assembleKeeper(
     faults?: SettlerFaults | undefined;
     shouldStop?: () => boolean;
     defaultMetrics?: boolean;
+    /** Follow reader events (revocations, subscriptions) for the API's caches; `serve` does. */
+    followReaderEvents?: boolean;
   },
 ): Promise<KeeperParts> {
   const { log } = options;
-  const account = signerOf(config);
+  const account = await signerOf(config);
   const transport = transportFor(config, options.transport);
   const chain = await ChainView.connect({
     transport,
@@ -63,6 +68,10 @@ export async function assembleKeeper(
     chainId: config.chainId,
     log: log.child({ module: "chain" }),
     chainTimeTtlMs: config.chainTimeTtlMs,
+    followReaderEvents:
+      options.followReaderEvents === true
+        ? { maxLogRange: config.logRangeBlocks, maxRanges: MAX_LOG_RANGES_PER_CATCH_UP }
+        : undefined,
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });

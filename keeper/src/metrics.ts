@@ -1,6 +1,8 @@
 /** Prometheus metrics of one keeper instance (own registry, so several keepers can share a process). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+import type { Store } from "./store/types.js";
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry, prefix: "plaudit_keeper_" });
@@ -8,7 +10,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registry,
     httpRequests: new Counter({
       name: "plaudit_keeper_http_requests_total",
-      help: "HTTP requests by route and status",
+      help: "HTTP requests by route and status (499: the client went away before the answer)",
       labelNames: ["route", "status"] as const,
       registers: [registry],
     }),
@@ -50,3 +52,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Sets the gauges that outlive the process from what the store remembers (at start). */
+export async function restoreMetrics(metrics: Metrics, store: Store): Promise<void> {
+  const last = await store.lastSettledEpoch();
+  if (last !== undefined) metrics.lastSettledEpoch.set(Number(last));
+}

@@ -3,6 +3,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { signedTallySchema, type SignedTallyInput } from "@plaudit/protocol";
 import type { RunningKeeper } from "../../keeper/src/index.js";
+import { MAX_ERROR_MESSAGE_CHARS, ROUTE_LABELS, type RouteName } from "../../keeper/src/api/server.js";
 import {
   createLocalChain,
   deployPool,
@@ -132,15 +133,56 @@ describe("keeper HTTP API", function () {
     await expectRejected({ tally: { ...good, session: null } }, 422, "bad_session");
   });
 
-  it("rejects a revoked session (old nonce)", async () => {
+  it("sees a revocation as soon as it is mined: the old session is refused, one of the new nonce accepted", async () => {
     const bob = await fixture.newReader();
-    const key = new TallySigner(fixture, bob, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+    const device = privateKeyToAccount(generatePrivateKey());
+    const key = new TallySigner(fixture, bob, 0n, { sessionKey: device });
     await key.delegate(fixture.epochStart(5n), 0);
+    // Stored: the keeper now holds bob's budget (and session nonce 0) in its cache.
     expect((await post({ tally: await key.click(fixture.creators[0]!) })).status).to.equal(201);
     await fixture.revokeSessions(bob);
-    await new Promise((r) => setTimeout(r, 10)); // the keeper caches budgets briefly
-    keeper.chain["budgets"].clear();
-    await expectRejected({ tally: await key.click(fixture.creators[0]!) }, 422, "bad_session", bob);
+    const revoked = await expectRejected({ tally: await key.click(fixture.creators[0]!) }, 422, "bad_session", bob);
+    expect(revoked.message).to.contain("session.nonce 0 was revoked").and.contain("session nonce is now 1");
+    await key.delegate(fixture.epochStart(5n), 1);
+    const renewed = await post({ tally: await key.click(fixture.creators[0]!) });
+    expect(renewed.status, JSON.stringify(renewed.body)).to.equal(201);
+    await key.delegate(fixture.epochStart(5n), 2);
+    const ahead = await expectRejected({ tally: await key.click(fixture.creators[0]!) }, 422, "bad_session", bob);
+    expect(ahead.message).to.contain("session.nonce 2 is ahead of the reader's session nonce 1");
+  });
+
+  it("accepts a session of the new nonce at once even when its chain view is not yet past the revocation", async () => {
+    // A keeper that reuses its chain time (and so its view of the chain head) for a minute.
+    const lagging = tempDir();
+    const slow = await startTestKeeper(fixture, { dataDir: lagging.path, chainTimeTtlMs: 60_000 });
+    try {
+      const erin = await fixture.newReader();
+      const key = new TallySigner(fixture, erin, 0n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+      await key.delegate(fixture.epochStart(5n), 0);
+      const first = await postJson(`${slow.url}/v1/tallies`, { tally: await key.click(fixture.creators[0]!) });
+      expect(first.status).to.equal(201);
+      await fixture.revokeSessions(erin);
+      await key.delegate(fixture.epochStart(5n), 1);
+      const renewed = await postJson(`${slow.url}/v1/tallies`, { tally: await key.click(fixture.creators[0]!) });
+      expect(renewed.status, JSON.stringify(renewed.body)).to.equal(201);
+    } finally {
+      await slow.stop();
+      lagging.remove();
+    }
+  });
+
+  it("refuses an unsigned session object on a tally the reader signed itself, of any size", async () => {
+    const frank = await fixture.newReader();
+    const own = new TallySigner(fixture, frank, 0n);
+    const genuine = await own.click(fixture.creators[0]!);
+    for (const bytes of [65, 1024]) {
+      const junk = { expiry: fixture.epochStart(5n).toString(), nonce: 0, signature: `0x${"ab".repeat(bytes)}` };
+      const error = await expectRejected({ tally: { ...genuine, session: junk } }, 422, "bad_session", frank);
+      expect(error.message).to.contain("must be null when the reader signs");
+    }
+    // The reader's own copy is still the one stored (not refused as a stale sequence).
+    expect((await post({ tally: genuine })).status).to.equal(201);
+    expect((await storedOf(frank))[0]!.session).to.equal(null);
   });
 
   it("rejects an unknown reader (no budget)", async () => {
@@ -234,10 +276,197 @@ describe("keeper HTTP API", function () {
     expect(metrics).to.contain('plaudit_keeper_tallies_total{result="bad_signature"}');
   });
 
-  it("answers unknown routes and bad parameters with JSON errors", async () => {
+  it("answers unknown routes and bad parameters with JSON errors naming the parameter", async () => {
     expect((await getJson(`${keeper.url}/v1/nope`)).status).to.equal(404);
-    expect((await getJson(`${keeper.url}/v1/epochs/abc`)).status).to.equal(400);
-    expect((await getJson(`${keeper.url}/v1/readers/0x12/tallies?epoch=0`)).status).to.equal(400);
-    expect((await getJson(`${keeper.url}/v1/tallies`)).status).to.equal(405);
+    const epoch = await getJson(`${keeper.url}/v1/epochs/abc`);
+    expect(epoch.status).to.equal(400);
+    expect(epoch.body["error"]).to.deep.include({ code: "invalid_query" });
+    expect((epoch.body["error"] as { message: string }).message).to.match(/^epoch: /);
+    const reader = await getJson(`${keeper.url}/v1/readers/0x12/tallies?epoch=0`);
+    expect(reader.status).to.equal(400);
+    expect((reader.body["error"] as { message: string }).message).to.match(/^reader: /);
+    const query = await getJson(`${keeper.url}/v1/readers/${alice.address}/tallies?epoch=x`);
+    expect((query.body["error"] as { message: string }).message).to.match(/^epoch: /);
+    const missing = await getJson(`${keeper.url}/v1/readers/${alice.address}/tallies`);
+    expect((missing.body["error"] as { message: string }).message).to.match(/^epoch: /);
+    const tallies = await getJson(`${keeper.url}/v1/tallies`);
+    expect(tallies.status).to.equal(405);
+    expect(tallies.headers.get("allow")).to.equal("POST, OPTIONS");
+  });
+
+  it("counts a click count of zero as bad_clicks (422), as documented", async () => {
+    const signer = new TallySigner(fixture, alice, 0n);
+    const tally = await signer.sign(
+      { creators: [fixture.creators[0]!, fixture.creators[1]!].sort(), counts: [0, 1] },
+      60n,
+    );
+    const error = await expectRejected({ tally }, 422, "bad_clicks");
+    expect(error.message).to.contain("counts[0]");
+  });
+
+  it("stores only http(s) item URLs", async () => {
+    const tally = await new TallySigner(fixture, await fixture.newReader(), 0n).click(fixture.creators[0]!);
+    for (const item of ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://files.example/a", "https:no-host"]) {
+      const error = await expectRejected({ tally, item }, 400, "invalid_body", alice);
+      expect(error.message).to.contain("item: not an http(s) URL");
+    }
+  });
+
+  it("takes POST bodies only as application/json (415 otherwise, so no form post skips the CORS preflight)", async () => {
+    const tally = await aliceKey.click(fixture.creators[0]!);
+    const body = JSON.stringify({ tally });
+    const before = await storedOf(alice);
+    for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16"]) {
+      const res = await fetch(`${keeper.url}/v1/tallies`, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body,
+      });
+      expect(res.status, contentType).to.equal(415);
+      expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("unsupported_media_type");
+    }
+    const untyped = await fetch(`${keeper.url}/v1/tallies`, { method: "POST", body: Buffer.from(body) });
+    expect(untyped.status).to.equal(415);
+    expect(await storedOf(alice)).to.deep.equal(before);
+    const res = await post({ tally }, { "content-type": "application/json; charset=UTF-8" });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  });
+
+  it("never echoes unbounded input in an error", async () => {
+    const tally = await aliceKey.click(fixture.creators[0]!);
+    // The body limit of this keeper is 4 KiB; keepers with a larger one clip the same way.
+    const key = "k".repeat(2500);
+    const res = await post({ tally: { ...tally, [key]: 1 } });
+    expect(res.status).to.equal(400);
+    const message = (res.body["error"] as { message: string }).message;
+    expect(message).to.not.contain(key);
+    expect(message.length).to.be.at.most(MAX_ERROR_MESSAGE_CHARS + 50);
+    const path = `/v1/${"p".repeat(5000)}`;
+    const notFound = await getJson(`${keeper.url}${path}`);
+    expect(notFound.status).to.equal(404);
+    expect((notFound.body["error"] as { message: string }).message.length).to.be.at.most(MAX_ERROR_MESSAGE_CHARS + 50);
+  });
+
+  it("sends X-Content-Type-Options: nosniff with every answer", async () => {
+    const answers = [
+      await fetch(`${keeper.url}/v1/config`),
+      await fetch(`${keeper.url}/v1/nope`),
+      await fetch(`${keeper.url}/healthz`),
+      await fetch(`${keeper.url}/metrics`),
+      await fetch(`${keeper.url}/v1/config`, { method: "HEAD" }),
+      await fetch(`${keeper.url}/v1/tallies`, { method: "OPTIONS", headers: { origin: DAPP } }),
+      await fetch(`${keeper.url}/v1/tallies`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{",
+      }),
+    ];
+    for (const res of answers) expect(res.headers.get("x-content-type-options"), res.url).to.equal("nosniff");
+  });
+
+  it("answers HEAD wherever it answers GET, with GET's headers and no body", async () => {
+    for (const path of [
+      "/healthz",
+      "/metrics",
+      "/v1/config",
+      "/v1/epochs/current",
+      "/v1/epochs/0",
+      `/v1/readers/${alice.address}/tallies?epoch=0`,
+      `/v1/items/clicks?creator=${fixture.creators[0]}&url=https%3A%2F%2Fblog.example%2Fpost-1&epoch=0`,
+    ]) {
+      const get = await fetch(`${keeper.url}${path}`);
+      const head = await fetch(`${keeper.url}${path}`, { method: "HEAD" });
+      expect(head.status, path).to.equal(get.status).and.equal(200);
+      expect(head.headers.get("content-type"), path).to.equal(get.headers.get("content-type"));
+      expect(await head.text(), path).to.equal("");
+      if (path !== "/metrics")
+        expect(head.headers.get("content-length"), path).to.equal(String((await get.arrayBuffer()).byteLength));
+    }
+  });
+
+  it("labels metrics with one route name per route, on success and error paths alike", async () => {
+    await getJson(`${keeper.url}/v1/epochs/0`);
+    await getJson(`${keeper.url}/v1/epochs/not-a-number`);
+    await post("{");
+    await getJson(`${keeper.url}/v1/readers/0x12/tallies?epoch=0`);
+    await getJson(`${keeper.url}/v1/nope`);
+    const text = await (await fetch(`${keeper.url}/metrics`)).text();
+    const labels = [...text.matchAll(/^plaudit_keeper_http_requests_total\{route="([^"]+)",status="([0-9]+)"\}/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    expect(labels).to.include.members([
+      "epoch_status 200",
+      "epoch_status 400",
+      "tallies 400",
+      "reader_tallies 400",
+      "not_found 404",
+    ]);
+    const routes = new Set(labels.map((l) => l.split(" ")[0]));
+    expect([...routes].filter((r) => !ROUTE_LABELS.includes(r as RouteName))).to.deep.equal([]);
+  });
+});
+
+describe("keeper HTTP API after an epoch is settled", function () {
+  this.timeout(120_000);
+  const GRACE = 60n;
+  let chain: LocalChain;
+  let fixture: PoolFixture;
+  let dir: ReturnType<typeof tempDir>;
+
+  before(async () => {
+    chain = await createLocalChain();
+    fixture = await deployPool(chain);
+    await fixture.goToEpoch(1n, 5n);
+    dir = tempDir();
+  });
+
+  after(async () => {
+    dir.remove();
+    await chain.close();
+  });
+
+  const lastSettledEpoch = async (keeper: RunningKeeper) =>
+    /^plaudit_keeper_last_settled_epoch (\d+)$/m.exec(await (await fetch(`${keeper.url}/metrics`)).text())?.[1];
+
+  it("counts settled readers' clicks apart from dropped ones, and still reports the epoch settled after a restart", async () => {
+    const { key } = await chain.fundedAccount();
+    const keeper = await startTestKeeper(fixture, { dataDir: dir.path, privateKey: key, settle: true });
+    const payer = new TallySigner(fixture, await fixture.newReader(), 1n);
+    const revoker = await fixture.newReader();
+    const device = new TallySigner(fixture, revoker, 1n, { sessionKey: privateKeyToAccount(generatePrivateKey()) });
+    await device.delegate(fixture.epochStart(5n), 0);
+    for (const tally of [await payer.click(fixture.creators[0]!, 3), await device.click(fixture.creators[1]!, 2)]) {
+      expect((await postJson(`${keeper.url}/v1/tallies`, { tally })).status).to.equal(201);
+    }
+    // The revoker's only tally is under a session it revokes: settlement drops the reader.
+    await fixture.revokeSessions(revoker);
+    const open = (await getJson(`${keeper.url}/v1/epochs/1`)).body;
+    expect(open).to.include({ status: "open", readers: 2, clicks: 5, settledClicks: 0, droppedClicks: 0 });
+
+    await fixture.goToEpoch(2n, GRACE + 1n);
+    const deadline = Date.now() + 60_000;
+    let status = open;
+    while (status["status"] !== "settled" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await getJson(`${keeper.url}/v1/epochs/1`)).body;
+    }
+    expect(status).to.include({
+      status: "settled",
+      readers: 2,
+      clicks: 3,
+      settledClicks: 3,
+      droppedClicks: 2,
+      settledReaders: 1,
+      droppedReaders: 1,
+    });
+    expect(await lastSettledEpoch(keeper)).to.equal("1");
+    await keeper.stop();
+
+    const restarted = await startTestKeeper(fixture, { dataDir: dir.path });
+    try {
+      expect(await lastSettledEpoch(restarted)).to.equal("1");
+    } finally {
+      await restarted.stop();
+    }
   });
 });

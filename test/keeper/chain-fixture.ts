@@ -9,6 +9,7 @@ import {
   createPublicClient,
   createWalletClient,
   custom,
+  encodeFunctionData,
   getAddress,
   type Address,
   type EIP1193Provider,
@@ -20,6 +21,7 @@ import { hardhat } from "viem/chains";
 
 import {
   addClick,
+  mockERC1271WalletAbi,
   mockStablecoinAbi,
   NO_CLICKS,
   plauditDomain,
@@ -37,7 +39,7 @@ export const EPOCH_LENGTH = 86_400n;
 
 function artifact(name: string): { bytecode: Hex } {
   const path = new URL(
-    `../../artifacts/contracts/${name === "MockStablecoin" ? "mocks/" : ""}${name}.sol/${name}.json`,
+    `../../artifacts/contracts/${name === "PlauditPool" ? "" : "mocks/"}${name}.sol/${name}.json`,
     import.meta.url,
   );
   return JSON.parse(readFileSync(path, "utf8")) as { bytecode: Hex };
@@ -84,6 +86,7 @@ export async function createLocalChain(): Promise<LocalChain> {
   };
 }
 
+/** A reader: an account, or a contract wallet (`address`) whose owner `account` signs for it (ERC-1271). */
 export interface Reader {
   key: Hex;
   account: PrivateKeyAccount;
@@ -102,6 +105,10 @@ export interface PoolFixture {
   goToEpoch(epoch: bigint, offset?: bigint): Promise<void>;
   /** A new reader with `amount` per epoch for `epochs` epochs from the current one. */
   newReader(amount?: bigint, epochs?: bigint): Promise<Reader>;
+  /** Subscribes an existing account for `amount` per epoch for `epochs` epochs from the current one. */
+  subscribe(account: PrivateKeyAccount, amount?: bigint, epochs?: bigint): Promise<void>;
+  /** A MockERC1271Wallet reader owned by a new key, with `amount` per epoch for `epochs` epochs. */
+  newWalletReader(amount?: bigint, epochs?: bigint): Promise<Reader>;
   revokeSessions(reader: Reader): Promise<void>;
   creators: Address[];
 }
@@ -131,7 +138,11 @@ export async function deployPool(
   const send = async (
     account: PrivateKeyAccount,
     to: Address,
-    data: { abi: typeof plauditPoolAbi | typeof mockStablecoinAbi; functionName: string; args: readonly unknown[] },
+    data: {
+      abi: typeof plauditPoolAbi | typeof mockStablecoinAbi | typeof mockERC1271WalletAbi;
+      functionName: string;
+      args: readonly unknown[];
+    },
   ) => {
     const w = createWalletClient({ account, chain: hardhat, transport: chain.transport });
     const hash = await w.writeContract({ address: to, ...(data as object) } as never);
@@ -139,6 +150,23 @@ export async function deployPool(
     if (receipt.status !== "success") throw new Error(`${data.functionName} reverted`);
   };
   const epochStart = (epoch: bigint) => startTime + epoch * epochLength;
+  const currentEpoch = async () => {
+    const now = await chain.latestTime();
+    return now < startTime ? 0n : (now - startTime) / epochLength;
+  };
+  const subscribe = async (account: PrivateKeyAccount, amount = 10n * USD, epochs = 3n) => {
+    await send(deployer, token, {
+      abi: mockStablecoinAbi,
+      functionName: "mint",
+      args: [account.address, amount * epochs],
+    });
+    await send(account, token, { abi: mockStablecoinAbi, functionName: "approve", args: [pool, amount * epochs] });
+    await send(account, pool, {
+      abi: plauditPoolAbi,
+      functionName: "subscribe",
+      args: [amount, epochs, await currentEpoch()],
+    });
+  };
 
   return {
     chain,
@@ -154,16 +182,34 @@ export async function deployPool(
     },
     async newReader(amount = 10n * USD, epochs = 3n) {
       const { key, account } = await chain.fundedAccount();
-      await send(deployer, token, {
-        abi: mockStablecoinAbi,
-        functionName: "mint",
-        args: [account.address, amount * epochs],
-      });
-      await send(account, token, { abi: mockStablecoinAbi, functionName: "approve", args: [pool, amount * epochs] });
-      const now = await chain.latestTime();
-      const current = now < startTime ? 0n : (now - startTime) / epochLength;
-      await send(account, pool, { abi: plauditPoolAbi, functionName: "subscribe", args: [amount, epochs, current] });
+      await subscribe(account, amount, epochs);
       return { key, account, address: account.address };
+    },
+    subscribe,
+    async newWalletReader(amount = 10n * USD, epochs = 3n) {
+      const { key, account } = await chain.fundedAccount();
+      const owner = createWalletClient({ account, chain: hardhat, transport: chain.transport });
+      const hash = await owner.deployContract({
+        abi: mockERC1271WalletAbi,
+        bytecode: artifact("MockERC1271Wallet").bytecode,
+        args: [account.address],
+      });
+      const wallet = getAddress(
+        (await chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address,
+      );
+      await send(deployer, token, { abi: mockStablecoinAbi, functionName: "mint", args: [wallet, amount * epochs] });
+      await send(account, wallet, {
+        abi: mockERC1271WalletAbi,
+        functionName: "approve",
+        args: [token, pool, amount * epochs],
+      });
+      const subscribe = encodeFunctionData({
+        abi: plauditPoolAbi,
+        functionName: "subscribe",
+        args: [amount, epochs, await currentEpoch()],
+      });
+      await send(account, wallet, { abi: mockERC1271WalletAbi, functionName: "execute", args: [pool, subscribe] });
+      return { key, account, address: wallet };
     },
     async revokeSessions(reader) {
       await send(reader.account, pool, { abi: plauditPoolAbi, functionName: "revokeSessions", args: [] });
@@ -171,11 +217,16 @@ export async function deployPool(
   };
 }
 
-/** Signs wire tallies for one reader and one key (the reader's own or a session key). */
+/**
+ * Signs wire tallies for one reader and one key: the reader's own (a wallet reader's owner signs for
+ * it, ERC-1271) or a session key.
+ */
 export class TallySigner {
   private clicks: Clicks = NO_CLICKS;
   private seq = 0n;
   readonly key: PrivateKeyAccount;
+  /** The tally's `signer`: the session key, else the reader. */
+  readonly signer: Address;
   private session: { expiry: bigint; nonce: number; signature: Hex } | null = null;
 
   constructor(
@@ -185,6 +236,7 @@ export class TallySigner {
     options: { sessionKey?: PrivateKeyAccount } = {},
   ) {
     this.key = options.sessionKey ?? reader.account;
+    this.signer = options.sessionKey?.address ?? reader.address;
   }
 
   get domain() {
@@ -194,7 +246,7 @@ export class TallySigner {
   /** Delegates the session key with `nonce` (the reader's current session nonce) until `expiry`. */
   async delegate(expiry: bigint, nonce = 0): Promise<void> {
     const signature = await this.reader.account.signTypedData(
-      sessionTypedData(this.domain, { reader: this.reader.address, key: this.key.address, expiry, nonce }),
+      sessionTypedData(this.domain, { reader: this.reader.address, key: this.signer, expiry, nonce }),
     );
     this.session = { expiry, nonce, signature };
   }
@@ -220,13 +272,13 @@ export class TallySigner {
       chainId: this.fixture.chainId,
       pool: this.fixture.pool,
       reader: this.reader.address,
-      signer: this.key.address,
+      signer: this.signer,
       epoch: this.epoch,
       seq,
       creators: [...clicks.creators],
       counts: [...clicks.counts],
       signature,
-      session: this.key.address === this.reader.address ? null : this.session,
+      session: this.signer === this.reader.address ? null : this.session,
     };
     return toWireTally(tally);
   }

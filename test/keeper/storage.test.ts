@@ -81,10 +81,33 @@ function storageSuite(
       await store.putTally(tally(r2, r2, 2n, 1n, [5]), 5);
       await store.putTally(tally(r2, r2, 3n, 1n, [6]), 6);
       expect(await store.readerTallies(r1, 2n)).to.have.length(2);
-      expect(await store.epochStats(2n)).to.deep.equal({ readers: 2, clicks: 12 });
+      expect(await store.epochStats(2n)).to.deep.equal({ readers: 2, clicks: 12, settledClicks: 0, droppedClicks: 0 });
       const all = await store.epochTallies(2n);
       expect(all.map((t) => toWireTally(t))).to.have.length(3);
-      expect(await store.epochStats(9n)).to.deep.equal({ readers: 0, clicks: 0 });
+      expect(await store.epochStats(9n)).to.deep.equal({ readers: 0, clicks: 0, settledClicks: 0, droppedClicks: 0 });
+    });
+
+    it("splits an epoch's clicks by reader outcome and finds the last epoch whose every reader has one", async () => {
+      expect(await store.lastSettledEpoch()).to.equal(undefined);
+      const [settled, dropped, pending] = [address(), address(), address()];
+      const key = address();
+      await store.putTally(tally(settled, settled, 9n, 1n, [1, 2]), 3);
+      await store.putTally(tally(settled, key, 9n, 1n, [4]), 4);
+      await store.putTally(tally(dropped, dropped, 9n, 1n, [5]), 5);
+      await store.putTally(tally(pending, pending, 9n, 1n, [6]), 6);
+      await store.putTally(tally(settled, settled, 10n, 1n, [1]), 1);
+      await store.saveOutcomes(9n, [
+        { reader: settled, outcome: "settled", reason: "", txHash: `0x${"ab".repeat(32)}` },
+        { reader: dropped, outcome: "dropped", reason: "no budget", txHash: null },
+      ]);
+      expect(await store.epochStats(9n)).to.deep.equal({ readers: 3, clicks: 18, settledClicks: 7, droppedClicks: 5 });
+      // Epoch 9 still has a reader without an outcome; epoch 10 has none decided.
+      expect(await store.lastSettledEpoch()).to.equal(undefined);
+      await store.saveOutcomes(9n, [{ reader: pending, outcome: "skipped", reason: "BadSignature", txHash: null }]);
+      expect(await store.lastSettledEpoch()).to.equal(9n);
+      await store.saveOutcomes(10n, [{ reader: settled, outcome: "settled", reason: "", txHash: null }]);
+      // Compared as numbers, not as the text "10" < "9".
+      expect(await store.lastSettledEpoch()).to.equal(10n);
     });
 
     it("concurrent writers of one key end with the highest seq", async () => {

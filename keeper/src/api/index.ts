@@ -18,6 +18,9 @@ export function createServer(parts: KeeperParts, config: KeeperConfig): Server {
       maxBodyBytes: config.maxBodyBytes,
       ipRate: config.ipRate,
       readerRate: config.readerRate,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     },
   );
 }

@@ -1,17 +1,22 @@
 /**
- * The keeper's HTTP API on node:http (no framework: the ingest path stays lean). Every answer is JSON;
- * bad input gets a 4xx `{ error: { code, message } }` and changes nothing.
+ * The keeper's HTTP API on node:http (no framework: the ingest path stays lean). Every answer but
+ * /metrics is JSON, sent with `X-Content-Type-Options: nosniff`; bad input gets a 4xx
+ * `{ error: { code, message } }` and changes nothing; a dependency that cannot answer now gets a 503
+ * naming it, with `Retry-After`. Error messages are clipped: no input comes back unbounded.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 
 import { addressSchema, signedTallySchema, totalClicks } from "@plaudit/protocol";
 import { Rejection, type TallyAdmission } from "../admission.js";
-import type { ChainView } from "../chain.js";
+import { CHAIN_RETRY_AFTER_SECONDS, ChainUnavailableError, type ChainView } from "../chain.js";
+import { HTTP_TIMEOUT_DEFAULTS } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { shortError } from "../retry.js";
 import { epochStatus } from "../settle/status.js";
 import { StoreUnavailableError } from "../store/errors.js";
 import type { Store } from "../store/types.js";
@@ -23,6 +28,10 @@ export interface ApiOptions {
   maxBodyBytes: number;
   ipRate: number;
   readerRate: number;
+  /** ms to receive a request's headers, and the whole request (else 408); idle keep-alive ms. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
 }
 
 export interface ApiDeps {
@@ -34,10 +43,46 @@ export interface ApiDeps {
 }
 
 export const MAX_ITEM_URL_LENGTH = 2048;
+/** Longest error message sent; longer ones are clipped (they may quote input). */
+export const MAX_ERROR_MESSAGE_CHARS = 500;
+const MAX_ISSUE_MESSAGE_CHARS = 120;
+const MAX_PATH_SEGMENT_CHARS = 40;
+const MAX_ISSUES_REPORTED = 5;
+/** Seconds to wait after `storage_unavailable` (a lock or a lost connection clears fast). */
+const STORAGE_RETRY_AFTER_SECONDS = 1;
+/** Burst of a token bucket, in seconds of its rate. */
+const BURST_SECONDS = 3;
+/** How often Node checks the header and request timeouts: a quarter of the shorter one, within these bounds. */
+const MIN_TIMEOUT_CHECK_MS = 25;
+const MAX_TIMEOUT_CHECK_MS = 1000;
+/** The `status` label of a request whose client went away before the answer (nginx's convention). */
+const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * The `route` label of every request: one per route, on success and error paths alike; `not_found`
+ * when no route has the path, `invalid_request` when Node's HTTP parser refused or timed out a request
+ * before it reached a route.
+ */
+export const ROUTE_LABELS = [
+  "healthz",
+  "metrics",
+  "tallies",
+  "reader_tallies",
+  "epoch_current",
+  "epoch_status",
+  "item_clicks",
+  "config",
+  "not_found",
+  "invalid_request",
+] as const;
+export type RouteName = (typeof ROUTE_LABELS)[number];
 
 const postTallyBody = z.strictObject({
   tally: signedTallySchema,
-  item: z.string().max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`).url("not a URL").optional(),
+  item: z
+    .url({ protocol: /^https?$/, message: "not an http(s) URL" })
+    .max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`)
+    .optional(),
 });
 
 const epochParam = z
@@ -45,36 +90,133 @@ const epochParam = z
   .regex(/^[0-9]{1,20}$/, "must be a decimal epoch number")
   .transform((v) => BigInt(v));
 
-function zodMessage(error: z.ZodError): string {
+/** `text`, or its start and how much was left out. */
+export function clip(text: string, max = MAX_ERROR_MESSAGE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+function zodMessage(error: z.ZodError, root = "body"): string {
   return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .slice(0, MAX_ISSUES_REPORTED)
+    .map((issue) => {
+      const path =
+        issue.path.length > 0 ? issue.path.map((p) => clip(String(p), MAX_PATH_SEGMENT_CHARS)).join(".") : root;
+      return `${path}: ${clip(issue.message, MAX_ISSUE_MESSAGE_CHARS)}`;
+    })
     .join("; ");
 }
 
-function parseQuery<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+/** The zero or negative click counts of a body that is otherwise well formed (`bad_clicks`, as documented). */
+function nonPositiveCounts(error: z.ZodError): string | undefined {
+  const counts = error.issues.filter(
+    (i) => i.code === "too_small" && i.path.length === 3 && i.path[0] === "tally" && i.path[1] === "counts",
+  );
+  if (counts.length === 0 || counts.length !== error.issues.length) return undefined;
+  return counts
+    .slice(0, MAX_ISSUES_REPORTED)
+    .map((i) => `counts[${String(i.path[2])}]: a click count is at least 1`)
+    .join("; ");
+}
+
+function parseParam<T extends z.ZodType>(name: string, schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new HttpError(400, "invalid_query", zodMessage(result.error));
+  if (!result.success) throw new HttpError(400, "invalid_query", zodMessage(result.error, name));
   return result.data;
 }
 
+/** `application/json`, with no charset or UTF-8. */
+function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type, ...params] = header.split(";").map((part) => part.trim().toLowerCase());
+  if (type !== "application/json") return false;
+  return params.every((param) => {
+    const [name, value = ""] = param.split("=").map((s) => s.trim());
+    return name !== "charset" || value.replace(/"/g, "") === "utf-8";
+  });
+}
+
+/** The client went away before its request was read: nobody is left to answer. */
+class ClientGone extends Error {
+  override readonly name = "ClientGone";
+}
+
+/** A non-JSON answer (Prometheus text). */
+class TextBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RequestContext {
+  req: IncomingMessage;
+  url: URL;
+  params: readonly string[];
+}
+
+interface Route {
+  name: Exclude<RouteName, "not_found" | "invalid_request">;
+  pattern: RegExp;
+  /** GET routes answer HEAD too. */
+  method: "GET" | "POST";
+  handle(ctx: RequestContext): Promise<Reply>;
+}
+
+/** Answers of a refused request that Node's parser saw first (no route ran). */
+function clientErrorAnswer(code: string | undefined): [number, string, string] | undefined {
+  switch (code) {
+    case "ECONNRESET":
+    case "EPIPE":
+      return undefined;
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return [408, "request_timeout", "the request did not arrive within the server's timeout"];
+    case "HPE_HEADER_OVERFLOW":
+      return [431, "headers_too_large", "request headers too large"];
+    default:
+      return [400, "bad_request", "malformed HTTP request"];
+  }
+}
+
+const SECURITY_HEADERS = { "x-content-type-options": "nosniff" } as const;
+
 export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   const { chain, store, admission, metrics, log } = deps;
-  const ipLimiter = new RateLimiter(options.ipRate, options.ipRate * 3);
-  const readerLimiter = new RateLimiter(options.readerRate, options.readerRate * 3);
+  const ipLimiter = new RateLimiter(options.ipRate, options.ipRate * BURST_SECONDS);
+  const readerLimiter = new RateLimiter(options.readerRate, options.readerRate * BURST_SECONDS);
   const allowAny = options.corsOrigins.includes("*");
   const allowed = new Set(options.corsOrigins);
+  const headersTimeout = options.headersTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs;
+  const requestTimeout = options.requestTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs;
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs;
+  /** The answer in progress on a connection, and its route (for clientError). */
+  const inProgress = new WeakMap<Duplex, { res: ServerResponse; route: RouteName; head: boolean }>();
+  /** Connections Node timed out (answered 408 already). */
+  const timedOut = new WeakSet<Duplex>();
+
+  function count(route: RouteName, status: number, tallyResult?: string): void {
+    metrics.httpRequests.inc({ route, status });
+    if (route === "tallies" && tallyResult !== undefined) metrics.talliesReceived.inc({ result: tallyResult });
+  }
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const json = JSON.stringify(body);
-    // A known length: one write, no chunked encoding.
+    if (res.headersSent || res.destroyed) return;
+    const isText = body instanceof TextBody;
+    const text = isText ? body.text : JSON.stringify(body);
+    // A known length: one write, no chunked encoding (and HEAD gets the length of GET's body).
     res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
+      "content-type": isText ? body.contentType : "application/json; charset=utf-8",
       "cache-control": "no-store",
-      "content-length": String(Buffer.byteLength(json)),
+      "content-length": String(Buffer.byteLength(text)),
+      ...SECURITY_HEADERS,
       ...headers,
     });
-    res.end(json);
+    res.end(text);
   }
 
   function cors(req: IncomingMessage, res: ServerResponse): void {
@@ -116,14 +258,18 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       req.once("end", () =>
         resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")),
       );
-      req.once("error", reject);
+      // A reset connection errors, a closed one closes before the end: either way nobody waits for an answer.
+      req.once("error", () => reject(new ClientGone("the client went away mid-body")));
       req.once("close", () => {
-        if (!req.complete) reject(new HttpError(400, "aborted", "request aborted by the client"));
+        if (!req.complete) reject(new ClientGone("the client went away mid-body"));
       });
     });
   }
 
-  async function postTally(req: IncomingMessage): Promise<[number, unknown]> {
+  async function postTally({ req }: RequestContext): Promise<Reply> {
+    if (!isJsonContentType(req.headers["content-type"])) {
+      throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
+    }
     const started = performance.now();
     const text = await readBody(req);
     let json: unknown;
@@ -133,10 +279,16 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       throw new HttpError(400, "malformed_json", `body is not valid JSON: ${(error as Error).message}`);
     }
     const parsed = postTallyBody.safeParse(json);
-    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    if (!parsed.success) {
+      const counts = nonPositiveCounts(parsed.error);
+      if (counts !== undefined) throw new HttpError(422, "bad_clicks", counts);
+      throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    }
     const { tally, item } = parsed.data;
 
-    const wait = readerLimiter.take(tally.reader);
+    // The reader's limit is charged only for tallies it signed and the keeper stored (below), so
+    // unsigned junk or replays that name a reader cannot use it up.
+    const wait = readerLimiter.peek(tally.reader);
     if (wait > 0) {
       throw new HttpError(429, "rate_limited", `too many tallies for reader ${tally.reader}; retry in ${wait}s`, {
         "retry-after": String(wait),
@@ -160,166 +312,320 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         `seq ${tally.seq} is not above the stored seq ${result.storedSeq} for this key`,
       );
     }
-    if (result.status === "unchanged") return [200, { status: "unchanged" }];
-    return [201, { status: "stored", seq: tally.seq.toString() }];
+    if (result.status === "unchanged") return { status: 200, body: { status: "unchanged" } };
+    readerLimiter.charge(tally.reader);
+    return { status: 201, body: { status: "stored", seq: tally.seq.toString() } };
   }
 
-  async function route(req: IncomingMessage, url: URL, ip: string): Promise<[string, number, unknown]> {
-    const method = req.method ?? "GET";
-    const path = url.pathname;
-    if (path === "/healthz" && method === "GET") {
-      const chainTime = await chain.chainTime();
-      return ["healthz", 200, { status: "ok", chainTime: Number(chainTime), storage: store.kind }];
-    }
-    if (!path.startsWith("/v1/")) throw new HttpError(404, "not_found", `no route ${method} ${path}`);
+  async function health(): Promise<Reply> {
+    const [time, versions] = await Promise.allSettled([chain.chainTime(), store.schemaVersions()]);
+    const dependencies = {
+      chain: time.status === "fulfilled" ? "ok" : "unavailable",
+      storage: versions.status === "fulfilled" ? "ok" : "unavailable",
+    };
+    const body = {
+      status: "ok",
+      chainTime: time.status === "fulfilled" ? Number(time.value) : null,
+      storage: store.kind,
+      dependencies,
+    };
+    if (time.status === "fulfilled" && versions.status === "fulfilled") return { status: 200, body };
+    const problems: string[] = [];
+    if (time.status === "rejected") problems.push(`chain: ${shortError(time.reason)}`);
+    if (versions.status === "rejected") problems.push(`storage: ${shortError(versions.reason)}`);
+    log.warn({ dependencies, problems }, "healthz: a dependency is unavailable");
+    const chainDown = time.status === "rejected";
+    return {
+      status: 503,
+      body: {
+        ...body,
+        status: "unavailable",
+        error: {
+          code: chainDown ? "chain_unavailable" : "storage_unavailable",
+          message: `unavailable: ${problems.join("; ")}`,
+        },
+      },
+      headers: {
+        "retry-after": String(chainDown ? CHAIN_RETRY_AFTER_SECONDS : STORAGE_RETRY_AFTER_SECONDS),
+      },
+    };
+  }
 
-    const wait = ipLimiter.take(ip);
-    if (wait > 0) {
-      throw new HttpError(429, "rate_limited", `too many requests from ${ip}; retry in ${wait}s`, {
-        "retry-after": String(wait),
+  const routes: readonly Route[] = [
+    { name: "healthz", pattern: /^\/healthz$/, method: "GET", handle: health },
+    {
+      name: "metrics",
+      pattern: /^\/metrics$/,
+      method: "GET",
+      handle: async () => ({
+        status: 200,
+        body: new TextBody(await metrics.registry.metrics(), metrics.registry.contentType),
+      }),
+    },
+    { name: "tallies", pattern: /^\/v1\/tallies$/, method: "POST", handle: postTally },
+    {
+      name: "reader_tallies",
+      pattern: /^\/v1\/readers\/([^/]+)\/tallies$/,
+      method: "GET",
+      async handle({ url, params }) {
+        let raw: string;
+        try {
+          raw = decodeURIComponent(params[0] as string);
+        } catch {
+          throw new HttpError(400, "invalid_query", "reader: not a valid percent-encoded path segment");
+        }
+        const reader = parseParam("reader", addressSchema, raw);
+        const epoch = parseParam("epoch", epochParam, url.searchParams.get("epoch") ?? undefined);
+        const tallies = await store.readerTallies(reader, epoch);
+        return { status: 200, body: { epoch: epoch.toString(), tallies } };
+      },
+    },
+    {
+      name: "epoch_current",
+      pattern: /^\/v1\/epochs\/current$/,
+      method: "GET",
+      async handle() {
+        const chainTime = await chain.chainTime();
+        const epoch = await chain.currentEpoch();
+        const b = chain.bounds(epoch);
+        return {
+          status: 200,
+          body: {
+            epoch: epoch.toString(),
+            start: Number(b.start),
+            end: Number(b.end),
+            deadline: Number(b.deadline),
+            chainTime: Number(chainTime),
+          },
+        };
+      },
+    },
+    {
+      name: "epoch_status",
+      pattern: /^\/v1\/epochs\/([^/]+)$/,
+      method: "GET",
+      async handle({ params }) {
+        const epoch = parseParam("epoch", epochParam, params[0]);
+        return { status: 200, body: await epochStatus(chain, store, epoch) };
+      },
+    },
+    {
+      name: "item_clicks",
+      pattern: /^\/v1\/items\/clicks$/,
+      method: "GET",
+      async handle({ url }) {
+        const creatorRaw = url.searchParams.get("creator") ?? "";
+        if (!isAddress(creatorRaw, { strict: false }))
+          throw new HttpError(400, "invalid_query", "creator: not an address");
+        const item = url.searchParams.get("url") ?? "";
+        if (item.length === 0 || item.length > MAX_ITEM_URL_LENGTH) {
+          throw new HttpError(400, "invalid_query", `url: required, at most ${MAX_ITEM_URL_LENGTH} characters`);
+        }
+        const epochRaw = url.searchParams.get("epoch");
+        const epoch = epochRaw === null ? await chain.currentEpoch() : parseParam("epoch", epochParam, epochRaw);
+        return { status: 200, body: { clicks: await store.itemClicks(epoch, getAddress(creatorRaw), item) } };
+      },
+    },
+    {
+      name: "config",
+      pattern: /^\/v1\/config$/,
+      method: "GET",
+      async handle() {
+        const d = chain.deployment;
+        return {
+          status: 200,
+          body: {
+            chainId: d.chainId,
+            pool: d.pool,
+            token: d.token,
+            startTime: Number(d.startTime),
+            epochLength: Number(d.epochLength),
+            keeperTipBps: d.keeperTipBps,
+          },
+        };
+      },
+    },
+  ];
+
+  function findRoute(path: string): { route: Route; params: string[] } | undefined {
+    for (const route of routes) {
+      const match = route.pattern.exec(path);
+      if (match !== null) return { route, params: match.slice(1) };
+    }
+    return undefined;
+  }
+
+  async function handle(
+    req: IncomingMessage,
+    url: URL,
+    found: { route: Route; params: string[] } | undefined,
+  ): Promise<Reply> {
+    const method = req.method ?? "GET";
+    if (!url.pathname.startsWith("/v1/") && found === undefined) {
+      throw new HttpError(404, "not_found", `no route ${method} ${url.pathname}`);
+    }
+    if (found?.route.name !== "healthz" && found?.route.name !== "metrics") {
+      const ip = req.socket.remoteAddress ?? "unknown";
+      const wait = ipLimiter.take(ip);
+      if (wait > 0) {
+        throw new HttpError(429, "rate_limited", `too many requests from ${ip}; retry in ${wait}s`, {
+          "retry-after": String(wait),
+        });
+      }
+    }
+    if (found === undefined) throw new HttpError(404, "not_found", `no route ${method} ${url.pathname}`);
+    const { route, params } = found;
+    const allowedMethods = route.method === "GET" ? ["GET", "HEAD"] : [route.method];
+    if (!allowedMethods.includes(method)) {
+      throw new HttpError(405, "method_not_allowed", `use ${allowedMethods.join(" or ")} ${url.pathname}`, {
+        allow: [...allowedMethods, "OPTIONS"].join(", "),
       });
     }
-    if (path === "/v1/tallies") {
-      if (method !== "POST") throw new HttpError(405, "method_not_allowed", `use POST ${path}`);
-      const [status, body] = await postTally(req);
-      return ["tallies", status, body];
-    }
-    if (method !== "GET") throw new HttpError(405, "method_not_allowed", `use GET ${path}`);
-
-    const readerMatch = /^\/v1\/readers\/([^/]+)\/tallies$/.exec(path);
-    if (readerMatch !== null) {
-      let raw: string;
-      try {
-        raw = decodeURIComponent(readerMatch[1] as string);
-      } catch {
-        throw new HttpError(400, "invalid_query", "reader: not a valid percent-encoded path segment");
-      }
-      const reader = parseQuery(addressSchema, raw);
-      const epoch = parseQuery(epochParam, url.searchParams.get("epoch") ?? undefined);
-      const tallies = await store.readerTallies(reader, epoch);
-      return ["reader_tallies", 200, { epoch: epoch.toString(), tallies }];
-    }
-    if (path === "/v1/epochs/current") {
-      const chainTime = await chain.chainTime();
-      const epoch = await chain.currentEpoch();
-      const b = chain.bounds(epoch);
-      return [
-        "epoch_current",
-        200,
-        {
-          epoch: epoch.toString(),
-          start: Number(b.start),
-          end: Number(b.end),
-          deadline: Number(b.deadline),
-          chainTime: Number(chainTime),
-        },
-      ];
-    }
-    const epochMatch = /^\/v1\/epochs\/([^/]+)$/.exec(path);
-    if (epochMatch !== null) {
-      const epoch = parseQuery(epochParam, epochMatch[1]);
-      return ["epoch_status", 200, await epochStatus(chain, store, epoch)];
-    }
-    if (path === "/v1/items/clicks") {
-      const creatorRaw = url.searchParams.get("creator") ?? "";
-      if (!isAddress(creatorRaw, { strict: false }))
-        throw new HttpError(400, "invalid_query", "creator: not an address");
-      const item = url.searchParams.get("url") ?? "";
-      if (item.length === 0 || item.length > MAX_ITEM_URL_LENGTH) {
-        throw new HttpError(400, "invalid_query", `url: required, at most ${MAX_ITEM_URL_LENGTH} characters`);
-      }
-      const epochRaw = url.searchParams.get("epoch");
-      const epoch = epochRaw === null ? await chain.currentEpoch() : parseQuery(epochParam, epochRaw);
-      return ["item_clicks", 200, { clicks: await store.itemClicks(epoch, getAddress(creatorRaw), item) }];
-    }
-    if (path === "/v1/config") {
-      const d = chain.deployment;
-      return [
-        "config",
-        200,
-        {
-          chainId: d.chainId,
-          pool: d.pool,
-          token: d.token,
-          startTime: Number(d.startTime),
-          epochLength: Number(d.epochLength),
-          keeperTipBps: d.keeperTipBps,
-        },
-      ];
-    }
-    throw new HttpError(404, "not_found", `no route ${method} ${path}`);
+    return route.handle({ req, url, params });
   }
 
-  return createServer((req, res) => {
-    const ip = req.socket.remoteAddress ?? "unknown";
-    cors(req, res);
-    if (req.method === "OPTIONS") {
-      const origin = req.headers.origin;
-      if (origin !== undefined && (allowAny || allowed.has(origin))) {
-        res.writeHead(204, {
-          "access-control-allow-methods": "GET, POST, OPTIONS",
-          "access-control-allow-headers": "content-type",
-          "access-control-max-age": "600",
-        });
-      } else res.writeHead(403);
-      res.end();
+  /** The answer to a failed request, or undefined when nobody is left to answer. */
+  function errorReply(error: unknown, route: RouteName, url: URL): (Reply & { code: string }) | undefined {
+    if (error instanceof HttpError) {
+      return {
+        status: error.status,
+        code: error.code,
+        body: { error: { code: error.code, message: clip(error.message) } },
+        headers: error.headers,
+      };
+    }
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ err: error.message, route }, "storage unavailable; answered 503");
+      return {
+        status: 503,
+        code: "storage_unavailable",
+        body: {
+          error: {
+            code: "storage_unavailable",
+            message: clip(`storage is unavailable, nothing was changed; retry later (${error.message})`),
+          },
+        },
+        headers: { "retry-after": String(STORAGE_RETRY_AFTER_SECONDS) },
+      };
+    }
+    if (error instanceof ChainUnavailableError) {
+      log.warn({ err: error.message, route }, "chain unavailable; answered 503");
+      return {
+        status: 503,
+        code: "chain_unavailable",
+        body: {
+          error: {
+            code: "chain_unavailable",
+            message: clip(`the chain (RPC) is unavailable, nothing was changed; retry later (${error.message})`),
+          },
+        },
+        headers: { "retry-after": String(error.retryAfterSeconds) },
+      };
+    }
+    if (error instanceof ClientGone) return undefined;
+    log.error({ err: error, route, path: clip(url.pathname, MAX_ISSUE_MESSAGE_CHARS) }, "request failed");
+    return {
+      status: 500,
+      code: "internal",
+      body: { error: { code: "internal", message: "internal error; see the keeper's log" } },
+    };
+  }
+
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(
+        MAX_TIMEOUT_CHECK_MS,
+        Math.max(MIN_TIMEOUT_CHECK_MS, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)),
+      ),
+    },
+    (req, res) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+      cors(req, res);
+      // Until this answer is done, a parser error on the connection must not write another one.
+      const socket = req.socket;
+      const head = req.method === "HEAD";
+      inProgress.set(socket, { res, route: "invalid_request", head });
+      res.once("close", () => {
+        if (inProgress.get(socket)?.res === res) inProgress.delete(socket);
+      });
+      let url: URL;
+      try {
+        url = new URL(req.url ?? "/", "http://keeper.invalid");
+      } catch {
+        count("invalid_request", 400);
+        send(res, 400, { error: { code: "bad_url", message: "unparseable request URL" } });
+        return;
+      }
+      const found = findRoute(url.pathname);
+      const route: RouteName = found?.route.name ?? "not_found";
+      inProgress.set(socket, { res, route, head });
+      if (req.method === "OPTIONS") {
+        const origin = req.headers.origin;
+        const status = origin !== undefined && (allowAny || allowed.has(origin)) ? 204 : 403;
+        count(route, status);
+        res.writeHead(
+          status,
+          status === 204
+            ? {
+                "access-control-allow-methods": "GET, HEAD, POST, OPTIONS",
+                "access-control-allow-headers": "content-type",
+                "access-control-max-age": "600",
+              }
+            : {},
+        );
+        res.end();
+        return;
+      }
+      handle(req, url, found).then(
+        (reply) => {
+          const tallyResult = route === "tallies" ? (reply.body as { status?: string } | undefined)?.status : undefined;
+          count(route, reply.status, tallyResult);
+          send(res, reply.status, reply.body, reply.headers);
+        },
+        (error: unknown) => {
+          const reply = errorReply(error, route, url);
+          if (reply === undefined) {
+            // Gone mid-body: no answer, no error; a timed-out one was counted as 408 already.
+            log.debug({ route }, "client went away before its request was read");
+            if (!timedOut.has(socket)) count(route, CLIENT_CLOSED_STATUS, "aborted");
+            return;
+          }
+          count(route, reply.status, reply.code);
+          send(res, reply.status, reply.body, reply.headers);
+          if (reply.status === 413) req.resume();
+        },
+      );
+    },
+  );
+  server.keepAliveTimeout = keepAliveTimeout;
+
+  // Requests Node's parser refused or timed out: a JSON answer where a socket can still take one.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const current = inProgress.get(socket);
+    const answer = clientErrorAnswer(error.code);
+    if (answer === undefined || !socket.writable || current?.res.headersSent === true) {
+      socket.destroy();
       return;
     }
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "/", "http://keeper.invalid");
-    } catch {
-      send(res, 400, { error: { code: "bad_url", message: "unparseable request URL" } });
-      return;
-    }
-    if (url.pathname === "/metrics" && req.method === "GET") {
-      metrics.registry
-        .metrics()
-        .then((text) => {
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(text);
-        })
-        .catch((error: unknown) => send(res, 500, { error: { code: "internal", message: String(error) } }));
-      return;
-    }
-    route(req, url, ip).then(
-      ([name, status, body]) => {
-        metrics.httpRequests.inc({ route: name, status });
-        if (name === "tallies") metrics.talliesReceived.inc({ result: (body as { status: string }).status });
-        send(res, status, body);
-      },
-      (error: unknown) => {
-        if (error instanceof HttpError) {
-          metrics.httpRequests.inc({
-            route: url.pathname.startsWith("/v1/tallies") ? "tallies" : "other",
-            status: error.status,
-          });
-          if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: error.code });
-          send(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
-          if (error.status === 413) req.resume();
-          return;
-        }
-        if (error instanceof StoreUnavailableError) {
-          log.warn({ err: error.message, path: url.pathname }, "storage unavailable; answered 503");
-          metrics.httpRequests.inc({ route: url.pathname === "/v1/tallies" ? "tallies" : "other", status: 503 });
-          if (url.pathname === "/v1/tallies") metrics.talliesReceived.inc({ result: "storage_unavailable" });
-          send(
-            res,
-            503,
-            {
-              error: {
-                code: "storage_unavailable",
-                message: `storage is unavailable, nothing was changed; retry later (${error.message})`,
-              },
-            },
-            { "retry-after": "1" },
-          );
-          return;
-        }
-        log.error({ err: error, path: url.pathname }, "request failed");
-        metrics.httpRequests.inc({ route: "other", status: 500 });
-        send(res, 500, { error: { code: "internal", message: "internal error; see the keeper's log" } });
-      },
+    const [status, code, message] = answer;
+    if (code === "request_timeout") timedOut.add(socket);
+    count(current?.route ?? "invalid_request", status, code);
+    const json = JSON.stringify({ error: { code, message } });
+    // As Node's own handler: write the answer and close at once (an answer still being made for a
+    // request before it on this connection must not follow it).
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
+        "content-type: application/json; charset=utf-8\r\n" +
+        "cache-control: no-store\r\n" +
+        "x-content-type-options: nosniff\r\n" +
+        `content-length: ${Buffer.byteLength(json)}\r\n` +
+        "connection: close\r\n\r\n" +
+        // The client reads this as the answer to the request in progress: none for a HEAD.
+        (current?.head === true ? "" : json),
     );
+    socket.destroy();
   });
+  return server;
 }

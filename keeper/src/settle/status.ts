@@ -12,7 +12,11 @@ export interface EpochStatus {
   end: number;
   deadline: number;
   readers: number;
+  /** Clicks of the epoch's readers that were not dropped (all of them while none is). */
   clicks: number;
+  /** Clicks of the readers settled so far, and of the dropped ones (never submitted). */
+  settledClicks: number;
+  droppedClicks: number;
   settledReaders: number;
   skippedReaders: number;
   droppedReaders: number;
@@ -42,7 +46,9 @@ export async function epochStatus(chain: ChainView, store: Store, epoch: bigint)
     end: Number(bounds.end),
     deadline: Number(bounds.deadline),
     readers: stats.readers,
-    clicks: stats.clicks,
+    clicks: stats.clicks - stats.droppedClicks,
+    settledClicks: stats.settledClicks,
+    droppedClicks: stats.droppedClicks,
     settledReaders,
     skippedReaders: count("skipped"),
     droppedReaders: count("dropped"),

@@ -158,11 +158,21 @@ export class SqlStore implements Store {
   }
 
   async epochStats(epoch: bigint): Promise<EpochStats> {
-    const [row] = await this.db.query(
-      `SELECT COUNT(DISTINCT reader) AS readers, COALESCE(SUM(clicks), 0) AS clicks FROM tallies WHERE epoch = $1`,
+    const rows = await this.db.query(
+      `SELECT o.outcome AS outcome, COUNT(DISTINCT t.reader) AS readers, COALESCE(SUM(t.clicks), 0) AS clicks
+       FROM tallies t LEFT JOIN reader_outcomes o ON o.epoch = t.epoch AND o.reader = t.reader
+       WHERE t.epoch = $1 GROUP BY o.outcome`,
       [epoch.toString()],
     );
-    return row === undefined ? { readers: 0, clicks: 0 } : { readers: num(row, "readers"), clicks: num(row, "clicks") };
+    const stats: EpochStats = { readers: 0, clicks: 0, settledClicks: 0, droppedClicks: 0 };
+    for (const row of rows) {
+      const clicks = num(row, "clicks");
+      stats.readers += num(row, "readers");
+      stats.clicks += clicks;
+      if (row["outcome"] === "settled") stats.settledClicks = clicks;
+      if (row["outcome"] === "dropped") stats.droppedClicks = clicks;
+    }
+    return stats;
   }
 
   async recordItemClick(epoch: bigint, creator: Address, item: string, reader: Address): Promise<boolean> {
@@ -230,6 +240,22 @@ export class SqlStore implements Store {
       reason: str(r, "reason"),
       txHash: r["tx_hash"] === null ? null : (str(r, "tx_hash") as Hex),
     }));
+  }
+
+  async lastSettledEpoch(): Promise<bigint | undefined> {
+    const rows = await this.db.query(
+      `SELECT t.epoch AS epoch FROM
+         (SELECT epoch, COUNT(DISTINCT reader) AS readers FROM tallies GROUP BY epoch) t
+         JOIN (SELECT epoch, COUNT(*) AS decided FROM reader_outcomes GROUP BY epoch) o ON o.epoch = t.epoch
+       WHERE o.decided >= t.readers`,
+    );
+    // Epochs are stored as unpadded text: compare them as numbers.
+    let last: bigint | undefined;
+    for (const row of rows) {
+      const epoch = BigInt(str(row, "epoch"));
+      if (last === undefined || epoch > last) last = epoch;
+    }
+    return last;
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {

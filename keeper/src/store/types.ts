@@ -37,7 +37,11 @@ export interface ReaderOutcome {
 
 export interface EpochStats {
   readers: number;
+  /** Clicks in every stored tally of the epoch. */
   clicks: number;
+  /** Of those, the clicks of readers whose outcome is `settled`, and of those `dropped`. */
+  settledClicks: number;
+  droppedClicks: number;
 }
 
 export interface Store {
@@ -60,6 +64,8 @@ export interface Store {
   /** Records outcomes; a `settled` outcome is final and never overwritten. */
   saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void>;
   outcomes(epoch: bigint): Promise<ReaderOutcome[]>;
+  /** The latest epoch with stored tallies whose every reader has an outcome (undefined if none). */
+  lastSettledEpoch(): Promise<bigint | undefined>;
   /** A lease so that one of several keepers on one database runs settlement at a time. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;

@@ -85,6 +85,17 @@ describe("keeper under injected faults", function () {
   }
 
   /**
+   * One stored tally per client before any fault: a keeper's first requests (worker start-up, cold
+   * code) can take seconds on a busy machine, which would let them straddle the fault window.
+   */
+  async function warmUp(url: string, signers: FastSigner[], fixture: PoolFixture) {
+    for (const [i, signer] of signers.entries()) {
+      const res = await postTally(url, signer.next(fixture.creators[i % fixture.creators.length] as Address));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    }
+  }
+
+  /**
    * Clients that post increasing tallies until `until()`, retrying a tally answered 503 (as the dApp's
    * outbox does). Returns the highest acknowledged seq per key and the 503 answers seen.
    */
@@ -134,6 +145,7 @@ describe("keeper under injected faults", function () {
     const locker = new DatabaseSync(join(dataDir, "keeper.sqlite"));
     let phase: "before" | "locked" | "after" = "before";
     let unlockedAt = Infinity;
+    await warmUp(keeper.url, signers, fixture);
     const clients = postWhile(keeper.url, signers, fixture, () => phase === "after" && Date.now() > unlockedAt + 700);
     await sleep(500);
     locker.exec("BEGIN EXCLUSIVE");
@@ -195,6 +207,7 @@ describe("keeper under injected faults", function () {
     });
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const signers = (await readersIn(fixture, 3)).map((r) => new FastSigner(fixture, r, 0n));
+    await warmUp(url, signers, fixture);
     let stopAt = Infinity;
     const clients = postWhile(url, signers, fixture, () => Date.now() > stopAt);
     await sleep(400);
@@ -238,6 +251,7 @@ describe("keeper under injected faults", function () {
       });
       cleanups.push(() => keeper.stop());
       const signers = (await readersIn(fixture, 4)).map((r) => new FastSigner(fixture, r, 0n));
+      await warmUp(keeper.url, signers, fixture);
       let stopAt = Infinity;
       const clients = postWhile(keeper.url, signers, fixture, () => Date.now() > stopAt);
       // The server kills every backend of the keeper's database, again and again, for a while.
@@ -264,6 +278,65 @@ describe("keeper under injected faults", function () {
       }
     },
   );
+
+  it("answers 503 chain_unavailable with Retry-After while the RPC is down, names the chain in /healthz, and recovers", async () => {
+    const fixture = await deployPool(chain);
+    await fixture.goToEpoch(0n, 5n);
+    const [reader] = await readersIn(fixture, 1);
+    const dataDir = await tempKeeperDir();
+    let rpc = await serveRpc(chain.provider);
+    cleanups.push(() => rpc.close());
+    const keeper = await startTestKeeper(fixture, {
+      transport: undefined,
+      rpcUrl: rpc.url,
+      dataDir,
+      ipRate: 1e9,
+      readerRate: 1e9,
+    } as Parameters<typeof startTestKeeper>[1]);
+    cleanups.push(() => keeper.stop());
+    const signer = new FastSigner(fixture, reader as Reader, 0n);
+    const tally = signer.next(fixture.creators[0] as Address);
+    const get = async (path: string) => {
+      const res = await rawRequest(keeper.url, { method: "GET", path });
+      return {
+        status: res.status,
+        retryAfter: res.headers["retry-after"],
+        body: JSON.parse(res.text) as Record<string, unknown>,
+      };
+    };
+    expect((await get("/healthz")).status).to.equal(200);
+
+    const port = rpc.port;
+    await rpc.close();
+    const health = await get("/healthz");
+    expect(health.status).to.equal(503);
+    expect(health.retryAfter).to.match(/^[1-9][0-9]*$/);
+    expect(health.body).to.deep.include({ status: "unavailable", chainTime: null, storage: "sqlite" });
+    expect(health.body["dependencies"]).to.deep.equal({ chain: "unavailable", storage: "ok" });
+    expect((health.body["error"] as { code: string }).code).to.equal("chain_unavailable");
+    for (const path of ["/v1/epochs/current", "/v1/epochs/0"]) {
+      const res = await get(path);
+      expect(res.status, path).to.equal(503);
+      expect(res.retryAfter, path).to.match(/^[1-9][0-9]*$/);
+      expect((res.body["error"] as { code: string }).code, path).to.equal("chain_unavailable");
+    }
+    const refused = await postTally(keeper.url, tally);
+    expect(refused.status).to.equal(503);
+    expect(refused.headers["retry-after"]).to.match(/^[1-9][0-9]*$/);
+    expect(refused.body.error?.code).to.equal("chain_unavailable");
+    expect(storedSeqs(dataDir).size, "nothing stored while the chain was down").to.equal(0);
+    const metrics = await (await fetch(`${keeper.url}/metrics`)).text();
+    expect(metrics).to.not.match(/status="500"/);
+    expect(metrics).to.match(/plaudit_keeper_tallies_total\{result="chain_unavailable"\} 1/);
+
+    rpc = await serveRpc(chain.provider, () => undefined, port);
+    // Back once the Retry-After has passed: poll /healthz as a client would.
+    const deadline = Date.now() + 20_000;
+    while ((await get("/healthz")).status !== 200 && Date.now() < deadline) await sleep(200);
+    expect((await get("/healthz")).body["dependencies"]).to.deep.equal({ chain: "ok", storage: "ok" });
+    const stored = await postTally(keeper.url, tally);
+    expect(stored.status, JSON.stringify(stored.body)).to.equal(201);
+  });
 
   /** A pool in epoch 0 whose readers' tallies are stored in `dataDir`; returns what the split must be. */
   async function storedEpoch(readerCount: number, dataDir: string) {
@@ -412,9 +485,9 @@ describe("keeper under injected faults", function () {
             stdio: ["ignore", "pipe", "pipe"],
           });
           calls = 0;
-          // Past the start-up reads (chain id, code, pool parameters: 6 calls), anywhere in settlement (a
+          // Past the start-up reads (chain id, code, pool parameters: 7 calls), anywhere in settlement (a
           // whole run of this epoch makes about 30 calls: facts, estimates, sends, receipts).
-          killAt = kill ? 7 + Math.floor(random() * 22) : Infinity;
+          killAt = kill ? 8 + Math.floor(random() * 22) : Infinity;
           victim = kill ? child : undefined;
           let out = "";
           child.stdout.on("data", (d: Buffer) => (out += d.toString()));

@@ -145,6 +145,8 @@ export function rawRequest(
     body?: string | Buffer;
     agent?: Agent;
     timeoutMs?: number;
+    /** The client's address, e.g. another 127.0.0.0/8 address to act as another IP. */
+    localAddress?: string;
   },
 ): Promise<RawResponse> {
   const url = new URL(base);
@@ -158,6 +160,7 @@ export function rawRequest(
         headers: options.headers,
         agent: options.agent ?? false,
         timeout: options.timeoutMs ?? 10_000,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       },
       (res) => {
         const chunks: Buffer[] = [];
