@@ -18,6 +18,7 @@ import {
   postTallyRequestSchema,
   postTallyResponseSchema,
   readerTalliesResponseSchema,
+  unhealthyResponseSchema,
 } from "./keeper-api.js";
 import { deploymentSchema, sessionSchema, signedTallySchema } from "./schemas.js";
 
@@ -32,7 +33,8 @@ export const WIRE_SCHEMAS = {
   EpochStatusResponse: [epochStatusResponseSchema, "GET /v1/epochs/:epoch."],
   ItemClicksResponse: [itemClicksResponseSchema, "GET /v1/items/clicks?creator=&url=&epoch=."],
   KeeperConfigResponse: [keeperConfigResponseSchema, "GET /v1/config."],
-  HealthResponse: [healthResponseSchema, "GET /healthz when every dependency answers."],
+  HealthResponse: [healthResponseSchema, "GET /healthz, 200: every dependency answers."],
+  UnhealthyResponse: [unhealthyResponseSchema, "GET /healthz, 503: the dependency that is down."],
   ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],
   Deployment: [deploymentSchema, "The deployment file a deployment writes and keepers and dApps read."],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;

@@ -11,29 +11,31 @@ import { MAX_ITEM_URL_LENGTH } from "./snippet.js";
 /** Every `error.code` a keeper answers with, by the HTTP status it comes with. */
 export const KEEPER_ERROR_CODES = [
   // 400
-  "bad_url",
   "malformed_json",
   "invalid_body",
   "invalid_query",
+  "bad_url",
+  "bad_request",
   "wrong_chain",
   "wrong_pool",
-  // 404, 405
+  // 404, 405, 408, 409
   "not_found",
   "method_not_allowed",
-  // 409
+  "request_timeout",
   "stale_sequence",
   // 413, 415
   "body_too_large",
   "unsupported_media_type",
   // 422
+  "bad_clicks",
+  "wrong_epoch",
   "bad_signature",
   "bad_session",
-  "wrong_epoch",
   "no_budget",
-  "bad_clicks",
-  // 429
+  // 429, 431
   "rate_limited",
-  // 5xx
+  "headers_too_large",
+  // 500, 503
   "internal",
   "storage_unavailable",
   "chain_unavailable",
@@ -42,7 +44,7 @@ export type KeeperErrorCode = (typeof KEEPER_ERROR_CODES)[number];
 
 /** Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault. */
 export const errorBodySchema = z.strictObject({
-  error: z.strictObject({ code: z.string(), message: z.string() }),
+  error: z.strictObject({ code: z.enum(KEEPER_ERROR_CODES), message: z.string() }),
 });
 export type ErrorBody = z.input<typeof errorBodySchema>;
 
@@ -58,7 +60,10 @@ const unixSecondsSchema = decimalSchema;
 export const postTallyRequestSchema = z.strictObject({
   tally: signedTallySchema,
   /** The item (page) the click was on: an http(s) URL; recorded for the creator whose count rose. */
-  item: z.string().max(MAX_ITEM_URL_LENGTH).optional(),
+  item: z
+    .url({ protocol: /^https?$/, message: "not an http(s) URL" })
+    .max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`)
+    .optional(),
 });
 export type PostTallyRequest = z.input<typeof postTallyRequestSchema>;
 
@@ -105,7 +110,10 @@ export const epochStatusResponseSchema = z.strictObject({
   end: unixSecondsSchema,
   deadline: unixSecondsSchema,
   readers: countSchema,
+  /** Clicks of the epoch's readers that were not dropped; of those settled so far; of the dropped ones. */
   clicks: countSchema,
+  settledClicks: countSchema,
+  droppedClicks: countSchema,
   settledReaders: countSchema,
   skippedReaders: countSchema,
   droppedReaders: countSchema,
@@ -143,10 +151,27 @@ export const keeperConfigResponseSchema = z.strictObject({
 });
 export type KeeperConfigResponse = z.input<typeof keeperConfigResponseSchema>;
 
-/** `GET /healthz` when every dependency answers (otherwise a 503 error body naming the one that does not). */
+export const DEPENDENCY_STATES = ["ok", "unavailable"] as const;
+const dependenciesSchema = z.strictObject({
+  chain: z.enum(DEPENDENCY_STATES),
+  storage: z.enum(DEPENDENCY_STATES),
+});
+
+/** `GET /healthz`, 200: every dependency answers. */
 export const healthResponseSchema = z.strictObject({
   status: z.literal("ok"),
   chainTime: unixSecondsSchema,
   storage: z.string(),
+  dependencies: dependenciesSchema,
 });
 export type HealthResponse = z.input<typeof healthResponseSchema>;
+
+/** `GET /healthz`, 503: which dependency is down, with the error a retrying client acts on. */
+export const unhealthyResponseSchema = z.strictObject({
+  status: z.literal("unavailable"),
+  chainTime: unixSecondsSchema.nullable(),
+  storage: z.string(),
+  dependencies: dependenciesSchema,
+  error: errorBodySchema.shape.error,
+});
+export type UnhealthyResponse = z.input<typeof unhealthyResponseSchema>;

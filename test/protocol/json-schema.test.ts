@@ -100,6 +100,8 @@ describe("protocol JSON Schema", () => {
       deadline: 20,
       readers: 1,
       clicks: 2,
+      settledClicks: 2,
+      droppedClicks: 0,
       settledReaders: 1,
       skippedReaders: 0,
       droppedReaders: 0,

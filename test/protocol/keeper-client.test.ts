@@ -31,6 +31,8 @@ const settling: EpochStatusResponse = {
   deadline: 200,
   readers: 10,
   clicks: 40,
+  settledClicks: 25,
+  droppedClicks: 9,
   settledReaders: 6,
   skippedReaders: 1,
   droppedReaders: 3,

@@ -10,7 +10,18 @@ import type { Duplex } from "node:stream";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 
-import { addressSchema, signedTallySchema, totalClicks } from "@plaudit/protocol";
+import {
+  addressSchema,
+  MAX_ITEM_URL_LENGTH,
+  postTallyRequestSchema,
+  totalClicks,
+  wireJsonSchema,
+  type CurrentEpochResponse,
+  type ItemClicksResponse,
+  type KeeperConfigResponse,
+  type PostTallyResponse,
+  type ReaderTalliesResponse,
+} from "@plaudit/protocol";
 import { Rejection, type TallyAdmission } from "../admission.js";
 import { CHAIN_RETRY_AFTER_SECONDS, ChainUnavailableError, type ChainView } from "../chain.js";
 import { HTTP_TIMEOUT_DEFAULTS } from "../config.js";
@@ -42,7 +53,6 @@ export interface ApiDeps {
   log: Logger;
 }
 
-export const MAX_ITEM_URL_LENGTH = 2048;
 /** Longest error message sent; longer ones are clipped (they may quote input). */
 export const MAX_ERROR_MESSAGE_CHARS = 500;
 const MAX_ISSUE_MESSAGE_CHARS = 120;
@@ -72,18 +82,11 @@ export const ROUTE_LABELS = [
   "epoch_status",
   "item_clicks",
   "config",
+  "schema",
   "not_found",
   "invalid_request",
 ] as const;
 export type RouteName = (typeof ROUTE_LABELS)[number];
-
-const postTallyBody = z.strictObject({
-  tally: signedTallySchema,
-  item: z
-    .url({ protocol: /^https?$/, message: "not an http(s) URL" })
-    .max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`)
-    .optional(),
-});
 
 const epochParam = z
   .string()
@@ -278,7 +281,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     } catch (error) {
       throw new HttpError(400, "malformed_json", `body is not valid JSON: ${(error as Error).message}`);
     }
-    const parsed = postTallyBody.safeParse(json);
+    const parsed = postTallyRequestSchema.safeParse(json);
     if (!parsed.success) {
       const counts = nonPositiveCounts(parsed.error);
       if (counts !== undefined) throw new HttpError(422, "bad_clicks", counts);
@@ -312,9 +315,10 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         `seq ${tally.seq} is not above the stored seq ${result.storedSeq} for this key`,
       );
     }
-    if (result.status === "unchanged") return { status: 200, body: { status: "unchanged" } };
+    if (result.status === "unchanged")
+      return { status: 200, body: { status: "unchanged" } satisfies PostTallyResponse };
     readerLimiter.charge(tally.reader);
-    return { status: 201, body: { status: "stored", seq: tally.seq.toString() } };
+    return { status: 201, body: { status: "stored", seq: tally.seq.toString() } satisfies PostTallyResponse };
   }
 
   async function health(): Promise<Reply> {
@@ -351,6 +355,9 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     };
   }
 
+  /** The wire formats as JSON Schema, built once: they are the protocol package's, not this keeper's. */
+  const wireSchema = wireJsonSchema();
+
   const routes: readonly Route[] = [
     { name: "healthz", pattern: /^\/healthz$/, method: "GET", handle: health },
     {
@@ -377,7 +384,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         const reader = parseParam("reader", addressSchema, raw);
         const epoch = parseParam("epoch", epochParam, url.searchParams.get("epoch") ?? undefined);
         const tallies = await store.readerTallies(reader, epoch);
-        return { status: 200, body: { epoch: epoch.toString(), tallies } };
+        return { status: 200, body: { epoch: epoch.toString(), tallies } satisfies ReaderTalliesResponse };
       },
     },
     {
@@ -396,7 +403,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
             end: Number(b.end),
             deadline: Number(b.deadline),
             chainTime: Number(chainTime),
-          },
+          } satisfies CurrentEpochResponse,
         };
       },
     },
@@ -423,7 +430,16 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         }
         const epochRaw = url.searchParams.get("epoch");
         const epoch = epochRaw === null ? await chain.currentEpoch() : parseParam("epoch", epochParam, epochRaw);
-        return { status: 200, body: { clicks: await store.itemClicks(epoch, getAddress(creatorRaw), item) } };
+        const clicks = await store.itemClicks(epoch, getAddress(creatorRaw), item);
+        return { status: 200, body: { clicks } satisfies ItemClicksResponse };
+      },
+    },
+    {
+      name: "schema",
+      pattern: /^\/v1\/schema$/,
+      method: "GET",
+      async handle() {
+        return { status: 200, body: wireSchema };
       },
     },
     {
@@ -441,7 +457,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
             startTime: Number(d.startTime),
             epochLength: Number(d.epochLength),
             keeperTipBps: d.keeperTipBps,
-          },
+          } satisfies KeeperConfigResponse,
         };
       },
     },

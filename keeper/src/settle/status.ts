@@ -1,27 +1,11 @@
 /** An epoch's status as the API and the CLI report it. */
-import type { Hex } from "viem";
+import type { EpochStatusResponse } from "@plaudit/protocol";
 
 import type { ChainView } from "../chain.js";
 import type { Store } from "../store/types.js";
-import type { TxStatus } from "../store/types.js";
 
-export interface EpochStatus {
-  epoch: string;
-  status: "open" | "settling" | "settled" | "expired";
-  start: number;
-  end: number;
-  deadline: number;
-  readers: number;
-  /** Clicks of the epoch's readers that were not dropped (all of them while none is). */
-  clicks: number;
-  /** Clicks of the readers settled so far, and of the dropped ones (never submitted). */
-  settledClicks: number;
-  droppedClicks: number;
-  settledReaders: number;
-  skippedReaders: number;
-  droppedReaders: number;
-  transactions: { hash: Hex; readers: number; status: TxStatus; nonce: number }[];
-}
+/** The answer of `GET /v1/epochs/:epoch`, as the protocol package defines it. */
+export type EpochStatus = EpochStatusResponse;
 
 export async function epochStatus(chain: ChainView, store: Store, epoch: bigint): Promise<EpochStatus> {
   const [now, stats, outcomes, txs] = await Promise.all([
