@@ -10,6 +10,13 @@ const require = createRequire(import.meta.url);
 const SOLC_VERSION = "0.8.30";
 const solcJsPath = require.resolve("solc/soljson.js");
 
+/**
+ * Solidity fuzz and invariant campaigns. `npm test` runs the default profile; `npm run test:deep`
+ * (`hardhat test solidity --test-profile deep`) the long one, before a release or after a change to
+ * settlement. Every invariant sequence is `depth` handler calls, and any unexpected revert fails it.
+ */
+const INVARIANT_SEQUENCE = { depth: 50, failOnRevert: true };
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, hardhatViem],
   solidity: {
@@ -27,6 +34,14 @@ export default defineConfig({
   },
   paths: {
     tests: { mocha: "test", solidity: "test" },
+  },
+  test: {
+    solidity: {
+      profiles: {
+        default: { invariant: { runs: 1_000, ...INVARIANT_SEQUENCE } },
+        deep: { fuzz: { runs: 10_000 }, invariant: { runs: 10_000, ...INVARIANT_SEQUENCE } },
+      },
+    },
   },
   networks: {
     localhost: {

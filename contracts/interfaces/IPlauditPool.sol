@@ -36,7 +36,7 @@ interface IPlauditPool {
         /// No tallies, more than `MAX_TALLIES_PER_READER`, or signing keys not strictly ascending.
         BadTallyList,
         /// A tally names no creator or more than the limit, its creators are not strictly ascending or
-        /// include the reader itself, or a count is zero.
+        /// include the reader itself, the pool or the pool's token, or a count is zero.
         BadClicks,
         /// A session delegation is expired, revoked (older nonce) or not signed by the reader.
         BadSession,
@@ -66,7 +66,9 @@ interface IPlauditPool {
     error TransferAmountMismatch(uint256 expected, uint256 received);
     /// @notice The epoch cannot be settled now: only in `[end, settlementDeadline)`.
     error NotInSettlementWindow(uint64 epoch, uint256 opensAt, uint256 closesAt);
-    /// @notice Fewer gas left than a bounded ERC-1271 check needs; retry with a higher gas limit.
+    /// @notice Less gas left at an ERC-1271 wallet call (`gasLeft`) than `gasNeeded`, what the wallet's whole
+    /// stipend needs (`ERC1271_GAS_RESERVE`); retry with a higher gas limit. A wallet is never skipped for
+    /// want of gas.
     error InsufficientGasForWalletCheck(uint256 gasLeft, uint256 gasNeeded);
     /// @notice Nothing to cancel from that epoch on.
     error NothingToCancel(address reader, uint64 fromEpoch);
@@ -170,6 +172,12 @@ interface IPlauditPool {
     /// `creators` and `counts`, each creator given as its index in `creators`, the batch's table of
     /// creators (named once however many tallies click them). A batch that does not parse (a field past
     /// its end, an unknown `signedBy`, an index outside the table) reverts with `MalformedBatch`.
+    ///
+    /// A tally whose signature (the reader's own) or `Session` signature (a session key's) is not the
+    /// reader's ECDSA signature asks the reader's ERC-1271 wallet, with exactly `ERC1271_GAS_STIPEND` gas:
+    /// at most one wallet call per tally, `MAX_TALLIES_PER_READER` per reader entry. What a wallet spends
+    /// of its stipend is not predictable from a simulation (docs/protocol.md, "Gas of contract-wallet
+    /// readers", gives a keeper's worst case).
     /// @return settled How many readers were settled.
     function settle(uint64 epoch, address[] calldata creators, bytes calldata batch) external returns (uint256 settled);
 

@@ -3,12 +3,33 @@ pragma solidity 0.8.30;
 
 import {IPlauditPool} from "../interfaces/IPlauditPool.sol";
 
+// The packed click entry, `creatorIndex (2 bytes) | count (4 bytes)`, named once for this library and
+// for PlauditPool's assembly loops, which read an entry as the 32-byte word starting at it. Inline
+// assembly takes only literal constants, so the derived values are written out; SettlementBatch.t.sol
+// checks that they agree with the field widths.
+
+/// @dev Bytes of an entry's creator index, its first field.
+uint256 constant ENTRY_INDEX_BYTES = 2;
+/// @dev Bytes of an entry's click count, its second field.
+uint256 constant ENTRY_COUNT_BYTES = 4;
+/// @dev Bytes of one entry: `ENTRY_INDEX_BYTES + ENTRY_COUNT_BYTES`.
+uint256 constant ENTRY_BYTES = 6;
+/// @dev Right shift that brings the creator index (the top `ENTRY_INDEX_BYTES` of the word read at an
+/// entry) down to bit 0: `256 - 8 * ENTRY_INDEX_BYTES`.
+uint256 constant ENTRY_INDEX_SHIFT = 240;
+/// @dev Right shift that brings the count (the `ENTRY_COUNT_BYTES` after the index) down to bit 0, to be
+/// masked with `ENTRY_COUNT_MASK`: `256 - 8 * ENTRY_BYTES`.
+uint256 constant ENTRY_COUNT_SHIFT = 208;
+/// @dev `ENTRY_COUNT_BYTES` bytes of ones: `2**(8 * ENTRY_COUNT_BYTES) - 1`.
+uint256 constant ENTRY_COUNT_MASK = 0xffffffff;
+
 /// @title Reader of `settle`'s packed batch
 /// @notice Decodes the calldata format `IPlauditPool.settle` documents: a concatenation of readers, each
 /// `reader (20 bytes) | tallyCount (1)` and its tallies, each
 /// `signedBy (1) | seq (8) | sessionExpiry (8) | entryCount (2) | entries (6 each) | signatureLength (2) |
 /// signature | sessionSignatureLength (2) | sessionSignature`, an entry being
-/// `creatorIndex (2) | count (4)`. Integers are big-endian; nothing is padded.
+/// `creatorIndex (2) | count (4)` (`ENTRY_BYTES`, named with its fields above the library). Integers are
+/// big-endian; nothing is padded.
 /// @dev A tight format instead of nested ABI arrays: ABI decoding and the padding of every field cost a
 /// settled reader more gas than its signatures do. A tally is named by its offset in the batch.
 /// {readerAt} and {tallyEnd} check bounds (a truncated batch reverts with `MalformedBatch` instead of
@@ -22,9 +43,6 @@ library SettlementBatch {
     uint256 internal constant SEQ_BYTES = 8;
     uint256 internal constant EXPIRY_BYTES = 8;
     uint256 internal constant LENGTH_BYTES = 2;
-    uint256 internal constant INDEX_BYTES = 2;
-    uint256 internal constant COUNT_BYTES = 4;
-    uint256 internal constant ENTRY_BYTES = INDEX_BYTES + COUNT_BYTES;
 
     uint256 internal constant READER_HEADER_BYTES = ADDRESS_BYTES + TALLY_COUNT_BYTES;
     /// @dev `signedBy` values: the reader itself signed the tally, or a session key did (recovered from

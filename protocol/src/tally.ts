@@ -44,8 +44,20 @@ export function totalClicks(clicks: Clicks): number {
   return clicks.counts.reduce((sum, n) => sum + n, 0);
 }
 
-/** Why the contract would reject these clicks for `reader`, or undefined if it would accept them. */
-export function clicksProblem(reader: Address, clicks: Clicks): string | undefined {
+/**
+ * The pool and its token, which the contract refuses as creators: a share credited to either could never
+ * leave the pool.
+ */
+export interface PoolAccounts {
+  pool: Address;
+  token: Address;
+}
+
+/**
+ * Why the contract would reject these clicks for `reader`, or undefined if it would accept them. Without
+ * `accounts` the pool's and its token's refusal is not checked: keepers (admission and plans) pass them.
+ */
+export function clicksProblem(reader: Address, clicks: Clicks, accounts?: PoolAccounts): string | undefined {
   const { creators, counts } = clicks;
   if (creators.length === 0) return "a tally names no creator";
   if (creators.length > MAX_CREATORS_PER_TALLY) return `a tally names at most ${MAX_CREATORS_PER_TALLY} creators`;
@@ -58,6 +70,9 @@ export function clicksProblem(reader: Address, clicks: Clicks): string | undefin
     }
     if (BigInt(creator) === 0n) return "the zero address is no creator";
     if (compareAddresses(creator, reader) === 0) return "a reader cannot click itself";
+    if (accounts !== undefined && compareAddresses(creator, accounts.pool) === 0) return "the pool is no creator";
+    if (accounts !== undefined && compareAddresses(creator, accounts.token) === 0)
+      return "the pool's token is no creator";
     if (!Number.isInteger(count) || count < 1 || count > MAX_CLICK_COUNT) return `bad click count ${count}`;
   }
   return undefined;

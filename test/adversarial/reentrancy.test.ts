@@ -1,9 +1,10 @@
 /**
  * Attacks through a token that calls back into the pool from inside every transfer the pool makes or
- * receives (subscribe's transferFrom; cancel's, withdraw's and claim's payouts; settle's tip). The token
- * is itself a creator with a claimable balance and another reader's batch is ready, so a reentering
- * claim or settle would pay out if it got past the guard (withdraw, cancel and subscribe are tried too). Every reentry must fail with ReentrancyGuardReentrantCall and the
- * books must still balance.
+ * receives (subscribe's transferFrom; cancel's, withdraw's and claim's payouts; settle's tip). Creator B
+ * has a claimable balance and another reader's batch is ready, so a reentering claim or settle would pay
+ * out if it got past the guard (the token's own claimTo, withdraw, cancel and subscribe are tried too;
+ * the pool refuses the token itself as a creator, so it never has a balance of its own). Every reentry
+ * must fail with ReentrancyGuardReentrantCall and the books must still balance.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
@@ -21,10 +22,10 @@ import { BUDGET, BudgetStatus, clicksFor, expectBudget, expectConservation } fro
 import { domainOf, readerSignedTally, type SignedTallyStruct } from "../helpers/signing.js";
 import { settleArgs } from "@plaudit/protocol";
 
-/** A pool on the reentrant token; alice and bob fund epochs 0..3 and click creator A and the token. */
+/** A pool on the reentrant token; alice and bob fund epochs 0..3 and click creators A and B. */
 async function reentrantPoolFixture() {
   const base = await deployPoolFixture();
-  const { alice, bob, carol, keeper, creatorA, stranger } = base;
+  const { alice, bob, carol, keeper, creatorA, creatorB, stranger } = base;
   const token = await ethers.deployContract("ReentrantToken");
   const startTime = BigInt(await networkHelpers.time.latest()) + 3600n;
   const pool = await ethers.deployContract("PlauditPool", [token, startTime, EPOCH_LENGTH, KEEPER_TIP_BPS]);
@@ -36,14 +37,14 @@ async function reentrantPoolFixture() {
     if (reader !== carol) await pool.connect(reader).subscribe(BUDGET, 4n, 0n);
   }
   const domain = await domainOf(pool);
-  // Readers click creator A and the token itself, so the token becomes a creator with a balance.
+  // Readers click creators A and B, so that both have a balance once settled.
   const aliceTally = await readerSignedTally(
     alice,
     domain,
     0n,
     clicksFor([
       [creatorA, 1],
-      [tokenAddress, 1],
+      [creatorB, 1],
     ]),
   );
   const bobTally = await readerSignedTally(
@@ -52,12 +53,12 @@ async function reentrantPoolFixture() {
     0n,
     clicksFor([
       [creatorA, 1],
-      [tokenAddress, 1],
+      [creatorB, 1],
     ]),
   );
   const goToEpoch = (epoch: bigint) => networkHelpers.time.increaseTo(startTime + epoch * EPOCH_LENGTH);
   const readers: (HardhatEthersSigner | Address)[] = [alice, bob, carol, tokenAddress];
-  const creators: (HardhatEthersSigner | Address)[] = [creatorA, tokenAddress, keeper, stranger];
+  const creators: (HardhatEthersSigner | Address)[] = [creatorA, creatorB, tokenAddress, keeper, stranger];
   const expectBooksBalance = () => expectConservation(pool, token, readers, creators);
   return {
     ...base,
@@ -87,7 +88,7 @@ function reentryPayloads(f: Fixture): { name: string; data: string }[] {
       name: "settle bob's epoch 0",
       data: pool.encodeFunctionData("settle", [...settleArgs(0n, batchOf(f.bob, f.bobTally))]),
     },
-    { name: "claim the token's credit", data: pool.encodeFunctionData("claim", [f.tokenAddress]) },
+    { name: "claim creator B's credit", data: pool.encodeFunctionData("claim", [f.creatorB.address]) },
     { name: "claimTo a stranger", data: pool.encodeFunctionData("claimTo", [f.stranger.address]) },
     { name: "withdraw", data: pool.encodeFunctionData("withdraw") },
     { name: "cancel", data: pool.encodeFunctionData("cancel", [3n]) },
@@ -145,26 +146,26 @@ describe("adversarial: a token that reenters the pool on transfer", () => {
     ).to.changeTokenBalance(ethers, f.token, f.keeper, tip);
     await expectEveryReentryRefused(f);
     expect(await f.pool.isSettled(f.bob, 0n), "bob was settled by the reentry").to.equal(false);
-    expect(await f.pool.claimableOf(f.tokenAddress)).to.equal((BUDGET - tip) / 2n);
+    expect(await f.pool.claimableOf(f.creatorB)).to.equal((BUDGET - tip) / 2n);
     await f.expectBooksBalance();
     // The reentry changed nothing: bob still settles normally, once.
     await f.pool.connect(f.keeper).settle(...settleArgs(0n, batchOf(f.bob, f.bobTally)));
-    expect(await f.pool.claimableOf(f.tokenAddress)).to.equal(BUDGET - tip);
+    expect(await f.pool.claimableOf(f.creatorB)).to.equal(BUDGET - tip);
     await f.expectBooksBalance();
   });
 
-  it("reentrancy: a reentering token cannot claim its own credit twice from inside a creator's claim", async () => {
+  it("reentrancy: a reentering token cannot move another creator's credit from inside a creator's claim", async () => {
     const f = await networkHelpers.loadFixture(reentrantPoolFixture);
     await f.goToEpoch(1n);
     await f.pool
       .connect(f.keeper)
       .settle(...settleArgs(0n, [...batchOf(f.alice, f.aliceTally), ...batchOf(f.bob, f.bobTally)]));
-    const tokenCredit = await f.pool.claimableOf(f.tokenAddress);
+    const otherCredit = await f.pool.claimableOf(f.creatorB);
     const creatorCredit = await f.pool.claimableOf(f.creatorA);
     await arm(f);
     await expect(f.pool.claim(f.creatorA)).to.changeTokenBalance(ethers, f.token, f.creatorA, creatorCredit);
     await expectEveryReentryRefused(f);
-    expect(await f.pool.claimableOf(f.tokenAddress), "the token's credit moved").to.equal(tokenCredit);
+    expect(await f.pool.claimableOf(f.creatorB), "creator B's credit moved").to.equal(otherCredit);
     expect(await f.token.balanceOf(f.stranger)).to.equal(0n);
     await f.expectBooksBalance();
   });

@@ -325,6 +325,48 @@ describe("PlauditPool settle", () => {
         .withArgs(0n, reader, SkipReason.BadClicks);
     });
 
+    /**
+     * Alice clicks creator A and `account` (the pool or its token) in one tally; Bob clicks creator A in an
+     * honest tally of the same batch. A share credited to the pool or its token could never leave the pool
+     * and anyone could `claim` it off the books, so the pool must refuse the tally, not credit it.
+     */
+    async function expectUnclickable(
+      f: Awaited<ReturnType<typeof subscribedPoolFixture>>,
+      account: Address,
+    ): Promise<void> {
+      const reader = f.alice.address as Address;
+      const clicks = clicksFor([
+        [f.creatorA, 2],
+        [account, 3],
+      ]);
+      const bad = await rawSignedTally(f.alice, f.domain, reader, 0n, clicks.creators, clicks.counts);
+      const honest = await readerSignedTally(f.bob, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await f.goToEpoch(1n);
+      const tx = f.pool.connect(f.keeper).settle(
+        ...settleArgs(0n, [
+          { reader, tallies: [bad] },
+          { reader: f.bob.address, tallies: [honest] },
+        ]),
+      );
+      await expect(tx).to.emit(f.pool, "ReaderSkipped").withArgs(0n, reader, SkipReason.BadClicks);
+      await expect(tx).to.emit(f.pool, "ReaderSettled").withArgs(0n, f.bob.address, BUDGET, TIP, 1n);
+      expect(await f.pool.isSettled(reader, 0n)).to.equal(false);
+      await expectClaimable(f.pool, account, 0n);
+      await expectClaimable(f.pool, f.creatorA, SPLIT);
+      await expect(f.pool.claim(account)).to.be.revertedWithCustomError(f.pool, "NothingToWithdraw").withArgs(account);
+      await f.expectBooksBalance([], [account]);
+    }
+
+    it("settle: skips a tally naming the pool itself as a creator (BadClicks), the books still balance", async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      await expectUnclickable(f, (await f.pool.getAddress()) as Address);
+    });
+
+    it("settle: skips a tally naming the pool's token as a creator (BadClicks), the books still balance", async () => {
+      const f = await networkHelpers.loadFixture(subscribedPoolFixture);
+      await expectUnclickable(f, (await f.token.getAddress()) as Address);
+    });
+
     it("settle: skips a tally naming no creator (BadClicks)", async () => {
       const f = await networkHelpers.loadFixture(subscribedPoolFixture);
       await expectBadClicks(f, [], []);

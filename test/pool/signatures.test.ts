@@ -30,6 +30,43 @@ async function walletFixture() {
   return { ...f, owner, wallet, walletAddress };
 }
 
+/**
+ * Honest EOA readers settled ahead of the wallet reader in the large-signature tests: their execution,
+ * not the calldata floor of a 64 KB signature (EIP-7623, 10 gas per zero byte), sets the batch's gas
+ * limit, so that a low limit runs short at the wallet call rather than before the batch starts.
+ */
+const HONEST_READERS_AHEAD = 48;
+/** The step and the span of gas limits tried around a batch's estimate in the large-signature tests. */
+const GAS_SWEEP_STEP = 1_000n;
+const GAS_SWEEP_BELOW = 10_000n;
+const GAS_SWEEP_ABOVE = 20_000n;
+
+/**
+ * The wallet fixture, the wallet reader's code replaced by StipendProbeWallet's (which accepts only when
+ * given its whole stipend), and HONEST_READERS_AHEAD funded EOA readers with a tally each.
+ */
+async function stipendProbeFixture() {
+  const f = await walletFixture();
+  const probe = await ethers.deployContract("StipendProbeWallet", [await f.pool.ERC1271_GAS_STIPEND()]);
+  await networkHelpers.setCode(f.walletAddress, await ethers.provider.getCode(probe));
+  const honest = [];
+  for (let i = 0; i < HONEST_READERS_AHEAD; i++) {
+    const reader = randomKey().connect(ethers.provider);
+    await networkHelpers.setBalance(reader.address, 10n ** 18n);
+    await f.token.mint(reader.address, BUDGET);
+    await f.token.connect(reader).approve(f.pool, BUDGET);
+    await f.pool.connect(reader).subscribe(BUDGET, 1n, 0n);
+    const tally = await readerSignedTally(reader, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+    honest.push({ reader: reader.address, tallies: [tally] });
+  }
+  return { ...f, honest };
+}
+
+/** `signature` followed by zeros up to `size` bytes: a wallet may accept signatures of any format. */
+function paddedTo(signature: Hex, size: number): Hex {
+  return ethers.concat([signature, new Uint8Array(size - ethers.dataLength(signature))]) as Hex;
+}
+
 describe("PlauditPool signatures", () => {
   /** One click of alice's on creator A, signed by a fresh session key she delegated. */
   function aliceSessionTally(f: Awaited<ReturnType<typeof subscribedPoolFixture>>): Promise<SignedTallyStruct> {
@@ -227,13 +264,82 @@ describe("PlauditPool signatures", () => {
       await f.expectBooksBalance([f.walletAddress]);
     });
 
+    /**
+     * Settles the honest readers and then the probe wallet's `tally` at every gas limit from
+     * GAS_SWEEP_BELOW under the estimate to GAS_SWEEP_ABOVE over it (as calls): each must settle every
+     * reader, the wallet included, or revert, with InsufficientGasForWalletCheck or for want of gas (an
+     * empty revert: the tip transfer's call ran out). A wallet skipped at some limit got less than its
+     * stipend. Both outcomes must occur (the sweep spans the boundary), and the transaction at the
+     * estimate settles the wallet. An earlier batch (alice's) has already credited creator A and paid the
+     * keeper, so the batch's tail after the wallet call is cheap: a short-changed wallet would be skipped,
+     * not hidden by the tail running out of gas.
+     */
+    async function expectFullStipendOrRevert(
+      f: Awaited<ReturnType<typeof stipendProbeFixture>>,
+      tally: SignedTallyStruct,
+    ): Promise<void> {
+      const earlier = await readerSignedTally(f.alice, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+      await f.goToEpoch(1n);
+      await f.pool.connect(f.keeper).settle(...settleArgs(0n, [{ reader: f.alice.address, tallies: [earlier] }]));
+      const args = settleArgs(0n, [...f.honest, { reader: f.walletAddress, tallies: [tally] }]);
+      const everyone = BigInt(f.honest.length + 1);
+      const pool = f.pool.connect(f.keeper);
+      const estimate = await pool.settle.estimateGas(...args);
+      const outcomes = new Map<string, number>();
+      for (
+        let gasLimit = estimate - GAS_SWEEP_BELOW;
+        gasLimit <= estimate + GAS_SWEEP_ABOVE;
+        gasLimit += GAS_SWEEP_STEP
+      ) {
+        let outcome: string;
+        try {
+          const settled = await pool.settle.staticCall(...args, { gasLimit });
+          expect(settled, `at a gas limit of ${gasLimit} the wallet reader was skipped`).to.equal(everyone);
+          outcome = "settled";
+        } catch (error) {
+          const data = (error as { data?: unknown }).data;
+          const name = typeof data === "string" && data !== "0x" ? f.pool.interface.parseError(data)?.name : undefined;
+          if (name === "InsufficientGasForWalletCheck") outcome = name;
+          else if (data === "0x" || /out of gas/i.test(String(error))) outcome = "out of gas";
+          else throw error;
+        }
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      expect(outcomes.get("settled"), "no gas limit settled the batch").to.be.greaterThan(0);
+      expect(outcomes.get("InsufficientGasForWalletCheck"), "no gas limit ran short at the wallet").to.be.greaterThan(
+        0,
+      );
+      await expect(pool.settle(...args, { gasLimit: estimate }))
+        .to.emit(f.pool, "ReaderSettled")
+        .withArgs(0n, f.walletAddress, BUDGET, TIP, 1n);
+      await expectClaimable(f.pool, f.creatorA, BigInt(f.honest.length + 2) * (BUDGET - TIP));
+      await f.expectBooksBalance([f.walletAddress, ...f.honest.map((h) => h.reader)]);
+    }
+
+    for (const size of [65_535, 40_000]) {
+      it(`signatures: a wallet reader's ${size}-byte tally signature gets the whole stipend at any gas limit, or the batch reverts; never a skip`, async () => {
+        const f = await networkHelpers.loadFixture(stipendProbeFixture);
+        const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
+        await expectFullStipendOrRevert(f, { ...tally, signature: paddedTo(tally.signature, size) });
+      });
+    }
+
+    it("signatures: a wallet reader's 65535-byte Session signature gets the whole stipend at any gas limit, or the batch reverts; never a skip", async () => {
+      const f = await networkHelpers.loadFixture(stipendProbeFixture);
+      const clicks = clicksFor([[f.creatorA, 1]]);
+      const tally = await sessionSignedTally(f.owner, randomKey(), f.domain, 0n, clicks, f.farExpiry, {
+        readerAddress: f.walletAddress,
+      });
+      await expectFullStipendOrRevert(f, { ...tally, sessionSignature: paddedTo(tally.sessionSignature, 65_535) });
+    });
+
     it("signatures: reverts with InsufficientGasForWalletCheck when too little gas is left for a wallet's check", async () => {
       const f = await networkHelpers.loadFixture(walletFixture);
       const tally = await walletSignedTally(f.owner, f.walletAddress, f.domain, 0n, clicksFor([[f.creatorA, 1]]));
       await f.goToEpoch(1n);
       const batch = [{ reader: f.walletAddress, tallies: [tally] }];
-      const needed = (await f.pool.ERC1271_GAS_STIPEND()) + 10_000n;
-      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, batch), { gasLimit: 90_000n }))
+      const needed = await f.pool.ERC1271_GAS_RESERVE();
+      await expect(f.pool.connect(f.keeper).settle(...settleArgs(0n, batch), { gasLimit: 75_000n }))
         .to.be.revertedWithCustomError(f.pool, "InsufficientGasForWalletCheck")
         .withArgs(anyUint, needed);
       expect(await f.pool.isSettled(f.walletAddress, 0n)).to.equal(false);

@@ -105,6 +105,16 @@ describe("protocol tally", () => {
       }
     });
 
+    it("clicksProblem: refuses the pool and its token as creators when given them, as the contract does", () => {
+      const accounts = { pool: A, token: C };
+      expect(clicksProblem(READER, { creators: [A, B], counts: [1, 1] }, accounts)).to.match(/pool is no creator/);
+      expect(clicksProblem(READER, { creators: [B, C], counts: [1, 1] }, accounts)).to.match(/token is no creator/);
+      expect(
+        clicksProblem(READER, { creators: [C.toUpperCase().replace("0X", "0x") as Address], counts: [1] }, accounts),
+      ).to.match(/token is no creator/);
+      expect(clicksProblem(READER, { creators: [B], counts: [1] }, accounts)).to.equal(undefined);
+    });
+
     it("clicksProblem: compares the reader case-insensitively", () => {
       expect(
         clicksProblem(READER.toUpperCase().replace("0X", "0x") as Address, { creators: [READER], counts: [1] }),

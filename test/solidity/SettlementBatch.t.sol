@@ -4,13 +4,22 @@ pragma solidity 0.8.30;
 import {IPlauditPool} from "../../contracts/interfaces/IPlauditPool.sol";
 import {PlauditPool} from "../../contracts/PlauditPool.sol";
 import {MockStablecoin} from "../../contracts/mocks/MockStablecoin.sol";
+import {
+    ENTRY_BYTES,
+    ENTRY_COUNT_BYTES,
+    ENTRY_COUNT_MASK,
+    ENTRY_COUNT_SHIFT,
+    ENTRY_INDEX_BYTES,
+    ENTRY_INDEX_SHIFT
+} from "../../contracts/libraries/SettlementBatch.sol";
 import {BatchEncoder} from "./utils/BatchEncoder.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @title PlauditPool.settle: a batch that does not parse reverts whole with MalformedBatch
 /// @notice Fuzzes cuts of a valid two-reader batch and creator indices past the creator table through the
 /// real pool. Each must revert with `MalformedBatch` and leave every budget, credit and balance as it was,
-/// so that the intact batch still settles both readers afterwards.
+/// so that the intact batch still settles both readers afterwards. Also checks the named entry layout
+/// (the literal constants the pool's assembly loops use) against the field widths.
 contract SettlementBatchTest is TestBase {
     uint64 private constant EPOCH_LENGTH = 30 days;
     uint256 private constant BUDGET = 1e6;
@@ -19,7 +28,6 @@ contract SettlementBatchTest is TestBase {
     /// @dev Where the first reader's first entry lies in the batch: after the reader's header
     /// (address, tally count) and its first tally's (signedBy, seq, session expiry, entry count).
     uint256 private constant FIRST_ENTRY = 20 + 1 + 1 + 8 + 8 + 2;
-    uint256 private constant ENTRY_BYTES = 2 + 4;
 
     MockStablecoin private token;
     PlauditPool private pool;
@@ -38,6 +46,31 @@ contract SettlementBatchTest is TestBase {
             vm.stopPrank();
         }
         vm.warp(block.timestamp + EPOCH_LENGTH);
+    }
+
+    function test_EntryLayoutConstantsAgreeWithTheFieldWidths() public pure {
+        assertEq(ENTRY_BYTES, ENTRY_INDEX_BYTES + ENTRY_COUNT_BYTES, "ENTRY_BYTES");
+        assertEq(ENTRY_INDEX_SHIFT, 256 - 8 * ENTRY_INDEX_BYTES, "ENTRY_INDEX_SHIFT");
+        assertEq(ENTRY_COUNT_SHIFT, 256 - 8 * ENTRY_BYTES, "ENTRY_COUNT_SHIFT");
+        assertEq(ENTRY_COUNT_MASK, (1 << (8 * ENTRY_COUNT_BYTES)) - 1, "ENTRY_COUNT_MASK");
+        assertEq(ENTRY_INDEX_BYTES, 2, "a creator index is a uint16, as the batch format says");
+        assertEq(ENTRY_COUNT_BYTES, 4, "a count is a uint32, as the Tally type says");
+    }
+
+    /// @dev Reads an entry the way the pool's loops do: the word at the entry, whatever bytes follow it.
+    function testFuzz_EntryLayoutConstantsReadAnEncodedEntry(
+        uint16 index,
+        uint32 count,
+        bytes32 following
+    ) public pure {
+        bytes memory packed = abi.encodePacked(index, count, following);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := mload(add(packed, 0x20))
+        }
+        assertEq(packed.length, ENTRY_BYTES + 32, "entry width");
+        assertEq(word >> ENTRY_INDEX_SHIFT, index, "creator index");
+        assertEq((word >> ENTRY_COUNT_SHIFT) & ENTRY_COUNT_MASK, count, "count");
     }
 
     function testFuzz_TruncatedBatchRevertsMalformedAndChangesNothing(uint256 seed, uint256 cut) public {

@@ -522,6 +522,19 @@ export const plauditPoolAbi = [
   },
   {
     "inputs": [],
+    "name": "ERC1271_GAS_RESERVE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "ERC1271_GAS_STIPEND",
     "outputs": [
       {
