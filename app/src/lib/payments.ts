@@ -77,7 +77,10 @@ export function paymentsFromSettleCall(
     return undefined;
   }
   if (entry === undefined) return undefined;
-  const clicks: Clicks[] = entry.tallies.map((t) => ({ creators: t.creators, counts: t.counts }));
+  const clicks: Clicks[] = entry.tallies.map((t) => ({
+    creators: t.creators.map((c) => getAddress(c)),
+    counts: t.counts,
+  }));
   const toCreators = settled.budget - settled.tip;
   // The tip is the event's; what is left is split over the same entries in the same order as the pool.
   const { shares } = splitBudget(toCreators, 0, clicks);
