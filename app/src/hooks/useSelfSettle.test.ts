@@ -1,4 +1,4 @@
-import { encodeAbiParameters, encodeEventTopics, type Address, type Log } from "viem";
+import { encodeAbiParameters, encodeEventTopics, type Address, type Hex, type Log } from "viem";
 import { describe, expect, it } from "vitest";
 
 import { decodeSettlementBatch, epochBounds, plauditPoolAbi, SkipReason, toWireTally } from "@plaudit/protocol";
@@ -38,7 +38,7 @@ describe("selfSettleCall", () => {
   const talliesIn = (call: Awaited<ReturnType<typeof selfSettleCall>>) => {
     const [epoch, creators, batch] = call.args;
     expect(epoch).toBe(0n);
-    const readers = decodeSettlementBatch({ creators, batch });
+    const readers = decodeSettlementBatch({ creators: [...creators], batch });
     expect(readers).toHaveLength(1);
     return readers[0]?.tallies ?? [];
   };
@@ -113,9 +113,9 @@ describe("selfSettleCall", () => {
 describe("settleOutcome", () => {
   const reader = creatorB; // any address
   const other = creatorA;
-  const log = (topics: readonly `0x${string}`[], data: `0x${string}`, logIndex: number): Log => ({
+  const log = (topics: readonly (Hex | Hex[] | null)[], data: Hex, logIndex: number): Log => ({
     address: scope.pool,
-    topics: topics as [`0x${string}`, ...`0x${string}`[]],
+    topics: topics.filter((t): t is Hex => typeof t === "string") as [Hex, ...Hex[]],
     data,
     blockHash: `0x${"11".repeat(32)}`,
     blockNumber: 9n,
