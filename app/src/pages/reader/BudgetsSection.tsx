@@ -1,6 +1,7 @@
 /** The reader's budgets per month, cancelling future months, and withdrawing budgets that came back. */
 import { useState } from "react";
 
+import { epochBounds, type EpochSchedule } from "@plaudit/protocol";
 import { TxStatus } from "../../components/TxStatus.js";
 import { useServices } from "../../hooks/services.js";
 import type { ChainClock } from "../../hooks/useChainClock.js";
@@ -8,11 +9,14 @@ import type { EpochBudget } from "../../hooks/useReader.js";
 import { useTx } from "../../hooks/useTx.js";
 import { formatToken } from "../../lib/format.js";
 
-const STATUS_WORDS: Record<EpochBudget["status"], string> = {
-  Open: "open",
-  Settled: "settled",
-  Returned: "came back to you",
-};
+/** A month's budget state in words, at chain time `now`. */
+function statusWords(schedule: EpochSchedule, budget: EpochBudget, current: bigint, now: bigint): string {
+  if (budget.status === "Settled") return "settled: paid to creators";
+  if (budget.status === "Returned") return "came back to you";
+  if (budget.epoch > current) return "to come";
+  if (budget.epoch === current) return "this month";
+  return now < epochBounds(schedule, budget.epoch).deadline ? "waiting for settlement" : "expired: withdraw it";
+}
 
 export function BudgetsSection(props: {
   budgets: EpochBudget[];
@@ -21,7 +25,7 @@ export function BudgetsSection(props: {
   fundedUntil: bigint;
 }) {
   const { budgets, clock, withdrawable, fundedUntil } = props;
-  const { deployment } = useServices();
+  const { deployment, schedule } = useServices();
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
   const cancelTx = useTx();
   const withdrawTx = useTx();
@@ -53,7 +57,7 @@ export function BudgetsSection(props: {
                   {b.epoch === clock.epoch ? " (now)" : ""}
                 </th>
                 <td className="amount">{fmt(b.amount)}</td>
-                <td>{STATUS_WORDS[b.status]}</td>
+                <td>{statusWords(schedule, b, clock.epoch, clock.now)}</td>
               </tr>
             ))}
           </tbody>

@@ -36,8 +36,9 @@ export function ProjectedSplit({
                 </p>
               )}
               <p data-testid={`clicks-${epoch}`}>
-                {projection.clicks} click{projection.clicks === 1 ? "" : "s"} for {projection.shares.length} creator
-                {projection.shares.length === 1 ? "" : "s"}.
+                {projection.clicks === 0
+                  ? "No clicks known for this month."
+                  : `${projection.clicks} click${projection.clicks === 1 ? "" : "s"} for ${projection.shares.length} creator${projection.shares.length === 1 ? "" : "s"}.`}
               </p>
               {projection.clicks > 0 && budget > 0n && (
                 <SplitTable
