@@ -180,7 +180,8 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
     (await page.getByTestId("enable-one-click").textContent())?.trim(),
     "Enable anyway (clicks will not count)",
   );
-  await page.getByRole("button", { name: "Subscribe first" }).click();
+  // With the keyboard alone: "Subscribe first" takes the reader to the amount field.
+  await page.getByRole("button", { name: "Subscribe first" }).press("Enter");
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "sub-amount");
   await screenshot(page, "one-click-no-budget");
   await expectAccessible(page, "the reader page, connected, no budget");
@@ -193,7 +194,8 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.getByText("You rejected the request in your wallet.").waitFor();
   await screenshot(page, "permit-rejected");
   const sentBefore = wallet.requests.filter((m) => m === "eth_sendTransaction").length;
-  await page.getByTestId("subscribe").click();
+  // Enter in the form subscribes, as the button does.
+  await page.getByTestId("sub-months").press("Enter");
   await page.getByText("Subscribe: done").waitFor({ timeout: 30_000 });
   assert.equal(
     wallet.requests.filter((m) => m === "eth_sendTransaction").length,
