@@ -36,6 +36,7 @@ describe("planSubscription", () => {
     for (const amount of ["", "abc", "0", "0.0", "-5", "1e3", "1,5"])
       expect(planSubscription(form(amount), mUSD, 100n * USD, 0n)).toEqual({
         ok: false,
+        field: "amount",
         problem: "Enter an amount per month in mUSD, like 10 or 2.5.",
       });
   });
@@ -43,6 +44,7 @@ describe("planSubscription", () => {
   it("refuses more digits than the token has instead of rounding them away", () => {
     expect(planSubscription(form("1.0000001"), mUSD, 100n * USD, 0n)).toEqual({
       ok: false,
+      field: "amount",
       problem: "mUSD has 6 decimals: use at most 6 digits after the point.",
     });
     expect(planSubscription(form("1.000001"), mUSD, 100n * USD, 0n)).toMatchObject({ ok: true, perEpoch: 1_000_001n });
@@ -51,13 +53,18 @@ describe("planSubscription", () => {
   it("takes 1 to the pool's maximum of whole months", () => {
     const problem = `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.`;
     for (const months of ["0", "", "2.5", String(MAX_SUBSCRIPTION_EPOCHS + 1)])
-      expect(planSubscription(form("1", months), mUSD, 10_000n * USD, 0n)).toEqual({ ok: false, problem });
+      expect(planSubscription(form("1", months), mUSD, 10_000n * USD, 0n)).toEqual({
+        ok: false,
+        field: "months",
+        problem,
+      });
     expect(planSubscription(form("1", String(MAX_SUBSCRIPTION_EPOCHS)), mUSD, 10_000n * USD, 0n).ok).toBe(true);
   });
 
   it("names the balance and the total, exactly, when the balance is too small", () => {
     expect(planSubscription(form("3.333333", "3"), mUSD, 9_999_998n, 0n)).toEqual({
       ok: false,
+      field: "amount",
       total: 9_999_999n,
       problem: "Too little balance: you have 9.999998 mUSD and need 9.999999 mUSD.",
     });

@@ -34,7 +34,7 @@ export interface Token {
 /** What the form asks for, or the first problem with it, in words. */
 export type SubscriptionPlan =
   | { ok: true; perEpoch: bigint; epochs: number; total: bigint; firstEpoch: bigint }
-  | { ok: false; problem: string; total?: bigint };
+  | { ok: false; problem: string; field: "amount" | "months"; total?: bigint };
 
 export function planSubscription(
   form: SubscribeForm,
@@ -44,23 +44,29 @@ export function planSubscription(
 ): SubscriptionPlan {
   const amount = form.amount.trim();
   const amountProblem = `Enter an amount per month in ${token.symbol}, like 10 or 2.5.`;
-  if (!/^(\d+\.?\d*|\.\d+)$/.test(amount)) return { ok: false, problem: amountProblem };
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(amount)) return { ok: false, field: "amount", problem: amountProblem };
   if ((amount.split(".")[1] ?? "").length > token.decimals)
     return {
       ok: false,
+      field: "amount",
       problem: `${token.symbol} has ${token.decimals} decimals: use at most ${token.decimals} digits after the point.`,
     };
   const perEpoch = parseUnits(amount, token.decimals);
-  if (perEpoch === 0n) return { ok: false, problem: amountProblem };
+  if (perEpoch === 0n) return { ok: false, field: "amount", problem: amountProblem };
   if (!/^\d+$/.test(form.months.trim()))
-    return { ok: false, problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
+    return { ok: false, field: "months", problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
   const epochs = Number(form.months.trim());
   if (epochs < 1 || epochs > MAX_SUBSCRIPTION_EPOCHS)
-    return { ok: false, problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
+    return { ok: false, field: "months", problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
   const total = perEpoch * BigInt(epochs);
   if (total > balance) {
     const fmt = (v: bigint) => formatToken(v, token.decimals, token.symbol);
-    return { ok: false, total, problem: `Too little balance: you have ${fmt(balance)} and need ${fmt(total)}.` };
+    return {
+      ok: false,
+      field: "amount",
+      total,
+      problem: `Too little balance: you have ${fmt(balance)} and need ${fmt(total)}.`,
+    };
   }
   return { ok: true, perEpoch, epochs, total, firstEpoch: form.startNext ? currentEpoch + 1n : currentEpoch };
 }

@@ -15,7 +15,7 @@ export function SubscribeSection({ reader, clock, balance }: { reader: Address; 
   const { form, setForm, plan, tx, subscribe } = useSubscribe(reader, clock, balance);
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
   const problemId = "subscribe-problem";
-  const invalid = plan.ok ? undefined : true;
+  const invalid = (field: "amount" | "months") => (!plan.ok && plan.field === field ? true : undefined);
   return (
     <section aria-labelledby="subscribe-title">
       <h2 id="subscribe-title">Subscribe</h2>
@@ -39,8 +39,8 @@ export function SubscribeSection({ reader, clock, balance }: { reader: Address; 
             onChange={(e) => setForm({ amount: e.target.value })}
             inputMode="decimal"
             autoComplete="off"
-            aria-invalid={invalid}
-            aria-describedby={invalid ? problemId : undefined}
+            aria-invalid={invalid("amount")}
+            aria-describedby={problemId}
           />
         </label>
         <label>
@@ -51,8 +51,8 @@ export function SubscribeSection({ reader, clock, balance }: { reader: Address; 
             onChange={(e) => setForm({ months: e.target.value })}
             inputMode="numeric"
             autoComplete="off"
-            aria-invalid={invalid}
-            aria-describedby={invalid ? problemId : undefined}
+            aria-invalid={invalid("months")}
+            aria-describedby={problemId}
           />
         </label>
         <label>
