@@ -16,7 +16,8 @@ import type { Deployment } from "@plaudit/protocol";
 import { hardhatAccount, HARDHAT_CHAIN_ID, type TestAccount } from "./local/accounts.js";
 import { buildApp, staleReason } from "./local/app-build.js";
 import { demoItemUrl, demoSiteHtml, type DemoItem } from "./local/demo-site.js";
-import { compileContracts, deployLocalPlaudit, fundReaders } from "./local/deploy-local.js";
+import { CompileError, compileContracts } from "./local/compile.js";
+import { deployLocalPlaudit, fundReaders } from "./local/deploy-local.js";
 import { deploymentFile } from "./local/deployment.js";
 import { watchEpochs } from "./local/epoch-watch.js";
 import { mineBlock, repoRoot, spawnHardhatNode } from "./local/hardhat-node.js";
@@ -26,6 +27,9 @@ import { serveApp, serveEmbeddingPage } from "./local/servers.js";
 import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 const READER_FUNDS = 1000n * 10n ** 6n;
+/** Said first, so a first run's silence while compiling and building is expected. */
+const FIRST_RUN_NOTE =
+  "a first run compiles the contracts and builds the dApp: about two minutes; later starts take seconds";
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`[plaudit] ${line}`);
 
@@ -35,6 +39,11 @@ const step = (line: string) => say(`[plaudit] ${line}`);
 
 const stoppers: { name: string; stop: () => Promise<void> }[] = [];
 const children = new Set<ChildProcess>();
+/** A child process (compiler, dApp build) a shutdown must end. */
+const track = (child: ChildProcess) => {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+};
 let forceKill = () => undefined as void;
 let shuttingDown = false;
 let shutdownAt = 0;
@@ -106,6 +115,7 @@ async function main(options: StartOptions): Promise<void> {
   await rm(stateDir, { recursive: true, force: true });
   await mkdir(stateDir, { recursive: true });
 
+  step(FIRST_RUN_NOTE);
   step(`starting the Hardhat chain on ${chainHost}:${options.chainPort}`);
   const node = spawnHardhatNode({ port: options.chainPort, host: chainHost });
   stoppers.push({ name: "Hardhat chain", stop: () => node.stop() });
@@ -116,8 +126,14 @@ async function main(options: StartOptions): Promise<void> {
     else void shutdown(`the Hardhat chain exited unexpectedly (${how}):\n${node.log().slice(-2000)}`, 1);
   });
 
-  step("compiling the contracts if they changed");
-  await compileContracts(repoRoot, stateDir);
+  const compileLog = join(stateDir, "compile.log");
+  step(`compiling the contracts if they changed (compiler output in ${compileLog.replace(repoRoot, "")})`);
+  const compiled = await compileContracts(repoRoot, compileLog, { track });
+  for (const diagnostic of compiled.shown) say(diagnostic.text);
+  if (compiled.thirdPartyWarnings > 0)
+    step(
+      `${compiled.thirdPartyWarnings} compiler warning(s) about third-party code (e.g. OpenZeppelin) left in ${compileLog.replace(repoRoot, "")}`,
+    );
   const appDist = join(repoRoot, "app", "dist");
   const appSources = [
     "app/src",
@@ -132,10 +148,7 @@ async function main(options: StartOptions): Promise<void> {
   const stale = options.rebuild ? "--rebuild was given" : await staleReason(appDist, appSources);
   if (stale !== undefined) {
     step(`building the dApp (${stale.replace(repoRoot, "")})`);
-    const built = await buildApp(repoRoot, (child) => {
-      children.add(child);
-      child.once("exit", () => children.delete(child));
-    }).then(
+    const built = await buildApp(repoRoot, track).then(
       () => undefined,
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
@@ -148,6 +161,7 @@ async function main(options: StartOptions): Promise<void> {
   } else step("the dApp in app/dist is up to date (--rebuild forces a build)");
 
   await node.ready();
+  // Only now, with everything compiled and built, does epoch 0 start: none of it goes to waiting.
   step(`deploying LocalPlaudit with Ignition (epochs of ${options.epochLength} s, epoch 0 starting now)`);
   const deployment = await deployLocalPlaudit({
     repoRoot,
@@ -332,8 +346,13 @@ main(options).catch((error: unknown) => {
     process.stderr.write(`npm start: nothing was started:\n  ${error.problems.join("\n  ")}\n`);
     process.exit(2);
   }
-  process.stderr.write(
-    `npm start: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // A compile error is the compiler's own words; anything else comes with its stack.
+  const detail =
+    error instanceof CompileError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`npm start: failed: ${detail}\n`);
   void shutdown("start failed", 1);
 });

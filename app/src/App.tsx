@@ -27,8 +27,10 @@ export function App() {
   return (
     <>
       <header>
-        <nav>
-          <strong style={{ marginRight: 16 }}>👏 Plaudit</strong>
+        <nav aria-label="Plaudit pages">
+          <strong style={{ marginRight: 16 }}>
+            <span aria-hidden="true">👏</span> Plaudit
+          </strong>
           {(Object.keys(ROUTES) as Route[]).map((r) => (
             <a key={r} href={`#/${r}`} aria-current={route === r ? "page" : undefined}>
               {ROUTES[r]}

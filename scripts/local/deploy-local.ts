@@ -1,6 +1,7 @@
 /**
  * Deploys the local system's contracts with Hardhat Ignition (ignition/modules/LocalPlaudit.ts: the mock
- * stablecoin and a pool whose epoch 0 starts now) on a running Hardhat node, and funds demo readers.
+ * stablecoin and a pool whose epoch 0 starts at deployment) on a running Hardhat node, and funds demo
+ * readers.
  * Ignition's journal goes to the run's state directory, not ignition/deployments: every start is a new
  * in-memory chain, and a journal of an earlier one would not match it.
  */
@@ -13,7 +14,7 @@ import userConfig from "../../hardhat.config.js";
 import { mockStablecoinAbi, type Deployment } from "@plaudit/protocol";
 import { deployPlaudit } from "../deploy/deploy-pool.js";
 import { HARDHAT_CHAIN_ID, hardhatAccount, type TestAccount } from "./accounts.js";
-import { jsonRpc } from "./hardhat-node.js";
+import { jsonRpc, mineBlock } from "./hardhat-node.js";
 
 export interface LocalDeployOptions {
   repoRoot: string;
@@ -30,18 +31,17 @@ async function runtime(repoRoot: string, stateDir: string) {
   return createHardhatRuntimeEnvironment({ ...userConfig, paths }, {}, repoRoot);
 }
 
-/** Compiles the contracts if they changed (a no-op on an up-to-date checkout). */
-export async function compileContracts(repoRoot: string, stateDir: string): Promise<void> {
-  const hre = await runtime(repoRoot, stateDir);
-  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
-}
-
-/** LocalPlaudit through Ignition, epoch 0 starting at the chain's current time. */
+/**
+ * LocalPlaudit through Ignition, epoch 0 starting now, at deployment. Hardhat mines only on demand: the
+ * latest block may be the node's first, minutes old after the first run's compiling and building, so
+ * a block is mined first and epoch 0 starts at its time.
+ */
 export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<Deployment> {
   const hre = await runtime(options.repoRoot, options.stateDir);
   const connection = await hre.network.create({ network: "localhost", override: { url: options.rpcUrl } });
   try {
     const client = createPublicClient({ transport: http(options.rpcUrl) });
+    await mineBlock(options.rpcUrl);
     const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
     // A fresh chain would give the pool the same address every start, and so the same EIP-712 domain:
     // tallies a browser kept from an earlier run would then verify against the new pool. Starting the

@@ -3,8 +3,11 @@
  * keeper, with a test wallet injected as an EIP-1193 provider. Chromium from apt drives:
  * subscribe with permit (after one rejected signature), enable one-click mode, click two buttons
  * embedded on another site (127.0.0.1 against localhost) through the first-party pop-up, end the
- * epoch, settle it from the dApp with the tallies the browser kept, claim for both creators; then
- * checks balances on chain. Screenshots of each step land in test/e2e/artifacts/.
+ * epoch, settle it from the dApp with the tallies the browser kept, see where the money went, claim for
+ * both creators; an unsettled month expires and comes back; then checks balances on chain. Along the
+ * way: one-click mode asks for a budget first, amounts are exact (and rounded views add up), axe-core
+ * finds no serious accessibility problem on the reader, creator and status pages, and no request of the
+ * app's origin fails (favicon). Screenshots of each step land in test/e2e/artifacts/.
  *
  * Run: npm run test:e2e (builds the app first).
  */
@@ -16,10 +19,9 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
-import type { Address } from "viem";
+import { formatUnits, type Address } from "viem";
 
 import { type Deployment, mockStablecoinAbi, plauditPoolAbi, scriptSnippet, splitBudget } from "@plaudit/protocol";
-import { formatToken } from "../../app/src/lib/format.js";
 import {
   accounts,
   CHAIN_ID,
@@ -32,6 +34,7 @@ import {
 } from "./harness/chain.js";
 import { deploymentFile } from "../../scripts/local/deployment.js";
 import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
+import { expectAccessible } from "./harness/axe.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
@@ -58,6 +61,11 @@ let context: BrowserContext;
 let wallet: TestWallet;
 let dataDir: string;
 let shot = 0;
+/** Requests to the app's origin that failed (a missing favicon would show here). */
+const notFound: string[] = [];
+
+/** An amount as the token has it: every digit, written independently of the app's formatter. */
+const mUSD = (units: bigint) => `${formatUnits(units, 6)} mUSD`;
 
 async function screenshot(page: Page, name: string) {
   shot++;
@@ -117,6 +125,9 @@ before(async () => {
   });
   context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   wallet = await injectWallet(context, chain.rpcUrl, accounts.reader);
+  context.on("response", (response) => {
+    if (response.status() >= 400 && response.url().startsWith(app.url)) notFound.push(response.url());
+  });
 });
 
 after(async () => {
@@ -163,6 +174,18 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.getByTestId("account").waitFor();
   await screenshot(page, "connected");
 
+  // No budget yet: one-click mode says plainly that clicks would not count, and offers to subscribe first.
+  await page.getByTestId("one-click-no-budget").getByText("Clicks will not count").waitFor();
+  assert.equal(
+    (await page.getByTestId("enable-one-click").textContent())?.trim(),
+    "Enable anyway (clicks will not count)",
+  );
+  // With the keyboard alone: "Subscribe first" takes the reader to the amount field.
+  await page.getByRole("button", { name: "Subscribe first" }).press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "sub-amount");
+  await screenshot(page, "one-click-no-budget");
+  await expectAccessible(page, "the reader page, connected, no budget");
+
   // A rejected permit signature is explained, then the subscription goes through with one transaction.
   await page.getByTestId("sub-amount").fill("10");
   await page.getByTestId("sub-months").fill("2");
@@ -171,7 +194,8 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.getByText("You rejected the request in your wallet.").waitFor();
   await screenshot(page, "permit-rejected");
   const sentBefore = wallet.requests.filter((m) => m === "eth_sendTransaction").length;
-  await page.getByTestId("subscribe").click();
+  // Enter in the form subscribes, as the button does.
+  await page.getByTestId("sub-months").press("Enter");
   await page.getByText("Subscribe: done").waitFor({ timeout: 30_000 });
   assert.equal(
     wallet.requests.filter((m) => m === "eth_sendTransaction").length,
@@ -188,7 +212,9 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.getByTestId("budgets").getByText("10 mUSD").first().waitFor();
   await screenshot(page, "subscribed");
 
-  // One-click mode: one signature, the key stays in the dApp's origin.
+  // One-click mode: with a budget no warning; one signature, the key stays in the dApp's origin.
+  await page.getByTestId("one-click-no-budget").waitFor({ state: "detached" });
+  assert.equal((await page.getByTestId("enable-one-click").textContent())?.trim(), "Enable one-click mode");
   await page.getByTestId("enable-one-click").click();
   await page.getByTestId("one-click-status").waitFor();
   await screenshot(page, "one-click-on");
@@ -238,17 +264,28 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   assert.equal(clicks.get(accounts.creatorA.address), 2);
   assert.equal(clicks.get(accounts.creatorB.address), 1);
 
-  // The reader sees this month's clicks and the projected split.
+  // The reader sees this month's clicks and the projected split, rounded to cents so that it still adds
+  // up: 9.95 to creators (not 9.93) plus the 0.05 tip is the 10 budgeted.
   await page
-    .getByTestId("epoch-clicks")
+    .getByTestId("clicks-0")
     .getByText(/^3 clicks/)
     .waitFor({ timeout: 15_000 });
+  const projected = page.getByTestId("projected-0");
+  const projectedRows = (await projected.getByTestId("split-amount").allTextContents()).sort();
+  assert.deepEqual(projectedRows, ["3.32 mUSD", "6.63 mUSD"]);
+  assert.equal(await projected.getByTestId("split-to-creators").textContent(), "9.95 mUSD");
+  assert.equal(await projected.getByTestId("split-tip").textContent(), "0.05 mUSD");
+  assert.equal(await projected.getByTestId("split-budget").textContent(), "10.00 mUSD");
   await screenshot(page, "projected-split");
+  await expectAccessible(page, "the reader page with this month's clicks");
 
   // End the epoch; nobody settles it, so the reader settles it from the dApp.
   await travelTo(chain.rpcUrl, deployed.startTime + EPOCH_LENGTH + 1);
   await page.reload();
   await page.getByTestId("account").waitFor();
+  await page.getByTestId("month-0").getByText("Not settled yet").waitFor({ timeout: 30_000 });
+  await page.getByTestId("projected-0").waitFor({ timeout: 15_000 });
+  await screenshot(page, "month-waiting-for-settlement");
   await page.getByTestId("settle-0").click({ timeout: 30_000 });
   await page
     .getByTestId("settle-outcome")
@@ -264,21 +301,65 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   const expected = splitBudget(PER_MONTH, TIP_BPS, [{ creators, counts }]);
   const share = (creator: Address) => expected.shares.get(creator) ?? 0n;
 
-  // Claim for both creators from the creator page (anyone may pay for a creator's claim).
+  // Where the money went: each creator paid, with the items and the exact amount, the tip, the transaction.
+  const [settledLog] = await publicClient.getContractEvents({
+    address: deployed.pool,
+    abi: plauditPoolAbi,
+    eventName: "ReaderSettled",
+    args: { reader: accounts.reader.address, epoch: 0n },
+    fromBlock: 0n,
+  });
+  assert.ok(settledLog, "the pool logged the reader's settlement");
+  const paid = page.getByTestId("paid-0");
+  await paid.waitFor({ timeout: 20_000 });
+  assert.equal(await paid.getByTestId("split-row").count(), 2);
+  const rowOf = (creator: Address) =>
+    paid.getByTestId("split-row").filter({ hasText: `${creator.slice(0, 6)}…${creator.slice(-4)}` });
+  for (const creator of creators)
+    assert.equal(await rowOf(creator).getByTestId("split-amount").textContent(), mUSD(share(creator)));
+  const rowA = rowOf(accounts.creatorA.address);
+  assert.deepEqual(await rowA.locator("li").allTextContents(), [ITEM_A, ITEM_A2], "creator A's items are named");
+  assert.equal(await paid.getByTestId("split-to-creators").textContent(), mUSD(PER_MONTH - expected.tip));
+  assert.equal(await paid.getByTestId("split-tip").textContent(), mUSD(expected.tip));
+  assert.equal(await paid.getByTestId("split-budget").textContent(), "10 mUSD");
+  assert.equal(await page.getByTestId("settle-tx-0").textContent(), settledLog.transactionHash);
+  await screenshot(page, "where-my-money-went");
+  await expectAccessible(page, "the reader page after a settlement");
+
+  // The creator page opens clean: no problem is shown before anything is typed.
   await page.goto(`${app.url}#/creator`);
+  await page.getByTestId("claimable").waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator(".error:not(:empty)").count(), 0, "no error before typing");
+  await expectAccessible(page, "the creator page");
+  // Claim for both creators (anyone may pay for a creator's claim): claimable to the last digit.
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     await page.getByPlaceholder(accounts.reader.address).fill(creator);
     await page
       .getByTestId("claimable")
-      .getByText(`Claimable: ${formatToken(share(creator), 6, "mUSD")}`)
+      .getByText(`Claimable: ${mUSD(share(creator))}`)
       .waitFor({ timeout: 20_000 });
     await page.getByTestId("claim").click();
     await page.getByText("Claim: done").waitFor({ timeout: 30_000 });
     await screenshot(page, `claimed-${creator.slice(0, 8)}`);
   }
+  // The snippet generator validates as the creator types.
+  await page.getByTestId("item-url").fill("creator-a.example/essay");
+  await page.getByTestId("item-url-help").getByText("starting with https://").waitFor();
+  assert.equal(await page.getByTestId("item-url").getAttribute("aria-invalid"), "true");
   await page.getByTestId("item-url").fill(ITEM_A);
   await page.getByTestId("snippet-script").waitFor();
+  assert.equal(await page.getByTestId("item-url").getAttribute("aria-invalid"), null);
   await screenshot(page, "snippet-generator");
+
+  // Month 1 had a budget and no clicks; nobody settles it. After its settlement window it comes back.
+  await travelTo(chain.rpcUrl, deployed.startTime + 3 * EPOCH_LENGTH + 1);
+  await page.goto(`${app.url}#/reader`);
+  await page.getByTestId("returned-1").getByText("comes back to you").waitFor({ timeout: 30_000 });
+  await page.getByTestId("withdraw").getByText("(10 mUSD)").waitFor({ timeout: 20_000 });
+  await page.getByTestId("withdraw").click();
+  await page.getByText("Withdraw: done").waitFor({ timeout: 30_000 });
+  await page.getByTestId("returned-1").getByText("came back to you").waitFor({ timeout: 20_000 });
+  await screenshot(page, "expired-month-returned");
 
   // On chain: the creators hold their shares, the reader paid 20 and got the keeper tip back.
   const balance = (owner: Address) =>
@@ -290,7 +371,8 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
     });
   assert.equal(await balance(accounts.creatorA.address), share(accounts.creatorA.address));
   assert.equal(await balance(accounts.creatorB.address), share(accounts.creatorB.address));
-  assert.equal(await balance(accounts.reader.address), READER_FUNDS - 2n * PER_MONTH + expected.tip);
+  // The reader paid month 0 (and got its tip back as the one who settled it); month 1 came back.
+  assert.equal(await balance(accounts.reader.address), READER_FUNDS - PER_MONTH + expected.tip);
   for (const creator of [accounts.creatorA.address, accounts.creatorB.address]) {
     assert.equal(
       await publicClient.readContract({
@@ -305,4 +387,6 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   await page.goto(`${app.url}#/status`);
   await page.getByTestId("settlement").waitFor();
   await screenshot(page, "status");
+  await expectAccessible(page, "the status page");
+  assert.deepEqual(notFound, [], "every request to the app's origin succeeded");
 });

@@ -15,7 +15,7 @@ export function BarChart({ bars, title, color = "#6d28d9" }: { bars: Bar[]; titl
   return (
     <svg
       role="img"
-      aria-label={title}
+      aria-label={`${title}: ${bars.map((b) => `${b.label}, ${b.text}`).join("; ")}`}
       viewBox={`0 0 ${width} ${bars.length * row + 4}`}
       width="100%"
       style={{ maxWidth: width }}

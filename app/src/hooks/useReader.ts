@@ -1,4 +1,4 @@
-/** A reader's budgets, balances and settlement history, from the chain. */
+/** A reader's budgets and balances, from the chain (its settlement history: useReaderHistory). */
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 
@@ -14,7 +14,6 @@ export interface EpochBudget {
   status: (typeof budgetStatusNames)[number];
   /** The session nonce tallies of this epoch must be delegated with. */
   sessionNonce: number;
-  settledClicks?: bigint;
 }
 
 export function useReader(reader: Address | undefined) {
@@ -27,12 +26,11 @@ export function useReader(reader: Address | undefined) {
       if (reader === undefined) throw new Error("no reader");
       const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
       const fromBlock = BigInt(deployment.deployBlock);
-      const [[sweepFrom, fundedUntil], withdrawable, balance, subscribed, settled] = await Promise.all([
+      const [[sweepFrom, fundedUntil], withdrawable, balance, subscribed] = await Promise.all([
         client.readContract({ ...pool, functionName: "readerEpochs", args: [reader] }),
         client.readContract({ ...pool, functionName: "withdrawableOf", args: [reader] }),
         client.readContract({ address: deployment.token, abi: tokenAbi, functionName: "balanceOf", args: [reader] }),
         client.getContractEvents({ ...pool, eventName: "Subscribed", args: { reader }, fromBlock }),
-        client.getContractEvents({ ...pool, eventName: "ReaderSettled", args: { reader }, fromBlock }),
       ]);
       const firstSubscribed = subscribed.reduce<bigint | undefined>((min, log) => {
         const e = log.args.firstEpoch;
@@ -42,7 +40,6 @@ export function useReader(reader: Address | undefined) {
       if (fundedUntil - first > MAX_EPOCHS_SHOWN) first = fundedUntil - MAX_EPOCHS_SHOWN;
       const epochs: bigint[] = [];
       for (let e = first; e < fundedUntil; e++) epochs.push(e);
-      const settledClicks = new Map(settled.map((log) => [log.args.epoch, log.args.clicks]));
       const budgets: EpochBudget[] = await Promise.all(
         epochs.map(async (epoch) => {
           const [amount, status, sessionNonce] = await client.readContract({
@@ -50,14 +47,7 @@ export function useReader(reader: Address | undefined) {
             functionName: "budgetOf",
             args: [reader, epoch],
           });
-          const clicks = settledClicks.get(epoch);
-          return {
-            epoch,
-            amount,
-            sessionNonce,
-            status: budgetStatusNames[status] ?? "Open",
-            ...(clicks === undefined ? {} : { settledClicks: clicks }),
-          };
+          return { epoch, amount, sessionNonce, status: budgetStatusNames[status] ?? "Open" };
         }),
       );
       return { sweepFrom, fundedUntil, withdrawable, balance, budgets };

@@ -22,3 +22,11 @@ export function parseItem(search: string): Item {
 export function itemKey(item: Item): string {
   return `${item.creator.toLowerCase()} ${item.url}`;
 }
+
+/** The item a key of `itemKey` names, or undefined for a key that is not one. */
+export function itemOfKey(key: string): Item | undefined {
+  const space = key.indexOf(" ");
+  const creator = addressSchema.safeParse(key.slice(0, space));
+  if (space === -1 || !creator.success) return undefined;
+  return { creator: creator.data, url: key.slice(space + 1) };
+}

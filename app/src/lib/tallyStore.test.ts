@@ -1,9 +1,9 @@
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 
-import { creatorA, readerWithSession, scope } from "../testing/fixtures.js";
+import { creatorA, creatorB, readerWithSession, scope } from "../testing/fixtures.js";
 import { recordClick } from "./clicker.js";
-import { localTallies, mergeTallies } from "./tallyStore.js";
+import { localItems, localTallies, mergeTallies } from "./tallyStore.js";
 
 describe("tally store", () => {
   it("merges browser and keeper tallies into one per key, highest seq, keys ascending", async () => {
@@ -36,5 +36,20 @@ describe("tally store", () => {
     const prefix = `plaudit:v1:${scope.chainId}:${scope.pool.toLowerCase()}:tally:${f.session.reader.toLowerCase()}:0:`;
     f.store.set(`${prefix}0x0000000000000000000000000000000000000bad`, "{not json");
     expect(localTallies(f.store, scope, f.session.reader, 0n)).toHaveLength(1);
+  });
+
+  it("lists the items this browser counted in a month, by creator", async () => {
+    const f = await readerWithSession();
+    await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://a.example/1#top" });
+    await recordClick(f.deps, f.session, 0n, { creator: creatorB, url: "https://b.example/1" });
+    await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://a.example/2" });
+    await recordClick(f.deps, f.session, 1n, { creator: creatorB, url: "https://b.example/next-month" });
+    expect(localItems(f.store, scope, f.session.reader, 0n)).toEqual(
+      new Map([
+        [creatorA, ["https://a.example/1", "https://a.example/2"]],
+        [creatorB, ["https://b.example/1"]],
+      ]),
+    );
+    expect(localItems(f.store, scope, f.session.reader, 2n).size).toBe(0);
   });
 });

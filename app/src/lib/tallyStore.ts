@@ -5,6 +5,7 @@
 import type { Address } from "viem";
 
 import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
+import { itemOfKey } from "./item.js";
 import { keys, storedTallySchema, type Scope, type StoredTally } from "./records.js";
 import { readJson, writeJson, type KeyValueStore } from "./storage.js";
 
@@ -39,6 +40,22 @@ export function localTallies(store: KeyValueStore, scope: Scope, reader: Address
     } catch {
       // A corrupt record is skipped; the others still count.
     }
+  }
+  return found;
+}
+
+/** The items (URLs) this browser counted for `reader` in `epoch`, by creator (checksummed address). */
+export function localItems(store: KeyValueStore, scope: Scope, reader: Address, epoch: bigint): Map<Address, string[]> {
+  const found = new Map<Address, string[]>();
+  for (const key of store.keys(keys.tallyPrefix(scope, reader, epoch))) {
+    let record: StoredTally | undefined;
+    try {
+      record = readJson(store, key, storedTallySchema);
+    } catch {
+      continue; // A corrupt record names no items; the others still do.
+    }
+    for (const item of (record?.items ?? []).map(itemOfKey))
+      if (item !== undefined) found.set(item.creator, [...(found.get(item.creator) ?? []), item.url]);
   }
   return found;
 }

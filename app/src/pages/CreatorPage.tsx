@@ -4,21 +4,14 @@ import { useState } from "react";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 
-import {
-  addressSchema,
-  BUTTON_HEIGHT,
-  BUTTON_WIDTH,
-  buttonUrl,
-  iframeSnippet,
-  plauditPoolAbi,
-  scriptSnippet,
-} from "@plaudit/protocol";
+import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH, plauditPoolAbi } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { TxStatus } from "../components/TxStatus.js";
 import { useServices } from "../hooks/services.js";
 import { useTx } from "../hooks/useTx.js";
 import { formatToken } from "../lib/format.js";
+import { snippetForm } from "../lib/snippetForm.js";
 
 export function CreatorPage() {
   const { address } = useConnection();
@@ -28,7 +21,7 @@ export function CreatorPage() {
   return (
     <>
       <h1>Creator</h1>
-      <section>
+      <section aria-label="Which creator">
         <label>
           Creator address (defaults to your wallet)
           <input
@@ -36,9 +29,15 @@ export function CreatorPage() {
             onChange={(e) => setOther(e.target.value.trim())}
             placeholder={address ?? "0x…"}
             size={44}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={other !== "" && !parsed.success ? true : undefined}
+            aria-describedby="creator-address-problem"
           />
         </label>
-        {other !== "" && !parsed.success && <p className="error">That is not an address.</p>}
+        <p id="creator-address-problem" className="error" role="status">
+          {other !== "" && !parsed.success ? "That is not an address (0x and 40 hexadecimal digits)." : ""}
+        </p>
       </section>
       {creator === undefined ? (
         <p className="note">Connect a wallet or enter a creator address.</p>
@@ -86,8 +85,8 @@ function CreatorView({ creator }: { creator: Address }) {
   });
   return (
     <>
-      <section>
-        <h2>Earnings per month</h2>
+      <section aria-labelledby="earnings-title">
+        <h2 id="earnings-title">Earnings per month</h2>
         <AsyncState loading={data.isLoading} error={data.error} what="earnings">
           {data.data !== undefined && (
             <>
@@ -127,41 +126,59 @@ function CreatorView({ creator }: { creator: Address }) {
 }
 
 function SnippetGenerator({ creator }: { creator: Address }) {
-  const [itemUrl, setItemUrl] = useState("https://");
+  // Empty at first: nothing is wrong before anything was typed; problems show as the creator types.
+  const [typed, setTyped] = useState("");
   const appUrl = new URL(".", location.href).href;
-  let snippets: { iframe: string; script: string; preview: string } | undefined;
-  let problem: string | undefined;
-  try {
-    const input = { appUrl, creator, itemUrl };
-    snippets = { iframe: iframeSnippet(input), script: scriptSnippet(input), preview: buttonUrl(input) };
-  } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
-  }
+  const form = snippetForm(appUrl, creator, typed);
   return (
-    <section>
-      <h2>Your button</h2>
+    <section aria-labelledby="snippet-title">
+      <h2 id="snippet-title">Your button</h2>
       <label>
         URL of the page or work
-        <input value={itemUrl} onChange={(e) => setItemUrl(e.target.value)} size={60} data-testid="item-url" />
+        <input
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          size={60}
+          data-testid="item-url"
+          type="url"
+          inputMode="url"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="https://your.site/post"
+          aria-invalid={form.kind === "invalid" ? true : undefined}
+          aria-describedby="item-url-help"
+        />
       </label>
-      {problem !== undefined && <p className="error">{problem}</p>}
-      {snippets !== undefined && (
+      <p
+        id="item-url-help"
+        className={form.kind === "invalid" ? "error" : "note"}
+        role="status"
+        data-testid="item-url-help"
+      >
+        {form.kind === "invalid"
+          ? form.problem
+          : form.kind === "empty"
+            ? "Enter the address of the page or work the button sits on to get its snippet."
+            : `The button counts clicks for ${form.itemUrl}.`}
+      </p>
+      {form.kind === "ready" && (
         <>
-          <p className="note">Paste one of these into your page:</p>
-          <pre data-testid="snippet-script">{snippets.script}</pre>
-          <pre data-testid="snippet-iframe">{snippets.iframe}</pre>
+          <p className="note">Paste one of these into your page: a script tag,</p>
+          <pre data-testid="snippet-script">{form.script}</pre>
+          <p className="note">or a plain iframe:</p>
+          <pre data-testid="snippet-iframe">{form.iframe}</pre>
           <div className="row">
             <button
               type="button"
               className="secondary"
-              onClick={() => void navigator.clipboard?.writeText(snippets.script)}
+              onClick={() => void navigator.clipboard?.writeText(form.script)}
             >
               Copy script tag
             </button>
             <button
               type="button"
               className="secondary"
-              onClick={() => void navigator.clipboard?.writeText(snippets.iframe)}
+              onClick={() => void navigator.clipboard?.writeText(form.iframe)}
             >
               Copy iframe
             </button>
@@ -169,7 +186,7 @@ function SnippetGenerator({ creator }: { creator: Address }) {
           <p className="note">Live preview:</p>
           <iframe
             title="Button preview"
-            src={snippets.preview}
+            src={form.preview}
             width={BUTTON_WIDTH}
             height={BUTTON_HEIGHT}
             style={{ border: 0 }}

@@ -55,7 +55,7 @@ export function StatusPage() {
   return (
     <>
       <h1>Status</h1>
-      <section>
+      <section aria-label="Current month and keeper">
         <AsyncState loading={isLoading} error={error} what="the chain time">
           {clock !== undefined && (
             <>
@@ -83,19 +83,20 @@ export function StatusPage() {
           )}
         </p>
       </section>
-      <section>
-        <h2>Settlement of past months</h2>
+      <section aria-labelledby="settlement-title">
+        <h2 id="settlement-title">Settlement of past months</h2>
         <AsyncState loading={progress.isLoading} error={progress.error} what="settlement progress">
           {progress.data !== undefined && progress.data.length === 0 && <p className="note">No month has ended yet.</p>}
           {progress.data !== undefined && progress.data.length > 0 && (
             <table data-testid="settlement">
+              <caption className="visually-hidden">Settlement of each past month</caption>
               <thead>
                 <tr>
-                  <th>Month</th>
-                  <th>Keeper</th>
-                  <th>Progress</th>
-                  <th>On chain</th>
-                  <th>Window closes</th>
+                  <th scope="col">Month</th>
+                  <th scope="col">Keeper</th>
+                  <th scope="col">Progress</th>
+                  <th scope="col">On chain</th>
+                  <th scope="col">Window closes</th>
                 </tr>
               </thead>
               <tbody>
@@ -103,7 +104,7 @@ export function StatusPage() {
                   const v = row.keeperView;
                   return (
                     <tr key={row.epoch.toString()}>
-                      <td>{row.epoch.toString()}</td>
+                      <th scope="row">{row.epoch.toString()}</th>
                       <td>{v?.status ?? <span className="note">{row.keeperError ?? "—"}</span>}</td>
                       <td>
                         {v !== undefined && (

@@ -2,7 +2,7 @@
 import { getAddress, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
+import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
 import { createKeeperClient, type KeeperClient } from "@plaudit/protocol";
 import { mutexLocks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
@@ -14,12 +14,12 @@ export const schedule = { startTime: 1_700_000_000n, epochLength: 2_592_000n };
 export const creatorA = getAddress("0x00000000000000000000000000000000000000a1");
 export const creatorB = getAddress("0x00000000000000000000000000000000000000b2");
 
-export async function readerWithSession(epochs = 3) {
+/** A reader's browser with a delegated session key; pass the reader's account for a second device. */
+export async function readerWithSession(epochs = 3, readerAccount = privateKeyToAccount(generatePrivateKey())) {
   const store = memoryStore();
   const locks = mutexLocks();
   let clock = 1_000;
   const now = () => clock;
-  const readerAccount = privateKeyToAccount(generatePrivateKey());
   const pending = newSessionKey(schedule, 0n, epochs, 0);
   const signature = await readerAccount.signTypedData(sessionRequest(scope, readerAccount.address, pending));
   const session = saveSession(store, scope, readerAccount.address, pending, signature, now());
@@ -36,7 +36,8 @@ export async function readerWithSession(epochs = 3) {
 
 /**
  * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects stale
- * seqs, answers 201/200/4xx) and can be switched off to simulate an outage.
+ * seqs, answers 201/200/4xx) and GET /v1/readers/:reader/tallies, and can be switched off to simulate
+ * an outage.
  */
 export function fakeKeeper() {
   const latest = new Map<string, SignedTally>();
@@ -44,8 +45,16 @@ export function fakeKeeper() {
   const state = { up: true, posts: 0, rejectWith: undefined as undefined | { status: number; code: string } };
   const fetchImpl: typeof fetch = async (input, init) => {
     if (!state.up) throw new TypeError("fetch failed");
-    state.posts++;
     const url = new URL(String(input));
+    const readerPath = /^\/v1\/readers\/(0x[0-9a-fA-F]{40})\/tallies$/.exec(url.pathname);
+    if (readerPath !== null && (init?.method ?? "GET") === "GET") {
+      const epoch = BigInt(url.searchParams.get("epoch") ?? "0");
+      const tallies = [...latest.values()].filter(
+        (t) => BigInt(t.reader) === BigInt(readerPath[1] as string) && t.epoch === epoch,
+      );
+      return Response.json({ epoch: epoch.toString(), tallies: tallies.map(toWireTally) });
+    }
+    state.posts++;
     if (url.pathname !== "/v1/tallies" || init?.method !== "POST") return Response.json({}, { status: 404 });
     if (state.rejectWith !== undefined) {
       const { status, code } = state.rejectWith;
