@@ -88,7 +88,7 @@ const ZERO_TOTALS = {
 
 /** Adds `change` (counts and amounts, possibly negative) to an epoch's totals. */
 async function addToTotals(db: Db, epoch: bigint, change: TotalsChange): Promise<void> {
-  const row = (await db.find(epochTotals, { epoch })) ?? { epoch, ...ZERO_TOTALS };
+  const row = { ...((await db.find(epochTotals, { epoch })) ?? { epoch, ...ZERO_TOTALS }) };
   const next = { ...row };
   for (const [key, value] of Object.entries(change) as [keyof TotalsChange, number | bigint][]) {
     (next as Record<string, number | bigint>)[key] = (row[key] as never) + (value as never);
@@ -112,7 +112,9 @@ ponder.on("PlauditPool:Subscribed", async ({ event, context }) => {
     .insert(subscription)
     .values({ id: idOf(origin), reader, firstEpoch, epochs, amountPerEpoch, total, ...origin });
   for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
+    // Rows found are Ponder's cached objects, which an update changes in place: read what is needed first.
     const row = await context.db.find(readerEpoch, { reader, epoch });
+    const newReader = row === null || row.budget === 0n;
     if (row === null) {
       await context.db.insert(readerEpoch).values({
         reader,
@@ -128,7 +130,6 @@ ponder.on("PlauditPool:Subscribed", async ({ event, context }) => {
         .update(readerEpoch, { reader, epoch })
         .set({ funded: row.funded + amountPerEpoch, budget: row.budget + amountPerEpoch, state: "Open" });
     }
-    const newReader = row === null || row.budget === 0n;
     await addToTotals(context.db, epoch, { fundedReaders: newReader ? 1 : 0, funded: amountPerEpoch });
   }
   await touch(context.db, reader, origin);
@@ -140,9 +141,10 @@ ponder.on("PlauditPool:Cancelled", async ({ event, context }) => {
   await context.db.insert(cancellation).values({ id: idOf(origin), reader, fromEpoch, untilEpoch, refund, ...origin });
   for (let epoch = fromEpoch; epoch < untilEpoch; epoch++) {
     const row = await context.db.find(readerEpoch, { reader, epoch });
-    if (row === null || row.budget === 0n) continue;
+    const budget = row?.budget ?? 0n;
+    if (budget === 0n) continue;
     await context.db.update(readerEpoch, { reader, epoch }).set({ budget: 0n, state: "Cancelled" });
-    await addToTotals(context.db, epoch, { fundedReaders: -1, funded: -row.budget });
+    await addToTotals(context.db, epoch, { fundedReaders: -1, funded: -budget });
   }
   await touch(context.db, reader, origin);
 });
