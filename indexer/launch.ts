@@ -58,6 +58,8 @@ export function indexerEnv(options: IndexerOptions): NodeJS.ProcessEnv {
     PONDER_TELEMETRY_DISABLED: "true",
     FORCE_COLOR: "0",
     [INDEXER_ENV.deployment]: options.deploymentFile,
+    // Ponder's database schema, read by Ponder and by the API (its /v1/status).
+    DATABASE_SCHEMA: options.databaseSchema,
   };
   for (const name of [INDEXER_ENV.rpcUrls, INDEXER_ENV.logRange, INDEXER_ENV.pollingMs, INDEXER_ENV.pgliteDir]) {
     delete env[name];
@@ -100,8 +102,6 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
     String(options.port),
     "--hostname",
     host,
-    "--schema",
-    options.databaseSchema,
   ];
   const child = spawn(process.execPath, args, {
     cwd: indexerRoot,

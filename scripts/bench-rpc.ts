@@ -72,12 +72,21 @@ const LOG_RANGE = env("BENCH_LOG_RANGE", 10);
 const PAGE_RPS = env("BENCH_RPS", 25);
 const INDEXER_RPS = process.env["BENCH_INDEXER_RPS"] === undefined ? null : env("BENCH_INDEXER_RPS", 0);
 const SEED = env("BENCH_SEED", 2026);
+/**
+ * Share of requests the proxy times out. Off by default: Ponder answers each timeout by lowering the rate
+ * it sends at by 5% and climbs back only 5% per ten busy seconds, so a few hundred timeouts over a
+ * 100,000-request sync would measure that ramp rather than the history.
+ */
+const TIMEOUT_RATE = env("BENCH_TIMEOUT_RATE", 0);
 
 const EPOCH_LENGTH = 30 * 24 * 3600;
 const KEEPER_TIP_BPS = 50;
 const USD = 1_000_000n;
 /** Ordinary blocks at the tip, more than the indexer's finality window (30 blocks for this chain). */
 const TIP_BLOCKS = 40;
+/** Gas of a mint or an approve, and what subscribing adds per epoch funded (one budget slot written). */
+const TOKEN_GAS = 200_000n;
+const SUBSCRIBE_GAS_PER_EPOCH = 40_000n;
 /** Creators claim after these epochs' settlement. */
 const CLAIM_EVERY = 6;
 
@@ -130,10 +139,12 @@ try {
       {
         to: deployed.token,
         data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "mint", args: [reader.address, total] }),
+        gas: TOKEN_GAS,
       },
       {
         to: deployed.token,
         data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "approve", args: [deployed.pool, total] }),
+        gas: TOKEN_GAS,
       },
       {
         to: deployed.pool,
@@ -142,6 +153,8 @@ try {
           functionName: "subscribe",
           args: [reader.amount, BigInt(EPOCHS), 0n],
         }),
+        // A storage write per epoch funded.
+        gas: TOKEN_GAS + SUBSCRIBE_GAS_PER_EPOCH * BigInt(EPOCHS),
       },
     ];
     for (const [nonce, call] of calls.entries()) {
@@ -150,7 +163,7 @@ try {
         nonce,
         chainId: HARDHAT_CHAIN_ID,
         type: "eip1559",
-        gas: 300_000n,
+        gas: call.gas,
         maxFeePerGas: 100_000_000_000n,
         maxPriorityFeePerGas: 1n,
       });
@@ -257,7 +270,12 @@ try {
   // The public tier in front of the chain; the indexer is a client of its own.
   const proxy = await startRpcLimitsProxy({
     upstream: node.rpcUrl,
-    limits: { ...RPC_LIMIT_PROFILES.public, maxLogRange: LOG_RANGE, requestsPerSecond: PAGE_RPS },
+    limits: {
+      ...RPC_LIMIT_PROFILES.public,
+      maxLogRange: LOG_RANGE,
+      requestsPerSecond: PAGE_RPS,
+      timeoutRate: TIMEOUT_RATE,
+    },
     clientRates: { indexer: INDEXER_RPS },
   });
   cleanups.unshift(() => proxy.close());

@@ -168,7 +168,13 @@ export const accountActivityResponseSchema = z.strictObject({
 });
 export type AccountActivityResponse = z.input<typeof accountActivityResponseSchema>;
 
-/** Ponder's own `GET /status`: how far each chain is indexed. */
+/** `GET /v1/status`: the last block the indexer has indexed (null before the first). */
+export const indexedBlockResponseSchema = z.strictObject({
+  block: z.strictObject({ number: decimalSchema, timestamp: decimalSchema }).nullable(),
+});
+export type IndexedBlockResponse = z.input<typeof indexedBlockResponseSchema>;
+
+/** Ponder's own `GET /status` (no CORS headers): how far each chain is indexed. */
 export const indexerStatusResponseSchema = z.record(
   z.string(),
   z.object({
@@ -208,7 +214,7 @@ export interface IndexerClient {
   epochProgress(epoch: bigint): Promise<EpochProgress>;
   /** The last indexed block with an event naming `address`, or null. */
   lastActivity(address: Address): Promise<bigint | null>;
-  /** How far the indexer has got (Ponder's `/status`): the block of the first (only) chain. */
+  /** How far the indexer has got: its last indexed block, or null. */
   indexedBlock(): Promise<{ number: bigint; timestamp: bigint } | null>;
   /** Whether the historical sync is complete (Ponder's `/ready`). */
   ready(): Promise<boolean>;
@@ -263,13 +269,7 @@ export function createIndexerClient(baseUrl: string, options: IndexerClientOptio
     epochProgress: (epoch) => request(`/v1/epochs/${epoch}`, epochProgressResponseSchema),
     lastActivity: async (address) =>
       (await request(`/v1/accounts/${address}/activity`, accountActivityResponseSchema)).lastActivityBlock,
-    indexedBlock: async () => {
-      const chains = Object.values(await request("/status", indexerStatusResponseSchema));
-      const first = chains[0];
-      return first === undefined
-        ? null
-        : { number: BigInt(first.block.number), timestamp: BigInt(first.block.timestamp) };
-    },
+    indexedBlock: async () => (await request("/v1/status", indexedBlockResponseSchema)).block,
     ready: async () => (await send("/ready")).status === 200,
   };
 }

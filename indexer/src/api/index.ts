@@ -10,13 +10,14 @@ import {
   type EpochListResponse,
   type EpochProgressResponse,
   type EpochTotalsInput,
+  type IndexedBlockResponse,
   type IndexerErrorBody,
   type IndexerErrorCode,
   type ReaderHistoryResponse,
 } from "@plaudit/protocol";
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
-import { asc, count, desc, eq } from "ponder";
+import { asc, count, desc, eq, sql } from "ponder";
 import { db } from "ponder:api";
 import {
   account,
@@ -40,6 +41,14 @@ const { deployment } = indexerConfigFromEnv();
 const schedule = { startTime: BigInt(deployment.startTime), epochLength: BigInt(deployment.epochLength) };
 /** Epochs are uint64 in the pool. */
 const MAX_EPOCH = 2n ** 64n - 1n;
+
+/** Ponder's schema for this app (launch.ts sets it; Ponder reads the same variable). */
+const databaseSchema = process.env.DATABASE_SCHEMA ?? "public";
+/**
+ * Ponder's checkpoint strings begin with the block's timestamp (10 digits), the chain id (16) and the
+ * block number (16): ponder 0.16's src/utils/checkpoint.ts. The test of `/v1/status` pins this reading.
+ */
+const CHECKPOINT_FIELDS = { timestamp: [0, 10], chainId: [10, 26], blockNumber: [26, 42] } as const;
 
 const app = new Hono();
 app.use("/v1/*", cors({ origin: "*", allowMethods: ["GET"] }));
@@ -256,6 +265,21 @@ app.get("/v1/accounts/:address/activity", async (c) => {
   const body: AccountActivityResponse = {
     address: getAddress(address),
     lastActivityBlock: rows[0]?.lastActivityBlock.toString() ?? null,
+  };
+  return c.json(body);
+});
+
+app.get("/v1/status", async (c) => {
+  const result = await db.execute(
+    sql`SELECT latest_checkpoint FROM ${sql.identifier(databaseSchema)}._ponder_checkpoint LIMIT 1`,
+  );
+  const checkpoint = (result.rows[0] as { latest_checkpoint?: unknown } | undefined)?.latest_checkpoint;
+  const field = ([from, to]: readonly [number, number]) => BigInt(String(checkpoint).slice(from, to)).toString();
+  const body: IndexedBlockResponse = {
+    block:
+      typeof checkpoint === "string"
+        ? { number: field(CHECKPOINT_FIELDS.blockNumber), timestamp: field(CHECKPOINT_FIELDS.timestamp) }
+        : null,
   };
   return c.json(body);
 });
