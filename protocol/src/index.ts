@@ -11,5 +11,7 @@ export * from "./tally.js";
 export * from "./snippet.js";
 export * from "./keeper-api.js";
 export * from "./keeper-client.js";
+export * from "./indexer-api.js";
+export * from "./live-refresh.js";
 export * from "./selection.js";
 export * from "./json-schema.js";

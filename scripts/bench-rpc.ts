@@ -1,0 +1,427 @@
+/**
+ * RPC benchmark (not a test): a year and more of history, then what a page costs through a public-RPC
+ * tier. It mines a Hardhat chain with at least 1,000,000 blocks (`hardhat_mine`), runs 24 monthly epochs
+ * of a few hundred readers and creators through the real contracts and the real keeper (readers
+ * subscribe, sign a tally each month and post it to the keeper, which settles each month; creators claim
+ * every six months), starts the indexer through the limits proxy (10-block log range), and measures
+ * through that proxy (25 requests/s per client):
+ * - how long the indexer takes to sync the history (its own client at the proxy: bounded to 10-block log
+ *   ranges like every client, its rate set by BENCH_INDEXER_RPS, unthrottled by default);
+ * - how long until a creator's 24-month earnings and a reader's 24-month history have their data, from
+ *   the indexer's API with protocol's typed client;
+ * - RPC calls per minute of an idle page: protocol's `watchAccount` with the indexer as the new-block
+ *   signal, while the chain makes a block every 2 s and other readers act;
+ * - the widest `eth_getLogs` range any client asked the proxy for.
+ * Last line: {"historyBlocks":N,"indexerSyncSec":N,"creatorHistoryMs":N,"readerHistoryMs":N,"idleRpcPerMin":N,"maxLogRange":N}.
+ *
+ * `hardhat_mine`'s blocks carry a zero parentHash (EDR reserves them lazily), which a realtime sync takes
+ * for a reorg: the chain ends with ordinary blocks, more than the indexer's finality window.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  erc20Abi,
+  hashTypedData,
+  hexToBytes,
+  http,
+  numberToHex,
+  type Address,
+  type Hex,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import {
+  compareAddresses,
+  createIndexerClient,
+  createKeeperClient,
+  epochAt,
+  epochBounds,
+  mockStablecoinAbi,
+  plauditDomain,
+  plauditPoolAbi,
+  tallyTypedData,
+  toWireTally,
+  watchAccount,
+  type Deployment,
+} from "@plaudit/protocol";
+import { startIndexer } from "../indexer/launch.js";
+import { startKeeper } from "../keeper/src/index.js";
+import { HARDHAT_CHAIN_ID, hardhatAccount } from "./local/accounts.js";
+import { jsonRpc, startHardhatNode } from "./local/hardhat-node.js";
+import { freePort } from "./local/ports.js";
+import { RPC_LIMIT_PROFILES } from "./rpc-limits/limits.js";
+import { startRpcLimitsProxy } from "./rpc-limits/proxy.js";
+import { randomInt, seededRandom, zipfSampler } from "./simulate/random.js";
+import { deployPool } from "../test/e2e/harness/chain.js";
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const READERS = env("BENCH_READERS", 300);
+const CREATORS = env("BENCH_CREATORS", 200);
+const EPOCHS = env("BENCH_EPOCHS", 24);
+const HISTORY_BLOCKS = env("BENCH_BLOCKS", 1_000_000);
+const IDLE_SECONDS = env("BENCH_IDLE_SEC", 60);
+const LOG_RANGE = env("BENCH_LOG_RANGE", 10);
+const PAGE_RPS = env("BENCH_RPS", 25);
+const INDEXER_RPS = process.env["BENCH_INDEXER_RPS"] === undefined ? null : env("BENCH_INDEXER_RPS", 0);
+const SEED = env("BENCH_SEED", 2026);
+/**
+ * Share of requests the proxy times out. Off by default: Ponder answers each timeout by lowering the rate
+ * it sends at by 5% and climbs back only 5% per ten busy seconds, so a few hundred timeouts over a
+ * 100,000-request sync would measure that ramp rather than the history.
+ */
+const TIMEOUT_RATE = env("BENCH_TIMEOUT_RATE", 0);
+
+const EPOCH_LENGTH = 30 * 24 * 3600;
+const KEEPER_TIP_BPS = 50;
+const USD = 1_000_000n;
+/** Ordinary blocks at the tip, more than the indexer's finality window (30 blocks for this chain). */
+const TIP_BLOCKS = 40;
+/** Gas of a mint or an approve, and what subscribing adds per epoch funded (one budget slot written). */
+const TOKEN_GAS = 200_000n;
+const SUBSCRIBE_GAS_PER_EPOCH = 40_000n;
+/** Creators claim after these epochs' settlement. */
+const CLAIM_EVERY = 6;
+
+const require = createRequire(import.meta.url);
+const secp256k1 = require("secp256k1") as {
+  ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+};
+const sign = (digest: Hex, key: Hex): Hex => {
+  const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), hexToBytes(key));
+  return `${bytesToHex(signature)}${(27 + recid).toString(16)}` as Hex;
+};
+const log = (message: string) => console.log(`[bench:rpc] ${message}`);
+const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(1));
+
+const random = seededRandom(SEED);
+const node = await startHardhatNode();
+const rpc = <T>(method: string, params: unknown[] = []) => jsonRpc<T>(node.rpcUrl, method, params);
+const chain = defineChain({
+  id: HARDHAT_CHAIN_ID,
+  name: "Local Hardhat",
+  nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+  rpcUrls: { default: { http: [node.rpcUrl] } },
+});
+const direct = createPublicClient({ chain, transport: http(node.rpcUrl) });
+const stateDir = mkdtempSync(join(tmpdir(), "plaudit-bench-rpc-"));
+const cleanups: (() => Promise<void> | void)[] = [() => node.stop(), () => rmSync(stateDir, { recursive: true })];
+
+try {
+  const deployed = await deployPool(node.rpcUrl, EPOCH_LENGTH, KEEPER_TIP_BPS);
+  const schedule = { startTime: BigInt(deployed.startTime), epochLength: BigInt(EPOCH_LENGTH) };
+  const domain = plauditDomain(HARDHAT_CHAIN_ID, deployed.pool);
+  log(`pool ${deployed.pool} at block ${deployed.deployBlock}`);
+
+  // Readers: funded, each subscribes for all the epochs at once (mint, approve, subscribe).
+  let t = performance.now();
+  const readers = Array.from({ length: READERS }, () => {
+    const key = generatePrivateKey();
+    return { key, address: privateKeyToAccount(key).address, amount: BigInt(randomInt(random, 1, 10)) * USD };
+  });
+  const creators = Array.from({ length: CREATORS }, () => privateKeyToAccount(generatePrivateKey()).address).sort(
+    compareAddresses,
+  );
+  await rpc("evm_setAutomine", [false]);
+  const hashes: Hex[] = [];
+  for (const reader of readers) {
+    await rpc("hardhat_setBalance", [reader.address, numberToHex(10n ** 20n)]);
+    const account = privateKeyToAccount(reader.key);
+    const total = reader.amount * BigInt(EPOCHS);
+    const calls = [
+      {
+        to: deployed.token,
+        data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "mint", args: [reader.address, total] }),
+        gas: TOKEN_GAS,
+      },
+      {
+        to: deployed.token,
+        data: encodeFunctionData({ abi: mockStablecoinAbi, functionName: "approve", args: [deployed.pool, total] }),
+        gas: TOKEN_GAS,
+      },
+      {
+        to: deployed.pool,
+        data: encodeFunctionData({
+          abi: plauditPoolAbi,
+          functionName: "subscribe",
+          args: [reader.amount, BigInt(EPOCHS), 0n],
+        }),
+        // A storage write per epoch funded.
+        gas: TOKEN_GAS + SUBSCRIBE_GAS_PER_EPOCH * BigInt(EPOCHS),
+      },
+    ];
+    for (const [nonce, call] of calls.entries()) {
+      const signed = await account.signTransaction({
+        ...call,
+        nonce,
+        chainId: HARDHAT_CHAIN_ID,
+        type: "eip1559",
+        gas: call.gas,
+        maxFeePerGas: 100_000_000_000n,
+        maxPriorityFeePerGas: 1n,
+      });
+      hashes.push(await rpc<Hex>("eth_sendRawTransaction", [signed]));
+    }
+  }
+  for (let pending = hashes; pending.length > 0;) {
+    await rpc("evm_mine");
+    const receipts = await Promise.all(
+      pending.map((hash) => rpc<{ status: Hex } | null>("eth_getTransactionReceipt", [hash])),
+    );
+    if (receipts.some((r) => r !== null && r.status !== "0x1")) throw new Error("a funding transaction reverted");
+    pending = pending.filter((_, i) => receipts[i] === null);
+  }
+  await rpc("evm_setAutomine", [true]);
+  log(`${READERS} readers subscribed for ${EPOCHS} epochs in ${seconds(t)}s`);
+
+  const keeperDir = join(stateDir, "keeper");
+  const keeper = await startKeeper({
+    transport: http(node.rpcUrl),
+    pool: deployed.pool,
+    chainId: HARDHAT_CHAIN_ID,
+    dataDir: keeperDir,
+    privateKey: hardhatAccount(1).privateKey,
+    settle: false,
+    port: 0,
+    ipRate: 1e9,
+    readerRate: 1e9,
+    graceSeconds: 60,
+    logLevel: "warn",
+  });
+  cleanups.unshift(() => keeper.stop());
+  const keeperClient = createKeeperClient(keeper.url);
+  const claimer = createWalletClient({ chain, transport: http(node.rpcUrl), account: hardhatAccount(9).account });
+
+  // 24 months: tallies to the keeper, a month of blocks, the keeper settles, creators claim twice a year.
+  const popularity = zipfSampler(random, CREATORS);
+  const blocksPerEpoch = Math.ceil(HISTORY_BLOCKS / EPOCHS);
+  const blockInterval = Math.floor(EPOCH_LENGTH / blocksPerEpoch);
+  t = performance.now();
+  for (let epoch = 0n; epoch < BigInt(EPOCHS); epoch++) {
+    const tallies = readers.map((reader) => {
+      const clicks = new Map<Address, number>();
+      for (let k = randomInt(random, 1, 6); k > 0; k--) {
+        const creator = creators[popularity()] as Address;
+        clicks.set(creator, (clicks.get(creator) ?? 0) + randomInt(random, 1, 5));
+      }
+      const sorted = [...clicks].sort(([a], [b]) => compareAddresses(a, b));
+      const message = {
+        reader: reader.address,
+        epoch,
+        seq: 1n,
+        creators: sorted.map(([c]) => c),
+        counts: sorted.map(([, n]) => n),
+      };
+      return {
+        chainId: HARDHAT_CHAIN_ID,
+        pool: deployed.pool,
+        signer: reader.address,
+        ...message,
+        signature: sign(hashTypedData(tallyTypedData(domain, message)), reader.key),
+        session: null,
+      };
+    });
+    const queue = [...tallies];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let tally = queue.pop(); tally !== undefined; tally = queue.pop()) {
+          await keeperClient.postTally(toWireTally(tally));
+        }
+      }),
+    );
+    await rpc("hardhat_mine", [numberToHex(blocksPerEpoch), numberToHex(blockInterval)]);
+    await rpc("evm_setNextBlockTimestamp", [Number(epochBounds(schedule, epoch).end) + 120]);
+    await rpc("evm_mine");
+    const report = await keeper.settler!.settleEpoch(epoch);
+    if (report.settled !== READERS) throw new Error(`epoch ${epoch}: settled ${report.settled} of ${READERS}`);
+    if ((epoch + 1n) % BigInt(CLAIM_EVERY) === 0n) {
+      for (const creator of creators) {
+        const owed = await direct.readContract({
+          address: deployed.pool,
+          abi: plauditPoolAbi,
+          functionName: "claimableOf",
+          args: [creator],
+        });
+        if (owed === 0n) continue;
+        await claimer.writeContract({
+          address: deployed.pool,
+          abi: plauditPoolAbi,
+          functionName: "claim",
+          args: [creator],
+        });
+      }
+    }
+    log(
+      `epoch ${epoch}: ${report.settled} readers settled in ${report.transactions} transaction(s) (${seconds(t)}s so far)`,
+    );
+  }
+  for (let i = 0; i < TIP_BLOCKS; i++) await rpc("evm_mine");
+  const head = await direct.getBlockNumber();
+  const historyBlocks = Number(head) - deployed.deployBlock;
+  log(`history: ${historyBlocks} blocks after the pool's deployment, built in ${seconds(t)}s`);
+
+  // The public tier in front of the chain; the indexer is a client of its own.
+  const proxy = await startRpcLimitsProxy({
+    upstream: node.rpcUrl,
+    limits: {
+      ...RPC_LIMIT_PROFILES.public,
+      maxLogRange: LOG_RANGE,
+      requestsPerSecond: PAGE_RPS,
+      timeoutRate: TIMEOUT_RATE,
+    },
+    clientRates: { indexer: INDEXER_RPS },
+  });
+  cleanups.unshift(() => proxy.close());
+  const deployment: Deployment = {
+    chainId: HARDHAT_CHAIN_ID,
+    pool: deployed.pool,
+    token: deployed.token,
+    tokenSymbol: "mUSD",
+    tokenDecimals: 6,
+    startTime: deployed.startTime,
+    epochLength: EPOCH_LENGTH,
+    keeperTipBps: KEEPER_TIP_BPS,
+    deployBlock: deployed.deployBlock,
+    rpcUrl: proxy.url,
+  };
+  const deploymentFile = join(stateDir, "deployment.json");
+  writeFileSync(deploymentFile, JSON.stringify(deployment));
+
+  log(`indexer: syncing ${historyBlocks} blocks through the proxy (${LOG_RANGE}-block log ranges)...`);
+  t = performance.now();
+  const indexer = startIndexer({
+    deploymentFile,
+    rpcUrls: [proxy.urlFor("indexer")],
+    logRange: LOG_RANGE,
+    port: await freePort(),
+    databaseSchema: "plaudit",
+    pgliteDir: join(stateDir, "pglite"),
+  });
+  cleanups.unshift(() => indexer.stop());
+  await indexer.ready(4 * 3600_000);
+  const client = createIndexerClient(indexer.url);
+  for (;;) {
+    if (((await client.indexedBlock())?.number ?? 0n) >= head) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const indexerSyncSec = seconds(t);
+  const indexerStats = proxy.stats();
+  log(
+    `indexer synced in ${indexerSyncSec}s: ${indexerStats.byClient["key:indexer"] ?? 0} RPC calls ` +
+      `(${indexerStats.byMethod["eth_getLogs"] ?? 0} eth_getLogs), ${indexerStats.rejected.timeouts} timed out; ` +
+      `at ${PAGE_RPS} requests/s that would take ${Math.round((indexerStats.byClient["key:indexer"] ?? 0) / PAGE_RPS)}s`,
+  );
+
+  // A page's first look at 24 months: one request each to the indexer.
+  const page = createIndexerClient(indexer.url);
+  const timed = async <T>(load: () => Promise<T>) => {
+    const started = performance.now();
+    const value = await load();
+    return { ms: Math.round((performance.now() - started) * 10) / 10, value };
+  };
+  const topCreator = creators[0] as Address;
+  const creatorLoad = await timed(() => page.creatorEarnings(topCreator));
+  const reader = readers[0]!;
+  const readerLoad = await timed(() => page.readerHistory(reader.address));
+  const claimable = await direct.readContract({
+    address: deployed.pool,
+    abi: plauditPoolAbi,
+    functionName: "claimableOf",
+    args: [topCreator],
+  });
+  if (creatorLoad.value.months.length < EPOCHS || creatorLoad.value.earned - creatorLoad.value.claimed !== claimable) {
+    throw new Error(`the creator's history is incomplete: ${creatorLoad.value.months.length} months`);
+  }
+  const settledMonths = readerLoad.value.months.filter((m) => m.state === "Settled" && m.settlement?.payments !== null);
+  if (readerLoad.value.months.length !== EPOCHS || settledMonths.length !== EPOCHS) {
+    throw new Error(`the reader's history is incomplete: ${settledMonths.length} of ${EPOCHS} months settled`);
+  }
+  log(
+    `creator history: ${creatorLoad.value.months.length} months, ${creatorLoad.value.claims.length} claims in ${creatorLoad.ms} ms; ` +
+      `reader history: ${readerLoad.value.months.length} months with their payments in ${readerLoad.ms} ms`,
+  );
+
+  // An idle page: the reader's live state read when the indexer says something happened to it.
+  const tab = createPublicClient({
+    chain,
+    transport: http(proxy.urlFor("tab")),
+    batch: { multicall: { deployless: true } },
+  });
+  // One eth_call (a deployless multicall): the epoch, its budget, what expired and the wallet's balance.
+  const liveState = async () => {
+    const indexed = await page.indexedBlock();
+    const epoch = epochAt(schedule, indexed?.timestamp ?? 0n);
+    return tab.multicall({
+      allowFailure: false,
+      contracts: [
+        { address: deployed.pool, abi: plauditPoolAbi, functionName: "currentEpoch" },
+        { address: deployed.pool, abi: plauditPoolAbi, functionName: "budgetOf", args: [reader.address, epoch] },
+        { address: deployed.pool, abi: plauditPoolAbi, functionName: "withdrawableOf", args: [reader.address] },
+        { address: deployed.token, abi: erc20Abi, functionName: "balanceOf", args: [reader.address] },
+      ],
+    });
+  };
+  let refreshes = 0;
+  const watcher = watchAccount({
+    address: reader.address,
+    schedule,
+    indexer: page,
+    chainHead: () => tab.getBlockNumber({ cacheTime: 0 }),
+    onRefresh: async () => {
+      refreshes++;
+      await liveState();
+    },
+  });
+  cleanups.unshift(() => watcher.stop());
+  // Let the first load happen, then count only the idle time.
+  for (let i = 0; i < 50 && refreshes === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  const before = proxy.stats().byClient["key:tab"] ?? 0;
+  const idleStart = performance.now();
+  const others = readers.slice(1, 1 + Math.ceil(IDLE_SECONDS / 20));
+  let tick = 0;
+  while (performance.now() - idleStart < IDLE_SECONDS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    tick++;
+    if (tick % 10 === 0 && others.length > 0) {
+      // Another reader acts (a keeper-free action: revoking its sessions); the idle page is not concerned.
+      const other = others.pop()!;
+      const wallet = createWalletClient({
+        chain,
+        transport: http(node.rpcUrl),
+        account: privateKeyToAccount(other.key),
+      });
+      await wallet.writeContract({ address: deployed.pool, abi: plauditPoolAbi, functionName: "revokeSessions" });
+    } else {
+      await rpc("evm_mine");
+    }
+  }
+  const idleCalls = (proxy.stats().byClient["key:tab"] ?? 0) - before;
+  const idleRpcPerMin = Math.round((idleCalls / ((performance.now() - idleStart) / 60_000)) * 10) / 10;
+  log(
+    `idle page: ${idleCalls} RPC calls in ${seconds(idleStart)}s (${refreshes} refresh(es), indexer as signal: ${watcher.usingIndexer()})`,
+  );
+
+  const final = proxy.stats();
+  log(
+    `proxy: ${final.calls} calls, by method ${JSON.stringify(final.byMethod)}, rejected ${JSON.stringify(final.rejected)}`,
+  );
+  console.log(
+    JSON.stringify({
+      historyBlocks,
+      indexerSyncSec,
+      creatorHistoryMs: creatorLoad.ms,
+      readerHistoryMs: readerLoad.ms,
+      idleRpcPerMin,
+      maxLogRange: final.logs.maxRange,
+    }),
+  );
+} finally {
+  for (const cleanup of cleanups) await cleanup();
+}
