@@ -35,5 +35,5 @@ export default tseslint.config(
     files: ["scripts/**/*.ts", "ignition/**/*.ts"],
     rules: importDirection(byName, ...outOf("app/src")),
   },
-  { files: ["test/**/*.ts"], rules: importDirection(byName) },
+  { files: ["test/**/*.ts", "e2e/**/*.ts"], rules: importDirection(byName) },
 );

@@ -60,7 +60,7 @@ import { freePort } from "./local/ports.js";
 import { RPC_LIMIT_PROFILES } from "./rpc-limits/limits.js";
 import { startRpcLimitsProxy } from "./rpc-limits/proxy.js";
 import { randomInt, seededRandom, zipfSampler } from "./simulate/random.js";
-import { deployPool } from "../test/e2e/harness/chain.js";
+import { deployPool } from "../e2e/harness/chain.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const READERS = env("BENCH_READERS", 300);

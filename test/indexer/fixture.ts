@@ -23,7 +23,7 @@ import { HARDHAT_CHAIN_ID, hardhatAccount } from "../../scripts/local/accounts.j
 import { jsonRpc, startHardhatNode, type HardhatNode } from "../../scripts/local/hardhat-node.js";
 import { RPC_LIMIT_PROFILES } from "../../scripts/rpc-limits/limits.js";
 import { startRpcLimitsProxy, type RpcLimitsProxy } from "../../scripts/rpc-limits/proxy.js";
-import { clients, deployPool } from "../e2e/harness/chain.js";
+import { clients, deployPool } from "../../e2e/harness/chain.js";
 
 export const USD = 1_000_000n;
 export const EPOCH_LENGTH = 3600;

@@ -10,7 +10,7 @@ import { mockStablecoinAbi } from "@plaudit/protocol";
 import { jsonRpc, startHardhatNode, type HardhatNode } from "../../scripts/local/hardhat-node.js";
 import { RPC_LIMIT_PROFILES, type RpcLimits } from "../../scripts/rpc-limits/limits.js";
 import { startRpcLimitsProxy, type RpcLimitsProxy } from "../../scripts/rpc-limits/proxy.js";
-import { accounts, clients, deployPool, type Deployed } from "../e2e/harness/chain.js";
+import { accounts, clients, deployPool, type Deployed } from "../../e2e/harness/chain.js";
 
 const NO_LIMITS: RpcLimits = { ...RPC_LIMIT_PROFILES.none };
 

@@ -7,7 +7,7 @@
  * both creators; an unsettled month expires and comes back; then checks balances on chain. Along the
  * way: one-click mode asks for a budget first, amounts are exact (and rounded views add up), axe-core
  * finds no serious accessibility problem on the reader, creator and status pages, and no request of the
- * app's origin fails (favicon). Screenshots of each step land in test/e2e/artifacts/.
+ * app's origin fails (favicon). Screenshots of each step land in e2e/artifacts/.
  *
  * Run: npm run test:e2e (builds the app first).
  */
@@ -32,13 +32,13 @@ import {
   type Deployed,
   type LocalChain,
 } from "./harness/chain.js";
-import { deploymentFile } from "../../scripts/local/deployment.js";
-import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
+import { deploymentFile } from "../scripts/local/deployment.js";
+import { serveApp, serveEmbeddingPage, type Served } from "../scripts/local/servers.js";
 import { expectAccessible } from "./harness/axe.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
-const appRoot = fileURLToPath(new URL("../../app/", import.meta.url));
+const appRoot = fileURLToPath(new URL("../app/", import.meta.url));
 
 const ARTIFACTS = fileURLToPath(new URL("artifacts", import.meta.url));
 const EPOCH_LENGTH = 3600;

@@ -4,8 +4,8 @@
  */
 import type { Address } from "viem";
 
-import { startKeeper, type RunningKeeper, type StartKeeperOptions } from "../../../keeper/src/index.js";
-import { hardhatAccount } from "../../../scripts/local/accounts.js";
+import { startKeeper, type RunningKeeper, type StartKeeperOptions } from "../../keeper/src/index.js";
+import { hardhatAccount } from "../../scripts/local/accounts.js";
 import { CHAIN_ID } from "./chain.js";
 
 export type { RunningKeeper };

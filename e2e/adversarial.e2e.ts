@@ -5,7 +5,7 @@
  * button under a decoy, a decoy covering the button), rapid real clicks by the user, and every way an
  * embedder can look for the key. The keeper's stored tally (counts and seq) is the judge: only real,
  * visible clicks count, at most once per item per epoch, and the key never reaches the embedder.
- * Screenshots land in test/e2e/artifacts/adversarial/.
+ * Screenshots land in e2e/artifacts/adversarial/.
  *
  * Run: npm run test:e2e (builds the app first).
  */
@@ -19,8 +19,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
 
 import { type Deployment, mockStablecoinAbi, scriptSnippet } from "@plaudit/protocol";
-import { deploymentFile } from "../../scripts/local/deployment.js";
-import { serveApp, serveEmbeddingPage, type Served } from "../../scripts/local/servers.js";
+import { deploymentFile } from "../scripts/local/deployment.js";
+import { serveApp, serveEmbeddingPage, type Served } from "../scripts/local/servers.js";
 import {
   accounts,
   CHAIN_ID,
@@ -33,7 +33,7 @@ import {
 import { injectWallet, WALLET_NAME } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
-const appRoot = fileURLToPath(new URL("../../app/", import.meta.url));
+const appRoot = fileURLToPath(new URL("../app/", import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL("artifacts/adversarial", import.meta.url));
 const EPOCH_LENGTH = 3600;
 const USD = 1_000_000n;
@@ -120,7 +120,7 @@ async function newOwnPage(): Promise<Page> {
 
 async function screenshot(page: Page, name: string) {
   shot++;
-  // plaudit.e2e.ts empties test/e2e/artifacts when it starts: make sure this directory is (still) there.
+  // plaudit.e2e.ts empties e2e/artifacts when it starts: make sure this directory is (still) there.
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
 }

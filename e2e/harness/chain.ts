@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { createPublicClient, createWalletClient, defineChain, http, type Abi, type Address, type Hex } from "viem";
 
 import { mockStablecoinAbi, plauditPoolAbi } from "@plaudit/protocol";
-import { HARDHAT_CHAIN_ID, hardhatAccount } from "../../../scripts/local/accounts.js";
-import { repoRoot, startHardhatNode, travelTo, type HardhatNode } from "../../../scripts/local/hardhat-node.js";
+import { HARDHAT_CHAIN_ID, hardhatAccount } from "../../scripts/local/accounts.js";
+import { repoRoot, startHardhatNode, travelTo, type HardhatNode } from "../../scripts/local/hardhat-node.js";
 
 export { startHardhatNode, travelTo };
 export type LocalChain = HardhatNode;
