@@ -227,13 +227,13 @@ describe("keeper HTTP API", function () {
     // Signed first, then posted back to back: the limit is per second, and signing is the slow part.
     const tallies = [];
     for (let i = 0; i < 40; i++) tallies.push(await signer.click(fixture.creators[0]!));
-    const codes: number[] = [];
-    for (const tally of tallies.slice(0, -1)) codes.push((await post({ tally })).status);
-    expect(codes).to.include(201);
-    expect(codes).to.include(429);
-    const limited = await post({ tally: tallies.at(-1) });
-    expect((limited.body["error"] as { code: string }).code).to.equal("rate_limited");
-    expect(limited.headers.get("retry-after")).to.match(/^[0-9]+$/);
+    const answers = [];
+    for (const tally of tallies) answers.push(await post({ tally }));
+    expect(answers.map((a) => a.status)).to.include(201);
+    const limited = answers.find((a) => a.status === 429);
+    expect(limited, "no tally was rate-limited").to.not.equal(undefined);
+    expect((limited?.body["error"] as { code: string }).code).to.equal("rate_limited");
+    expect(limited?.headers.get("retry-after")).to.match(/^[0-9]+$/);
   });
 
   it("records an item's click once per reader, for the creator whose count rose", async () => {
