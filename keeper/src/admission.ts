@@ -53,12 +53,12 @@ export class TallyAdmission {
    * are cached), never a budget read.
    */
   async check(tally: SignedTally): Promise<void> {
-    const { chainId, pool } = this.chain.deployment;
+    const { chainId, pool, token } = this.chain.deployment;
     if (tally.chainId !== chainId) {
       throw new Rejection("wrong_chain", `chainId ${tally.chainId} is not this keeper's chain ${chainId}`);
     }
     if (tally.pool !== pool) throw new Rejection("wrong_pool", `pool ${tally.pool} is not this keeper's pool ${pool}`);
-    const problem = clicksProblem(tally.reader, tally);
+    const problem = clicksProblem(tally.reader, tally, { pool, token });
     if (problem !== undefined) throw new Rejection("bad_clicks", `creators/counts: ${problem}`);
     const ownKey = tally.signer === tally.reader;
     if (ownKey && tally.session !== null) {

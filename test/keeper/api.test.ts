@@ -350,6 +350,14 @@ describe("keeper HTTP API", function () {
     expect(error.message).to.contain("counts[0]");
   });
 
+  it("refuses the pool and its token as creators (bad_clicks), as the pool would skip the reader", async () => {
+    for (const creator of [fixture.pool, fixture.token]) {
+      const tally = await new TallySigner(fixture, alice, 0n).sign({ creators: [creator], counts: [1] }, 61n);
+      const error = await expectRejected({ tally }, 422, "bad_clicks");
+      expect(error.message).to.match(/pool|token/);
+    }
+  });
+
   it("stores only http(s) item URLs", async () => {
     const tally = await new TallySigner(fixture, await fixture.newReader(), 0n).click(fixture.creators[0]!);
     for (const item of ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://files.example/a", "https:no-host"]) {
