@@ -276,7 +276,7 @@ describe("keeper settlement", function () {
         child.on("exit", (code, signal) => resolve({ code, signal, out }));
       });
     const killed = await run(true);
-    expect(killed.signal).to.equal("SIGKILL");
+    expect(killed.signal, killed.out).to.equal("SIGKILL");
     const settledBefore = (await Promise.all(readers.map((r) => isSettled(fixture, r.address)))).filter(Boolean).length;
     expect(settledBefore).to.be.within(1, readers.length - 1);
     const resumed = await run();

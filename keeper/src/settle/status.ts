@@ -1,5 +1,5 @@
 /** An epoch's status as the API and the CLI report it. */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import type { ChainView } from "../chain.js";
 import type { Store } from "../store/types.js";
@@ -16,8 +16,22 @@ export interface EpochStatus {
   settledReaders: number;
   skippedReaders: number;
   droppedReaders: number;
-  transactions: { hash: Hex; readers: number; status: TxStatus; nonce: number }[];
+  /** Dropped readers with the reason (the first STATUS_DROPPED_LIMIT by address). */
+  dropped: { reader: Address; reason: string }[];
+  transactions: {
+    hash: Hex;
+    readers: number;
+    status: TxStatus;
+    /** The keeper account that signed it (null for a record from before senders were stored). */
+    from: Address | null;
+    nonce: number;
+    /** Gas used once mined (also by a reverted one), else null; a decimal string. */
+    gasUsed: string | null;
+  }[];
 }
+
+/** How many dropped readers an epoch's status lists by name (all are counted in droppedReaders). */
+export const STATUS_DROPPED_LIMIT = 100;
 
 export async function epochStatus(chain: ChainView, store: Store, epoch: bigint): Promise<EpochStatus> {
   const [now, stats, outcomes, txs] = await Promise.all([
@@ -46,6 +60,17 @@ export async function epochStatus(chain: ChainView, store: Store, epoch: bigint)
     settledReaders,
     skippedReaders: count("skipped"),
     droppedReaders: count("dropped"),
-    transactions: txs.map((t) => ({ hash: t.hash, readers: t.readers.length, status: t.status, nonce: t.nonce })),
+    dropped: outcomes
+      .filter((o) => o.outcome === "dropped")
+      .slice(0, STATUS_DROPPED_LIMIT)
+      .map((o) => ({ reader: o.reader, reason: o.reason })),
+    transactions: txs.map((t) => ({
+      hash: t.hash,
+      readers: t.readers.length,
+      status: t.status,
+      from: t.from,
+      nonce: t.nonce,
+      gasUsed: t.gasUsed === null ? null : t.gasUsed.toString(),
+    })),
   };
 }
