@@ -56,6 +56,11 @@ export interface Resumed {
   inFlight: Set<Address>;
 }
 
+/** The node refused a new settle transaction outright (it can never be mined as signed). */
+export class BroadcastRefused extends Error {
+  override readonly name = "BroadcastRefused";
+}
+
 export class TransactionManager {
   constructor(
     private readonly deps: {
@@ -92,7 +97,7 @@ export class TransactionManager {
       "nonce",
     );
     const fees = await this.retry(() => this.client.estimateFeesPerGas(), "fees");
-    const tx = await this.broadcast(
+    const { tx, refused } = await this.broadcast(
       lock,
       {
         ...request,
@@ -103,6 +108,18 @@ export class TransactionManager {
       },
       log,
     );
+    if (refused !== undefined) {
+      // The node would not take it (too little gas for its calldata, no funds for it...): it cannot be
+      // mined. Unless the chain says otherwise, record so and fail the pass, loudly, instead of waiting.
+      const mined = await this.minedOne(lock, [tx]);
+      if (mined !== undefined) return mined;
+      if ((await this.minedNonce(this.address)) <= tx.nonce) {
+        await this.markUnmined(lock, tx, "replaced");
+        throw new BroadcastRefused(`the node refused settle transaction ${tx.hash}: ${shortError(refused)}`, {
+          cause: refused,
+        });
+      }
+    }
     return this.waitOrReplace(lock, [tx], Date.now(), log);
   }
 
@@ -160,6 +177,7 @@ export class TransactionManager {
         continue;
       }
       log.info({ nonce: latest.nonce, hashes: own.map((t) => t.hash) }, "resuming a pending settle transaction");
+      // Refused or not, the wait below decides: the nonce, a receipt, or a replacement when stuck.
       await this.sendSigned(latest, log);
       const resumed = await this.waitOrReplace(lock, own, latest.createdAt, log);
       if (resumed !== undefined) result.mined.push(resumed);
@@ -195,11 +213,12 @@ export class TransactionManager {
     });
   }
 
+  /** Records and sends a new transaction; `refused` is the node's answer when it would not take it. */
   private async broadcast(
     lock: SettlementLock,
     params: Omit<TxRecord, "hash" | "status" | "createdAt" | "gasUsed">,
     log: Logger,
-  ): Promise<TxRecord> {
+  ): Promise<{ tx: TxRecord; refused: unknown }> {
     const serialized = await this.sign(params);
     const tx: TxRecord = {
       ...params,
@@ -211,13 +230,14 @@ export class TransactionManager {
     // Recorded before it is sent, through the lock: after a crash a keeper looks for it instead of
     // settling again, and a keeper that lost the lock sends nothing new.
     await lock.saveTransaction(tx);
-    await this.sendRaw(serialized, tx.hash, log);
-    log.info(
-      { hash: tx.hash, nonce: tx.nonce, readers: tx.readers.length, gas: tx.gas.toString() },
-      "settle transaction sent",
-    );
+    const refused = await this.sendRaw(serialized, tx.hash, log);
+    if (refused === undefined)
+      log.info(
+        { hash: tx.hash, nonce: tx.nonce, readers: tx.readers.length, gas: tx.gas.toString() },
+        "settle transaction sent",
+      );
     await this.deps.faults?.afterBroadcast?.(tx.hash);
-    return tx;
+    return { tx, refused };
   }
 
   /** Sends one of our recorded transactions again, unchanged (the same hash). */
@@ -227,17 +247,28 @@ export class TransactionManager {
     await this.sendRaw(serialized, tx.hash, log);
   }
 
-  private async sendRaw(serialized: Hex, hash: Hex, log: Logger): Promise<void> {
+  /**
+   * Sends a signed transaction, retrying transient failures. Resolves to undefined when the node took it
+   * (or already knows it, or its nonce is used: the wait loop finds out what happened to the nonce), else
+   * to the error of the last attempt.
+   */
+  private async sendRaw(serialized: Hex, hash: Hex, log: Logger): Promise<unknown> {
+    const settled = (e: unknown) => SETTLED_BROADCAST.test(shortError(e) + String((e as Error).message));
     try {
       await withRetry(() => this.client.sendRawTransaction({ serializedTransaction: serialized }), {
         log: this.deps.log,
         what: "sendRawTransaction",
         attempts: RPC_ATTEMPTS,
-        retryable: (e) => !isRevert(e) && !SETTLED_BROADCAST.test(shortError(e) + String((e as Error).message)),
+        retryable: (e) => !isRevert(e) && !settled(e),
       });
+      return undefined;
     } catch (error) {
-      // "nonce too low" / "already known": the wait loop finds out what happened to the nonce.
-      log.warn({ hash, err: shortError(error) }, "broadcast failed; will watch the nonce");
+      if (settled(error)) {
+        log.info({ hash, err: shortError(error) }, "the node knows this transaction or its nonce; watching the nonce");
+        return undefined;
+      }
+      log.warn({ hash, err: shortError(error) }, "broadcast failed");
+      return error;
     }
   }
 
@@ -309,7 +340,10 @@ export class TransactionManager {
         return undefined;
       }
       if (Date.now() - lastSent >= this.options.stuckAfterMs) {
-        txs.push(await this.replace(lock, latest, log));
+        const replacement = await this.replace(lock, latest, log);
+        // A replacement the node refuses is never mined: keep waiting for the ones it has.
+        if (replacement.refused === undefined) txs.push(replacement.tx);
+        else await this.markUnmined(lock, replacement.tx, "replaced");
         lastSent = Date.now();
       }
       if (this.shouldStop()) return undefined;
@@ -317,7 +351,7 @@ export class TransactionManager {
     }
   }
 
-  private async replace(lock: SettlementLock, latest: TxRecord, log: Logger): Promise<TxRecord> {
+  private async replace(lock: SettlementLock, latest: TxRecord, log: Logger) {
     const fees = await this.retry(() => this.client.estimateFeesPerGas(), "fees");
     const bump = (old: bigint, now: bigint) => {
       const raised = (old * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
