@@ -144,12 +144,17 @@ export class TransactionManager {
     const groups = [...byNonce.values()].sort((a, b) => (a[0] as TxRecord).nonce - (b[0] as TxRecord).nonce);
     for (const txs of groups) {
       if (this.shouldStop()) break;
+      const own = await this.ownRecords(txs);
+      const sample = txs[txs.length - 1] as TxRecord;
+      log.info(
+        { hash: sample.hash, from: sample.from, nonce: sample.nonce, own: own.length > 0 },
+        "resolving a recorded pending transaction",
+      );
       const mined = await this.minedOne(lock, txs);
       if (mined !== undefined) {
         result.mined.push(mined);
         continue;
       }
-      const own = await this.ownRecords(txs);
       if (own.length === 0) {
         const foreign = txs[txs.length - 1] as TxRecord;
         if (await this.foreignNonceUsed(foreign)) {
