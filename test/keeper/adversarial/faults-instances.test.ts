@@ -45,6 +45,8 @@ const SETTLEMENT_METHODS = new Set([
  * BATCH_GAS batches makes about 30: five or so per transaction).
  */
 const KILL_WITHIN_CALLS = 6;
+/** The first kill follows one of the holder's first this many broadcasts. */
+const FIRST_KILL_WITHIN_SENDS = 2;
 
 /** mulberry32: a small seeded PRNG, so that a failing seed can be replayed. */
 function prng(seed: number): () => number {
@@ -76,10 +78,11 @@ interface Instance {
   child: ChildProcess | undefined;
   url: string | undefined;
   log: string;
-  /** Settlement RPC calls since the last (re)start, and the call at which it is killed. */
+  /** Settlement RPC calls and broadcasts since the last (re)start, and the one at which it is killed. */
   calls: number;
+  sends: number;
   killAt: number;
-  kills: number[];
+  kills: string[];
 }
 
 if (pgUrl === undefined || pgUrl === "") {
@@ -136,6 +139,7 @@ if (pgUrl === undefined || pgUrl === "") {
 
     function start(instance: Instance, env: NodeJS.ProcessEnv): Promise<void> {
       instance.calls = 0;
+      instance.sends = 0;
       instance.url = undefined;
       const child = spawnKeeperCli(["serve"], env);
       instance.child = child;
@@ -236,15 +240,24 @@ if (pgUrl === undefined || pgUrl === "") {
             url: undefined,
             log: "",
             calls: 0,
+            sends: 0,
             killAt: Infinity,
             kills: [],
           };
           const rpc = await serveRpc(chain.provider, (method) => {
             if (!armed || killsLeft <= 0 || !SETTLEMENT_METHODS.has(method) || instance.child === undefined) return;
-            if (++instance.calls !== instance.killAt) return;
+            instance.calls++;
+            if (method === "eth_sendRawTransaction") instance.sends++;
+            // The first kill comes right after a broadcast reached the chain, leaving its recorded
+            // transaction pending for the next holder; the others at random settlement calls.
+            const first = killsLeft === KILLS_PER_SEED;
+            const due = first
+              ? method === "eth_sendRawTransaction" && instance.sends === instance.killAt
+              : instance.calls === instance.killAt;
+            if (!due) return;
             // SIGKILL after the call reached the chain and before the keeper hears the answer; restart it.
             const victim = instance.child;
-            instance.kills.push(instance.killAt);
+            instance.kills.push(`${method} (settlement call ${instance.calls})`);
             killsLeft--;
             instance.killAt = nextKillAt();
             for (const other of instances) if (other !== instance) other.killAt = other.calls + nextKillAt();
@@ -307,7 +320,7 @@ if (pgUrl === undefined || pgUrl === "") {
         // Epoch 0 ends; settlement starts on whichever instance takes the lock, while epoch 1 tallies keep
         // arriving at all of them.
         await fixture.goToEpoch(1n, GRACE + 1n);
-        for (const instance of instances) instance.killAt = instance.calls + nextKillAt();
+        for (const instance of instances) instance.killAt = 1 + Math.floor(random() * FIRST_KILL_WITHIN_SENDS);
         armed = true;
         let ingesting = true;
         const current = readers.slice(0, 4).map((reader) => new FastSigner(fixture, reader, 1n));
@@ -345,11 +358,12 @@ if (pgUrl === undefined || pgUrl === "") {
         }
         if (process.env["KEEPER_TEST_LOG"] !== undefined)
           for (const instance of instances) console.log(`--- instance ${instance.index}\n${instance.log}`);
-        const kills = instances.flatMap((i) => i.kills.map((k) => `instance ${i.index} at call ${k}`));
+        const kills = instances.flatMap((i) => i.kills.map((k) => `instance ${i.index} after ${k}`));
         console.log(`      killed: ${kills.join("; ")}`);
         expect(kills.length, "the settling instance was killed").to.be.within(1, KILLS_PER_SEED);
         const takeovers = instances.reduce((n, i) => n + (i.log.match(/"own":false/g)?.length ?? 0), 0);
         console.log(`      another instance's pending transactions resolved by the next holder: ${takeovers}`);
+        expect(takeovers, "a killed instance's pending transaction was taken over").to.be.at.least(1);
         expect(restartFailures).to.deep.equal([]);
         expect(ingestFailures, "every epoch 1 tally was taken while settling").to.deep.equal([]);
 
