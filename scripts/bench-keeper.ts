@@ -1,12 +1,20 @@
 /**
  * Keeper benchmark (not a test): ingest throughput of signed tallies verified and stored per second
  * with concurrent HTTP clients (in a worker thread, so they do not share the keeper's core), and the
- * time to settle an epoch of 1,000 readers on a local Hardhat chain with the real contracts.
- * Last line: {"ingestPerSec":N,"settle1000Sec":N,"txCount":N}.
+ * time to settle the epoch (1,000 readers by default) on a local Hardhat chain with the real contracts.
+ * One keeper in this process on SQLite by default; with BENCH_INSTANCES=N (N > 1) and
+ * PLAUDIT_TEST_PG_URL, N `keeper serve` processes on one fresh PostgreSQL database: ingest spread over
+ * them, settlement by whichever takes the settlement lock.
+ * Last line: {"ingestPerSec":N,"settle1000Sec":N,"txCount":N,"instances":N,"settleSec":N}
+ * (settleSec: the whole epoch; settle1000Sec: the same per 1,000 readers).
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
+
+import pg from "pg";
 
 import {
   bytesToHex,
@@ -33,12 +41,27 @@ import {
 import { startKeeper } from "../keeper/src/index.js";
 import { createLocalChain, deployPool, EPOCH_LENGTH, USD, type Reader } from "../test/keeper/chain-fixture.js";
 import { tempDir } from "../test/keeper/keeper-fixture.js";
+import { serveRpc } from "../test/keeper/rpc-fakes.js";
 
 const READERS = Number(process.env["BENCH_READERS"] ?? 1000);
+/** Keeper instances: 1 runs in this process; more run as `keeper serve` processes on one PostgreSQL. */
+const INSTANCES = Number(process.env["BENCH_INSTANCES"] ?? 1);
+const PG_URL = process.env["PLAUDIT_TEST_PG_URL"];
+/** PostgreSQL for several instances (or with BENCH_STORAGE=postgres); else SQLite in a temporary directory. */
+const STORAGE = process.env["BENCH_STORAGE"] ?? (INSTANCES > 1 ? "postgres" : "sqlite");
+const GRACE = 60n;
+/** Settlement loop interval of the keeper processes, and how often the bench looks at their progress. */
+const SETTLE_POLL_MS = 200;
 const TALLIES_PER_READER = Number(process.env["BENCH_TALLIES_PER_READER"] ?? 6);
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
 /** Signature worker threads of the keeper; unset = the keeper's default. */
 const VERIFY_WORKERS = process.env["BENCH_VERIFY_WORKERS"];
+
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error("BENCH_INSTANCES: a positive integer");
+if (STORAGE !== "sqlite" && STORAGE !== "postgres") throw new Error("BENCH_STORAGE: sqlite or postgres");
+if (STORAGE === "sqlite" && INSTANCES > 1) throw new Error("BENCH_INSTANCES > 1 needs PostgreSQL (one SQLite file)");
+if (STORAGE === "postgres" && (PG_URL === undefined || PG_URL === ""))
+  throw new Error("PostgreSQL storage needs PLAUDIT_TEST_PG_URL (a server where the bench may create a database)");
 
 const require = createRequire(import.meta.url);
 const secp256k1 = require("secp256k1") as {
@@ -180,30 +203,170 @@ const perReader: string[][] = readers.map((reader, r) => {
   return bodies;
 });
 
-const dir = tempDir();
-const keeper = await startKeeper({
-  transport: chain.transport,
-  pool: fixture.pool,
-  chainId: fixture.chainId,
-  dataDir: dir.path,
-  privateKey: (await chain.fundedAccount()).key,
-  settle: false,
-  port: 0,
-  ipRate: 1e9,
-  readerRate: 1e9,
-  graceSeconds: 60,
-  logLevel: "warn",
-  ...(VERIFY_WORKERS === undefined ? {} : { verifyWorkers: Number(VERIFY_WORKERS) }),
-});
+/** The keepers under test: one in this process (the default), or N `keeper serve` processes. */
+interface BenchKeepers {
+  urls: string[];
+  /** CPU milliseconds of the keeper processes other than this one (0 in-process). */
+  childCpuMs(): number;
+  /** Settles epoch 0 (in-process) or waits until the instance holding the lock has (N processes). */
+  settle(): Promise<{ settled: number; skipped: number; dropped: number; readers: number; transactions: number }>;
+  stop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL database for this run, dropped at the end. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const database = `plaudit_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${database}`);
+  const url = new URL(PG_URL as string);
+  url.pathname = `/${database}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`) };
+}
+
+async function inProcessKeeper(databaseUrl: string | undefined): Promise<BenchKeepers> {
+  const dir = tempDir();
+  const keeper = await startKeeper({
+    transport: chain.transport,
+    pool: fixture.pool,
+    chainId: fixture.chainId,
+    dataDir: dir.path,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    privateKey: (await chain.fundedAccount()).key,
+    settle: false,
+    port: 0,
+    ipRate: 1e9,
+    readerRate: 1e9,
+    graceSeconds: Number(GRACE),
+    logLevel: "warn",
+    ...(VERIFY_WORKERS === undefined ? {} : { verifyWorkers: Number(VERIFY_WORKERS) }),
+  });
+  return {
+    urls: [keeper.url],
+    childCpuMs: () => 0,
+    settle: () => keeper.settler!.settleEpoch(0n),
+    stop: async () => {
+      await keeper.stop();
+      dir.remove();
+    },
+  };
+}
+
+/** CPU milliseconds a process has used (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * N `keeper serve` processes on one PostgreSQL database, each with its own key and its settlement loop
+ * on, reaching this process's chain over HTTP. Whichever takes the settlement lock settles.
+ */
+async function keeperProcesses(databaseUrl: string, count: number): Promise<BenchKeepers> {
+  const rpc = await serveRpc(chain.provider);
+  const children: ChildProcess[] = [];
+  const urls = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const { key } = await chain.fundedAccount();
+      const child = spawn(process.execPath, ["--import", "tsx", "keeper/src/cli.ts", "serve"], {
+        env: {
+          ...process.env,
+          PLAUDIT_RPC_URL: rpc.url,
+          PLAUDIT_POOL: fixture.pool,
+          PLAUDIT_CHAIN_ID: String(fixture.chainId),
+          PLAUDIT_KEEPER_KEY: key,
+          DATABASE_URL: databaseUrl,
+          PORT: "0",
+          PLAUDIT_IP_RATE: "1000000000",
+          PLAUDIT_READER_RATE: "1000000000",
+          PLAUDIT_GRACE_SECONDS: String(GRACE),
+          PLAUDIT_POLL_MS: String(SETTLE_POLL_MS),
+          PLAUDIT_LOG_LEVEL: "info",
+          NODE_NO_WARNINGS: "1",
+          ...(VERIFY_WORKERS === undefined ? {} : { PLAUDIT_VERIFY_WORKERS: VERIFY_WORKERS }),
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      children.push(child);
+      return new Promise<string>((resolve, reject) => {
+        let output = "";
+        child.stderr.on("data", (d: Buffer) => {
+          output = (output + d.toString()).slice(-65_536);
+          const listening = /"url":"(http:\/\/[^"]+)".*keeper API listening/.exec(output);
+          if (listening !== null) resolve(listening[1] as string);
+        });
+        child.once("exit", (code) => reject(new Error(`keeper process exited (${code}): ${output.slice(-2000)}`)));
+      });
+    }),
+  );
+  const query = async (sql: string): Promise<number> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>(sql, ["0"]);
+      return Number(rows[0]?.n ?? 0);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    urls,
+    childCpuMs: () => children.reduce((sum, c) => sum + (c.pid === undefined ? 0 : processCpuMs(c.pid)), 0),
+    settle: async () => {
+      const readers = await query(`SELECT COUNT(DISTINCT reader) AS n FROM tallies WHERE epoch = $1`);
+      const count = (outcome: string) =>
+        query(`SELECT COUNT(*) AS n FROM reader_outcomes WHERE epoch = $1 AND outcome = '${outcome}'`);
+      for (;;) {
+        const [settled, skipped, dropped] = await Promise.all([count("settled"), count("skipped"), count("dropped")]);
+        if (settled + skipped + dropped >= readers) {
+          const transactions = await query(`SELECT COUNT(*) AS n FROM settle_transactions WHERE epoch = $1`);
+          return { settled, skipped, dropped, readers, transactions };
+        }
+        await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+      }
+    },
+    stop: async () => {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null) return resolve();
+              child.once("exit", () => resolve());
+              child.kill("SIGTERM");
+            }),
+        ),
+      );
+      await rpc.close();
+    },
+  };
+}
+
+const database = STORAGE === "postgres" ? await benchDatabase() : undefined;
+log(`${INSTANCES} keeper instance(s) on ${STORAGE}${INSTANCES > 1 ? " (separate processes)" : ""}`);
+const keepers =
+  INSTANCES === 1 ? await inProcessKeeper(database?.url) : await keeperProcesses(database?.url as string, INSTANCES);
 
 // node:http with keep-alive connections: a lean client, so the measure is the keeper's and not undici's.
 const clientCode = `
 const { parentPort, workerData } = require("node:worker_threads");
 const http = require("node:http");
-const { url, groups } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: groups.length });
-const target = new URL(url);
-function post(body) {
+const { groups } = workerData;
+const agents = new Map();
+function post(url, body) {
+  const target = new URL(url);
+  let agent = agents.get(target.host);
+  if (agent === undefined) agents.set(target.host, (agent = new http.Agent({ keepAlive: true, maxSockets: groups.length })));
   return new Promise((resolve, reject) => {
     const req = http.request(
       { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST",
@@ -217,51 +380,68 @@ function post(body) {
 (async () => {
   const statuses = {};
   const started = performance.now();
-  await Promise.all(groups.map(async (bodies) => {
+  await Promise.all(groups.map(async ({ url, bodies }) => {
     for (const body of bodies) {
-      const status = await post(body);
+      const status = await post(url, body);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   }));
   parentPort.postMessage({ seconds: (performance.now() - started) / 1000, statuses });
-  agent.destroy();
+  for (const agent of agents.values()) agent.destroy();
 })();
 `;
-// Each client posts its readers' tallies in order (seq must rise per key); clients run concurrently.
-const groups: string[][] = Array.from({ length: CLIENTS }, () => []);
-perReader.forEach((bodies, r) => (groups[r % CLIENTS] as string[]).push(...bodies));
-log(`ingesting ${READERS * TALLIES_PER_READER} tallies with ${CLIENTS} concurrent HTTP clients...`);
+// Each client posts its readers' tallies in order (seq must rise per key) to one instance, the clients
+// spread evenly over the instances; clients run concurrently.
+const groups = Array.from({ length: CLIENTS }, (_, c) => ({
+  url: `${keepers.urls[c % keepers.urls.length] as string}/v1/tallies`,
+  bodies: [] as string[],
+}));
+perReader.forEach((bodies, r) => groups[r % CLIENTS]?.bodies.push(...bodies));
+log(
+  `ingesting ${READERS * TALLIES_PER_READER} tallies with ${CLIENTS} concurrent HTTP clients over ${INSTANCES} instance(s)...`,
+);
 const cpuBefore = process.cpuUsage();
+const childCpuBefore = keepers.childCpuMs();
 const result = await new Promise<{ seconds: number; statuses: Record<string, number> }>((resolve, reject) => {
-  const worker = new Worker(clientCode, { eval: true, workerData: { url: `${keeper.url}/v1/tallies`, groups } });
+  const worker = new Worker(clientCode, { eval: true, workerData: { groups } });
   worker.once("message", resolve);
   worker.once("error", reject);
 });
 const stored = result.statuses["201"] ?? 0;
 const ingestPerSec = Math.round(stored / result.seconds);
 const cpu = process.cpuUsage(cpuBefore);
-// CPU time of this whole process (keeper, its signature worker, the in-process chain and the clients):
-// a figure that other load on the machine does not inflate the way it inflates wall time.
-const cpuMsPerTally = (cpu.user + cpu.system) / 1000 / Math.max(1, stored);
+// CPU time of this whole process (keeper, its signature worker, the in-process chain and the clients)
+// and of the keeper processes: a figure that other load on the machine does not inflate the way it
+// inflates wall time.
+const cpuMs = (cpu.user + cpu.system) / 1000 + (keepers.childCpuMs() - childCpuBefore);
+const cpuMsPerTally = cpuMs / Math.max(1, stored);
 log(
   `ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`,
 );
 log(
-  `ingest CPU: ${cpuMsPerTally.toFixed(3)} ms per stored tally (all threads, clients included) = ${Math.round(2000 / cpuMsPerTally)}/s on 2 idle cores; load average ${loadavg()
+  `ingest CPU: ${cpuMsPerTally.toFixed(3)} ms per stored tally (all threads and processes, clients included) = ${Math.round(2000 / cpuMsPerTally)}/s on 2 idle cores; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );
 
-await fixture.goToEpoch(1n, 61n);
+await fixture.goToEpoch(1n, GRACE + 1n);
 log(`settling epoch 0 (${READERS} readers)...`);
 t = performance.now();
-const report = await keeper.settler!.settleEpoch(0n);
-const settle1000Sec = Number(((performance.now() - t) / 1000).toFixed(2));
+const report = await keepers.settle();
+const settleSec = Number(((performance.now() - t) / 1000).toFixed(2));
 log(
-  `settled ${report.settled}/${report.readers} readers (skipped ${report.skipped}, dropped ${report.dropped}) in ${settle1000Sec}s with ${report.transactions} transactions`,
+  `settled ${report.settled}/${report.readers} readers (skipped ${report.skipped}, dropped ${report.dropped}) in ${settleSec}s with ${report.transactions} transactions`,
 );
 
-await keeper.stop();
-dir.remove();
+await keepers.stop();
+await database?.drop();
 await chain.close();
-console.log(JSON.stringify({ ingestPerSec, settle1000Sec, txCount: report.transactions }));
+console.log(
+  JSON.stringify({
+    ingestPerSec,
+    settle1000Sec: Number(((settleSec * 1000) / READERS).toFixed(2)),
+    txCount: report.transactions,
+    instances: INSTANCES,
+    settleSec,
+  }),
+);

@@ -73,7 +73,6 @@ export async function startKeeper(options: StartKeeperOptions): Promise<RunningK
     loop = new SettlementLoop(
       {
         chain: parts.chain,
-        store: parts.store,
         settler: parts.settler,
         log: log.child({ module: "loop" }),
         metrics: parts.metrics,

@@ -84,7 +84,7 @@ export async function assembleKeeper(
     account === undefined
       ? undefined
       : new Settler(
-          { chain, store, account, log: log.child({ module: "settler" }), metrics, faults: options.faults },
+          { chain, store, account, log: log.child({ module: "settler" }), metrics, verifyPool, faults: options.faults },
           {
             batchGasLimit: config.batchGasLimit,
             pollIntervalMs: config.pollIntervalMs,

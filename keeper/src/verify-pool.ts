@@ -130,6 +130,7 @@ export class VerifyPool {
         slot.pending.get(id)?.resolve(results);
         slot.pending.delete(id);
       }
+      if (slot.pending.size === 0) slot.worker.unref();
     });
     // A worker that dies fails its requests (answered 500, nothing stored) and is replaced.
     const fail = (error: Error) => {
@@ -140,6 +141,7 @@ export class VerifyPool {
     };
     slot.worker.once("error", fail);
     slot.worker.once("exit", (code) => fail(new Error(`signature worker exited with code ${code}`)));
+    // Idle workers do not keep the process alive; a worker with requests pending does (see run).
     slot.worker.unref();
     return slot;
   }
@@ -157,6 +159,7 @@ export class VerifyPool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
+      slot.worker.ref();
       slot.queue.push({ id, jobs });
       if (++this.queued >= FLUSH_AT) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);

@@ -117,12 +117,21 @@ export const epochStatusResponseSchema = z.strictObject({
   settledReaders: countSchema,
   skippedReaders: countSchema,
   droppedReaders: countSchema,
+  /** Dropped readers with the reason (the first 100 by address; all are counted in droppedReaders). */
+  dropped: z.array(z.strictObject({ reader: addressSchema, reason: z.string() })),
   transactions: z.array(
     z.strictObject({
       hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
       readers: countSchema,
       status: z.enum(TX_STATUSES),
+      /** The keeper account that signed it (null for a record from before senders were stored). */
+      from: addressSchema.nullable(),
       nonce: countSchema,
+      /** Gas used once mined (also by a reverted one), else null; a decimal string. */
+      gasUsed: z
+        .string()
+        .regex(/^[0-9]+$/)
+        .nullable(),
     }),
   ),
 });

@@ -20,7 +20,7 @@ import {
   type PoolFixture,
   type Reader,
 } from "./chain-fixture.js";
-import { postJson, startTestKeeper, tempDir } from "./keeper-fixture.js";
+import { postJson, spawnKeeperCli, startTestKeeper, tempDir } from "./keeper-fixture.js";
 import { flakyProvider, serveRpc } from "./rpc-fakes.js";
 
 const GRACE = 60n;
@@ -265,10 +265,7 @@ describe("keeper settlement", function () {
     };
     const run = (kill = false) =>
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-        const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], {
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawnKeeperCli(["settle", "--epoch", "0"], env);
         if (kill) victim = child;
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -276,7 +273,7 @@ describe("keeper settlement", function () {
         child.on("exit", (code, signal) => resolve({ code, signal, out }));
       });
     const killed = await run(true);
-    expect(killed.signal).to.equal("SIGKILL");
+    expect(killed.signal, killed.out).to.equal("SIGKILL");
     const settledBefore = (await Promise.all(readers.map((r) => isSettled(fixture, r.address)))).filter(Boolean).length;
     expect(settledBefore).to.be.within(1, readers.length - 1);
     const resumed = await run();

@@ -2,6 +2,9 @@
  * One storage suite, run on SQLite (always) and on PostgreSQL (a real server: PLAUDIT_TEST_PG_URL,
  * which .ci/run sets; skipped with a visible message only when it is not configured).
  */
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
+
 import { expect } from "chai";
 import pg from "pg";
 import type { Address, Hex } from "viem";
@@ -10,7 +13,11 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
 import { openStore } from "../../keeper/src/store/index.js";
 import { MIGRATIONS } from "../../keeper/src/store/migrations.js";
-import type { Store, TxRecord } from "../../keeper/src/store/types.js";
+import { SETTLEMENT_LEASE } from "../../keeper/src/store/lease.js";
+import { openPostgresDriver, SETTLEMENT_LOCK } from "../../keeper/src/store/postgres.js";
+import { migrate, type SqlDriver } from "../../keeper/src/store/sql-store.js";
+import { openSqliteDriver } from "../../keeper/src/store/sqlite.js";
+import { SettlementLockLost, type SettlementLock, type Store, type TxRecord } from "../../keeper/src/store/types.js";
 import { tempDir } from "./keeper-fixture.js";
 
 const address = () => privateKeyToAccount(generatePrivateKey()).address;
@@ -32,10 +39,36 @@ function tally(reader: Address, signer: Address, epoch: bigint, seq: bigint, cou
   });
 }
 
-function storageSuite(
-  name: string,
-  open: () => Promise<{ store: Store; reopen(): Promise<Store>; cleanup(): Promise<void> }>,
-) {
+async function mustLock(store: Store): Promise<SettlementLock> {
+  const lock = await store.lockSettlement();
+  expect(lock, "the settlement lock is free").to.not.equal(undefined);
+  return lock as SettlementLock;
+}
+
+async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<unknown> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, "rejected").to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(message);
+  return error;
+}
+
+async function expectLockLost(promise: Promise<unknown>): Promise<void> {
+  const error = await expectRejection(promise, /no longer held/);
+  expect(error).to.be.instanceOf(SettlementLockLost);
+}
+
+interface StorageEnv {
+  store: Store;
+  reopen(): Promise<Store>;
+  /** A raw driver on the same database, migrated. */
+  driver(): Promise<SqlDriver>;
+  cleanup(): Promise<void>;
+}
+
+function storageSuite(name: string, open: () => Promise<StorageEnv>) {
   describe(`keeper storage (${name})`, function () {
     this.timeout(30_000);
     let store: Store;
@@ -132,11 +165,12 @@ function storageSuite(
       expect(await store.itemClicks(1n, creator, "https://blog.example/b")).to.equal(0);
     });
 
-    it("records transactions and outcomes; a settled outcome is final", async () => {
-      const [r1, r2] = [address(), address()];
+    it("records transactions with their sender and outcomes through the lock; a settled outcome is final", async () => {
+      const [r1, r2, sender] = [address(), address(), address()];
       const tx: TxRecord = {
         hash: `0x${"ab".repeat(32)}` as Hex,
         epoch: 5n,
+        from: sender,
         nonce: 3,
         readers: [r1, r2],
         status: "pending",
@@ -145,16 +179,20 @@ function storageSuite(
         maxFeePerGas: 2n * 10n ** 9n,
         maxPriorityFeePerGas: 10n ** 9n,
         createdAt: Date.now(),
+        gasUsed: null,
       };
-      await store.saveTransaction(tx);
-      await store.saveTransaction(tx);
-      await store.setTransactionStatus(tx.hash, "confirmed");
-      expect(await store.transactions(5n)).to.deep.equal([{ ...tx, status: "confirmed" }]);
-      await store.saveOutcomes(5n, [
+      const lock = await mustLock(store);
+      await lock.saveTransaction(tx);
+      await lock.saveTransaction(tx);
+      expect(await store.transactions(5n)).to.deep.equal([tx]);
+      await lock.setTransactionStatus(tx.hash, "failed", 431_000n);
+      await lock.setTransactionStatus(tx.hash, "failed");
+      expect(await store.transactions(5n)).to.deep.equal([{ ...tx, status: "failed", gasUsed: 431_000n }]);
+      await lock.saveOutcomes(5n, [
         { reader: r1, outcome: "settled", reason: "settled", txHash: tx.hash },
         { reader: r2, outcome: "dropped", reason: "no budget", txHash: null },
       ]);
-      await store.saveOutcomes(5n, [
+      await lock.saveOutcomes(5n, [
         { reader: r1, outcome: "skipped", reason: "BadSignature", txHash: null },
         { reader: r2, outcome: "settled", reason: "settled_elsewhere", txHash: null },
       ]);
@@ -164,16 +202,49 @@ function storageSuite(
         outcome: "settled",
         reason: "settled_elsewhere",
       });
+      await lock.release();
     });
 
-    it("grants the settlement lease to one holder at a time until it expires", async () => {
-      expect(await store.acquireLease("settlement", "a", 60_000)).to.equal(true);
-      expect(await store.acquireLease("settlement", "b", 60_000)).to.equal(false);
-      expect(await store.acquireLease("settlement", "a", 60_000)).to.equal(true);
-      await store.releaseLease("settlement", "a");
-      expect(await store.acquireLease("settlement", "b", 1)).to.equal(true);
-      await new Promise((r) => setTimeout(r, 5));
-      expect(await store.acquireLease("settlement", "a", 60_000)).to.equal(true);
+    it("grants the settlement lock to one holder at a time and fences every write by it", async () => {
+      const second = await env.reopen();
+      try {
+        const first = await mustLock(store);
+        expect(await second.lockSettlement(), "another store on the same database").to.equal(undefined);
+        expect(await store.lockSettlement(), "another holder in the same process").to.equal(undefined);
+        await first.release();
+        const next = await mustLock(second);
+        // The released holder writes nothing any more, and says why.
+        const reader = address();
+        const write = first.saveOutcomes(6n, [{ reader, outcome: "dropped", reason: "late", txHash: null }]);
+        await expectLockLost(write);
+        expect(first.lost).to.equal(true);
+        await next.saveOutcomes(6n, [{ reader, outcome: "dropped", reason: "by the holder", txHash: null }]);
+        expect((await store.outcomes(6n)).map((o) => o.reason)).to.deep.equal(["by the holder"]);
+        await next.release();
+        await mustLock(store).then((l) => l.release());
+      } finally {
+        await second.close();
+      }
+    });
+
+    it("commits a grouped write whole or not at all", async () => {
+      const driver = await env.driver();
+      try {
+        const reader = address();
+        const failing = driver.groupedWrite(async (tx) => {
+          await tx.run(`INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4)`, [
+            "7",
+            reader,
+            "https://a.example/",
+            reader,
+          ]);
+          throw new Error("the second statement failed");
+        });
+        await expectRejection(failing, /the second statement failed/);
+        expect(await store.itemClicks(7n, reader, "https://a.example/")).to.equal(0);
+      } finally {
+        await driver.close();
+      }
     });
 
     it("keeps data across a reopen", async () => {
@@ -186,13 +257,59 @@ function storageSuite(
   });
 }
 
-storageSuite("sqlite", async () => {
+async function migrated(driver: SqlDriver): Promise<SqlDriver> {
+  await migrate(driver);
+  return driver;
+}
+
+async function sqliteEnv(): Promise<StorageEnv> {
   const dir = tempDir();
   return {
     store: await openStore({ dataDir: dir.path }),
     reopen: () => openStore({ dataDir: dir.path }),
+    driver: () => migrated(openSqliteDriver(dir.path)),
     cleanup: async () => dir.remove(),
   };
+}
+
+storageSuite("sqlite", sqliteEnv);
+
+describe("keeper storage (sqlite): the settlement lease", () => {
+  let env: StorageEnv;
+  beforeEach(async () => {
+    env = await sqliteEnv();
+  });
+  afterEach(async () => {
+    await env.store.close();
+    await env.cleanup();
+  });
+
+  /** Writes the lease row as a holder `host:pid:id` that expires in an hour would have. */
+  async function leaseHeldBy(pid: number): Promise<void> {
+    const driver = await env.driver();
+    await driver.run(`INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)`, [
+      SETTLEMENT_LEASE,
+      `${hostname()}:${pid}:other`,
+      Date.now() + 3_600_000,
+    ]);
+    await driver.close();
+  }
+
+  it("stays with a live holder's process until it expires", async () => {
+    await leaseHeldBy(process.ppid);
+    expect(await env.store.lockSettlement()).to.equal(undefined);
+  });
+
+  it("is taken over at once from a holder whose process is gone (a SIGKILLed keeper)", async () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    await leaseHeldBy(child.pid as number);
+    const lock = await mustLock(env.store);
+    await lock.saveOutcomes(1n, [{ reader: address(), outcome: "dropped", reason: "x", txHash: null }]);
+    await lock.release();
+  });
 });
 
 const pgUrl = process.env["PLAUDIT_TEST_PG_URL"];
@@ -202,24 +319,67 @@ if (pgUrl === undefined || pgUrl === "") {
   });
   console.warn("keeper storage: PLAUDIT_TEST_PG_URL is not set; the PostgreSQL run of the storage suite is SKIPPED");
 } else {
-  storageSuite("postgres", async () => {
+  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  const pgEnv = async (): Promise<StorageEnv & { database: string }> => {
     const database = `plaudit_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
+    await admin((c) => c.query(`CREATE DATABASE ${database}`));
     const url = new URL(pgUrl);
     url.pathname = `/${database}`;
     const databaseUrl = url.toString();
     return {
+      database,
       store: await openStore({ databaseUrl, dataDir: "unused" }),
       reopen: () => openStore({ databaseUrl, dataDir: "unused" }),
-      cleanup: async () => {
-        const client = new pg.Client({ connectionString: pgUrl });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await client.end();
-      },
+      driver: () => migrated(openPostgresDriver(databaseUrl)),
+      cleanup: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).then(() => undefined),
     };
+  };
+  storageSuite("postgres", pgEnv);
+
+  describe("keeper storage (postgres): the settlement advisory lock", () => {
+    let env: Awaited<ReturnType<typeof pgEnv>>;
+    beforeEach(async () => {
+      env = await pgEnv();
+    });
+    afterEach(async () => {
+      await env.store.close();
+      await env.cleanup();
+    });
+
+    it("is freed when its holder's connection dies, and the dead holder's writes fail without writing", async () => {
+      const other = await env.reopen();
+      try {
+        const dead = await mustLock(env.store);
+        expect(await other.lockSettlement()).to.equal(undefined);
+        // The server ends the holder's session (as when its process is SIGKILLed or the network drops).
+        const ended = await admin((c) =>
+          c.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_locks
+              WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = $2)`,
+            [SETTLEMENT_LOCK, env.database],
+          ),
+        );
+        expect(ended.rowCount).to.equal(1);
+        const next = await mustLock(other);
+        const reader = address();
+        await expectLockLost(dead.saveOutcomes(2n, [{ reader, outcome: "dropped", reason: "stale", txHash: null }]));
+        await next.saveOutcomes(2n, [{ reader, outcome: "dropped", reason: "holder", txHash: null }]);
+        expect((await other.outcomes(2n)).map((o) => o.reason)).to.deep.equal(["holder"]);
+        await next.release();
+        await dead.release();
+        // The store whose lock session died takes the lock again on a new connection.
+        await mustLock(env.store).then((l) => l.release());
+      } finally {
+        await other.close();
+      }
+    });
   });
 }

@@ -105,7 +105,10 @@ describe("protocol JSON Schema", () => {
       settledReaders: 1,
       skippedReaders: 0,
       droppedReaders: 0,
-      transactions: [{ hash: `0x${"ab".repeat(32)}`, readers: 1, status: "confirmed", nonce: 0 }],
+      dropped: [],
+      transactions: [
+        { hash: `0x${"ab".repeat(32)}`, readers: 1, status: "confirmed", from: null, nonce: 0, gasUsed: "90000" },
+      ],
     };
     expect(validate("EpochStatusResponse", status)).to.equal(true);
     expect(validate("EpochStatusResponse", { ...status, status: "done" })).to.equal(false);

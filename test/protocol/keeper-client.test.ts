@@ -36,7 +36,10 @@ const settling: EpochStatusResponse = {
   settledReaders: 6,
   skippedReaders: 1,
   droppedReaders: 3,
-  transactions: [{ hash: `0x${"ab".repeat(32)}`, readers: 7, status: "confirmed", nonce: 4 }],
+  dropped: [],
+  transactions: [
+    { hash: `0x${"ab".repeat(32)}`, readers: 7, status: "confirmed", from: null, nonce: 4, gasUsed: null },
+  ],
 };
 
 describe("keeper client", () => {

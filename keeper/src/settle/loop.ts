@@ -1,25 +1,22 @@
 /**
  * The settlement loop: every poll interval, settle the epoch that ended (plus grace) and is still in its
- * window, by chain time. Holds a lease in the store so only one of several keepers on a database runs it.
+ * window, by chain time. Of several keepers on one database, the one that takes the store's settlement
+ * lock settles; the others find it busy and try again on their next pass.
  */
-import { randomUUID } from "node:crypto";
-
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { shortError } from "../retry.js";
-import type { Store } from "../store/types.js";
 import type { Settler } from "./settler.js";
 
 export class SettlementLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private readonly holder = randomUUID();
   private readonly done = new Set<bigint>();
 
   constructor(
-    private readonly deps: { chain: ChainView; store: Store; settler: Settler; log: Logger; metrics: Metrics },
+    private readonly deps: { chain: ChainView; settler: Settler; log: Logger; metrics: Metrics },
     private readonly options: { pollIntervalMs: number; graceSeconds: number },
   ) {}
 
@@ -42,18 +39,12 @@ export class SettlementLoop {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.running;
-    await this.deps.store.releaseLease("settlement", this.holder).catch(() => undefined);
   }
 
   /** One pass; errors are logged and counted, and the next pass retries. */
   async tick(): Promise<void> {
-    const { chain, store, settler, log, metrics } = this.deps;
+    const { chain, settler, log, metrics } = this.deps;
     try {
-      const leaseMs = Math.max(60_000, this.options.pollIntervalMs * 10);
-      if (!(await store.acquireLease("settlement", this.holder, leaseMs))) {
-        log.debug("another keeper holds the settlement lease");
-        return;
-      }
       chain.invalidateChainTime();
       const now = await chain.chainTime();
       const current = await chain.currentEpoch();

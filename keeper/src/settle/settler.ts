@@ -1,29 +1,47 @@
 /**
- * Performs settlement: gathers chain facts, applies the pure plan, estimates and splits batches,
- * submits, replaces stuck transactions, and records each reader's outcome. Every step is recorded
- * before it is taken, so a restarted keeper resumes without paying twice.
+ * Settlement of an epoch: under the settlement lock, gathers the chain facts, applies the pure plan
+ * (plan.ts), sizes each batch's gas (gas-policy.ts), has the transaction manager (transactions.ts) send
+ * it, and records each reader's outcome. Every write goes through the lock and every transaction is
+ * recorded before it is sent, so a restarted keeper, or another instance, resumes without paying twice.
  */
 import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
   encodeFunctionData,
-  keccak256,
   parseEventLogs,
-  TransactionReceiptNotFoundError,
+  type Abi,
   type Address,
   type Hex,
   type LocalAccount,
-  type TransactionReceipt,
 } from "viem";
 
-import { plauditPoolAbi, settleArgsOf } from "@plaudit/protocol";
+import { compareAddresses, plauditPoolAbi, settleArgsOf, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { isRevert, shortError, sleep, withRetry } from "../retry.js";
-import type { ReaderOutcome, Store, TxRecord } from "../store/types.js";
-import { groupByReader, packBatches, planEpoch, readerGasHint, type ReaderEntry, type ReaderFacts } from "./plan.js";
+import { isRevert, withRetry } from "../retry.js";
+import {
+  SettlementLockLost,
+  type ReaderOutcome,
+  type SettlementLock,
+  type Store,
+  type TxRecord,
+} from "../store/types.js";
+import type { DigestJob, VerifyPool } from "../verify-pool.js";
+import { batchGasLimit, readerGasHint, walletWorstCaseGas, type WalletCheckGas } from "./gas-policy.js";
+import {
+  groupByReader,
+  planBatches,
+  planEpoch,
+  readerSignatureOf,
+  withWalletFacts,
+  type ReaderEntry,
+  type ReaderFacts,
+} from "./plan.js";
+import { RPC_ATTEMPTS, TransactionManager, type Mined, type SettlerFaults } from "./transactions.js";
+
+export type { SettlerFaults } from "./transactions.js";
 
 export const SKIP_REASONS = [
   "AlreadySettled",
@@ -34,6 +52,27 @@ export const SKIP_REASONS = [
   "BadSignature",
 ] as const;
 
+/** Chain reads for reader facts in flight at once. */
+export const FACT_READ_CONCURRENCY = 8;
+/** Reader signatures recovered per request to the signature workers. */
+export const SIGNATURE_CHUNK = 256;
+/** Batches are packed, by hinted gas, up to this share of the batch gas limit (room for the margin). */
+export const BATCH_FILL = 0.8;
+/** Lowest factor the hints are scaled by after comparing them with estimates. */
+export const MIN_HINT_SCALE = 0.2;
+/**
+ * Planning rounds of one settlement pass. A round plans every undecided reader and sends its batches; a
+ * reverted batch is bisected in the next round, so a round count of log2(readers per batch) + 2 settles
+ * or drops everyone. 24 covers batches of millions of readers: it only bounds a pass that misbehaves.
+ */
+export const MAX_SETTLEMENT_ROUNDS = 24;
+
+/**
+ * `ERC1271_GAS_OVERHEAD` of PlauditPool.sol while the pool keeps it private (its ABI then has no getter
+ * to read it from): gas one wallet check needs beside the stipend. Read from the pool once it is public.
+ */
+export const FALLBACK_WALLET_CHECK_OVERHEAD = 10_000n;
+
 export interface SettlerOptions {
   batchGasLimit: number;
   pollIntervalMs: number;
@@ -41,25 +80,29 @@ export interface SettlerOptions {
   graceSeconds: number;
 }
 
-/** Test hooks that simulate faults (a crash right after a broadcast). */
-export interface SettlerFaults {
-  afterBroadcast?: (hash: Hex) => void | Promise<void>;
-}
-
 export interface EpochReport {
   epoch: bigint;
-  state: "not_ended" | "in_grace" | "expired" | "done" | "incomplete";
+  /** `busy`: another keeper instance holds the settlement lock. */
+  state: "not_ended" | "in_grace" | "expired" | "done" | "incomplete" | "busy";
   readers: number;
   settled: number;
   skipped: number;
   dropped: number;
   transactions: number;
+  /** Mined transactions that reverted. */
+  reverted: number;
+  /** Gas used by the epoch's mined transactions, and by the reverted ones among them. */
+  gasUsed: bigint;
+  revertedGasUsed: bigint;
 }
 
 class WindowClosed extends Error {}
 
 export class Settler {
-  private gasScale = 1;
+  private hintScale = 1;
+  private walletGas: WalletCheckGas | undefined;
+  private readonly transactions: TransactionManager;
+  private lockLost = false;
 
   constructor(
     private readonly deps: {
@@ -68,11 +111,23 @@ export class Settler {
       account: LocalAccount;
       log: Logger;
       metrics: Metrics;
+      /** Signature recovery, to tell which reader signatures the pool will hand to a wallet. */
+      verifyPool: VerifyPool;
       faults?: SettlerFaults | undefined;
     },
     private readonly options: SettlerOptions,
     private readonly shouldStop: () => boolean = () => false,
-  ) {}
+  ) {
+    this.transactions = new TransactionManager(
+      deps,
+      { pollIntervalMs: options.pollIntervalMs, stuckAfterMs: options.stuckAfterMs },
+      () => this.stopping(),
+    );
+  }
+
+  private stopping(): boolean {
+    return this.shouldStop() || this.lockLost;
+  }
 
   private get chain() {
     return this.deps.chain;
@@ -85,10 +140,13 @@ export class Settler {
   }
 
   private retry<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    return withRetry(fn, { log: this.deps.log, what, attempts: 8 });
+    return withRetry(fn, { log: this.deps.log, what, attempts: RPC_ATTEMPTS });
   }
 
-  /** Settles every stored reader of `epoch` that is not settled yet, if the epoch is in its window. */
+  /**
+   * Settles every stored reader of `epoch` that is not settled yet, if the epoch is in its window and no
+   * other keeper instance holds the settlement lock.
+   */
   async settleEpoch(epoch: bigint, options: { ignoreGrace?: boolean } = {}): Promise<EpochReport> {
     const log = this.deps.log.child({ epoch: epoch.toString() });
     const bounds = this.chain.bounds(epoch);
@@ -99,25 +157,69 @@ export class Settler {
     if (now >= bounds.deadline) return report("expired");
     if (options.ignoreGrace !== true && now < bounds.end + BigInt(this.options.graceSeconds)) return report("in_grace");
 
+    const lock = await this.store.lockSettlement();
+    if (lock === undefined) {
+      log.debug("another keeper instance holds the settlement lock");
+      return report("busy");
+    }
+    this.lockLost = false;
+    const watch = setInterval(() => {
+      if (lock.lost) this.lockLost = true;
+    }, this.options.pollIntervalMs);
+    watch.unref();
     try {
-      await this.resumePending(epoch, log);
-      for (let round = 0; round < 5 && !this.shouldStop(); round++) {
-        const entries = await this.prepare(epoch, bounds.end, log);
-        if (entries.length === 0) break;
-        log.info({ readers: entries.length, round }, "settling readers");
-        await this.submitAll(epoch, entries, log);
-      }
+      log.info({ holder: lock.holder }, "settlement lock taken");
+      await this.settleUnderLock(epoch, bounds.end, lock, log);
     } catch (error) {
       if (error instanceof WindowClosed) {
         log.warn("settlement window closed");
         return report("expired");
       }
+      if (error instanceof SettlementLockLost) {
+        log.warn({ holder: lock.holder }, "settlement lock lost; another instance may settle now");
+        return report("busy");
+      }
       throw error;
+    } finally {
+      clearInterval(watch);
+      await lock.release().catch((error: unknown) => log.warn({ err: String(error) }, "releasing the lock failed"));
     }
     const result = await this.report(epoch, "done");
     if (result.settled + result.skipped + result.dropped < result.readers) result.state = "incomplete";
     log.info(result, result.state === "done" ? "epoch settled" : "epoch settlement incomplete");
     return result;
+  }
+
+  private async settleUnderLock(epoch: bigint, epochEnd: bigint, lock: SettlementLock, log: Logger): Promise<void> {
+    const decided = async (readers: readonly Address[]) => {
+      const outcomes = new Set((await this.store.outcomes(epoch)).map((o) => o.reader));
+      return readers.every((r) => outcomes.has(r));
+    };
+    await this.walletCheckGas();
+    const resumed = await this.transactions.resume(lock, await this.store.transactions(epoch), decided, log);
+    for (const mined of resumed.mined) await this.applyReceipt(lock, epoch, mined, log);
+
+    for (let round = 0; round < MAX_SETTLEMENT_ROUNDS && !this.stopping(); round++) {
+      const entries = await this.prepare(lock, epoch, epochEnd, resumed.inFlight, log);
+      if (entries.length === 0) break;
+      const reverted = (await this.store.transactions(epoch))
+        .filter((t) => t.status === "failed")
+        .map((t) => ({ hash: t.hash, readers: t.readers }));
+      const plan = planBatches({
+        entries,
+        reverted,
+        budget: this.options.batchGasLimit * BATCH_FILL,
+        hint: (e) => this.packingGas(e),
+      });
+      if (plan.outcomes.length > 0) {
+        await lock.saveOutcomes(epoch, plan.outcomes);
+        for (const o of plan.outcomes) log.warn({ reader: o.reader, reason: o.reason }, "dropping reader");
+      }
+      if (plan.batches.length === 0) continue;
+      log.info({ readers: entries.length, batches: plan.batches.length, round }, "settling readers");
+      const progressed = await this.submitAll(lock, epoch, plan.batches, log);
+      if (!progressed && plan.outcomes.length === 0) break;
+    }
   }
 
   private async report(epoch: bigint, state: EpochReport["state"]): Promise<EpochReport> {
@@ -127,6 +229,8 @@ export class Settler {
       this.store.transactions(epoch),
     ]);
     const count = (kind: ReaderOutcome["outcome"]) => outcomes.filter((o) => o.outcome === kind).length;
+    const sum = (list: readonly TxRecord[]) => list.reduce((total, t) => total + (t.gasUsed ?? 0n), 0n);
+    const reverted = txs.filter((t) => t.status === "failed");
     const r: EpochReport = {
       epoch,
       state,
@@ -135,6 +239,9 @@ export class Settler {
       skipped: count("skipped"),
       dropped: count("dropped"),
       transactions: txs.length,
+      reverted: reverted.length,
+      gasUsed: sum(txs),
+      revertedGasUsed: sum(reverted),
     };
     const label = epoch.toString();
     this.deps.metrics.settlementReaders.set({ epoch: label, state: "settled" }, r.settled);
@@ -144,22 +251,31 @@ export class Settler {
     return r;
   }
 
-  /** Readers to submit: stored tallies minus decided readers, checked against the chain now. */
-  private async prepare(epoch: bigint, epochEnd: bigint, log: Logger): Promise<ReaderEntry[]> {
+  /**
+   * Readers to submit: stored tallies minus decided and in-flight readers, checked against the chain
+   * now, each classified as an EOA or a wallet reader.
+   */
+  private async prepare(
+    lock: SettlementLock,
+    epoch: bigint,
+    epochEnd: bigint,
+    inFlight: ReadonlySet<Address>,
+    log: Logger,
+  ): Promise<ReaderEntry[]> {
     const decided = new Set((await this.store.outcomes(epoch)).map((o) => o.reader));
     const tallies = (await this.store.epochTallies(epoch)).filter((t) => !decided.has(t.reader));
     const groups = groupByReader(tallies);
     const facts = new Map<Address, ReaderFacts>();
-    await forEachLimited([...groups.keys()], 8, async (reader) => {
-      facts.set(reader, await this.readerFacts(reader, epoch));
+    await forEachLimited([...groups.keys()], FACT_READ_CONCURRENCY, async (reader) => {
+      if (!inFlight.has(reader)) facts.set(reader, await this.readerFacts(reader, epoch));
     });
-    const plan = planEpoch({ epochEnd, tallies, facts });
+    const plan = planEpoch({ epochEnd, tallies, facts, inFlight });
     if (plan.outcomes.length > 0) {
-      await this.store.saveOutcomes(epoch, plan.outcomes);
+      await lock.saveOutcomes(epoch, plan.outcomes);
       for (const o of plan.outcomes)
         log.info({ reader: o.reader, outcome: o.outcome, reason: o.reason }, "reader decided without a transaction");
     }
-    return plan.include;
+    return this.classifyWallets(plan.include);
   }
 
   private async readerFacts(reader: Address, epoch: bigint): Promise<ReaderFacts> {
@@ -170,19 +286,97 @@ export class Settler {
     return { settled, budget: budget.amount, sessionNonce: budget.sessionNonce };
   }
 
-  private async submitAll(epoch: bigint, entries: ReaderEntry[], log: Logger): Promise<void> {
-    const limit = this.options.batchGasLimit;
-    const queue = packBatches(entries, limit * 0.8, (e) => readerGasHint(e) * this.gasScale);
-    while (queue.length > 0 && !this.shouldStop()) {
+  /**
+   * Which readers the pool will hand to their code: the chosen tallies' reader signatures are recovered
+   * (ECDSA by the reader needs no call), and each reader's code is read fresh.
+   */
+  private async classifyWallets(entries: readonly ReaderEntry[]): Promise<ReaderEntry[]> {
+    const jobs: DigestJob[] = [];
+    const owners: Address[] = [];
+    for (const entry of entries) {
+      for (const tally of entry.tallies) {
+        jobs.push(readerSignatureJob(tally));
+        owners.push(entry.reader);
+      }
+    }
+    // In chunks, so that tallies posted meanwhile are not queued behind an epoch's worth of recoveries.
+    const results = [];
+    for (let i = 0; i < jobs.length; i += SIGNATURE_CHUNK)
+      results.push(...(await this.deps.verifyPool.run(jobs.slice(i, i + SIGNATURE_CHUNK))));
+    const checks = new Map<Address, number>();
+    results.forEach((result, i) => {
+      const reader = owners[i] as Address;
+      if (result.recovered !== reader.toLowerCase()) checks.set(reader, (checks.get(reader) ?? 0) + 1);
+    });
+    const classified: ReaderEntry[] = [];
+    await forEachLimited([...entries], FACT_READ_CONCURRENCY, async (entry) => {
+      const code = await this.retry(() => this.chain.client.getCode({ address: entry.reader }), "getCode");
+      const hasCode = code !== undefined && code !== "0x";
+      classified.push(withWalletFacts(entry, { hasCode, walletChecks: checks.get(entry.reader) ?? 0 }));
+    });
+    return classified.sort((a, b) => compareAddresses(a.reader, b.reader));
+  }
+
+  /** The pool's wallet-check gas: the stipend from its public constant, the overhead likewise if public. */
+  private async walletCheckGas(): Promise<WalletCheckGas> {
+    if (this.walletGas !== undefined) return this.walletGas;
+    const read = (functionName: string) =>
+      this.retry(
+        () =>
+          this.chain.client.readContract({
+            address: this.pool,
+            abi: plauditPoolAbi as Abi,
+            functionName,
+          }) as Promise<bigint>,
+        functionName,
+      );
+    const hasGetter = (name: string) =>
+      (plauditPoolAbi as Abi).some((item) => item.type === "function" && item.name === name);
+    const overheadGetter = "ERC1271_GAS_OVERHEAD";
+    this.walletGas = {
+      stipend: await read("ERC1271_GAS_STIPEND"),
+      overhead: hasGetter(overheadGetter) ? await read(overheadGetter) : FALLBACK_WALLET_CHECK_OVERHEAD,
+    };
+    return this.walletGas;
+  }
+
+  /** Gas a reader takes up when packing: its scaled hint, plus the worst case of its wallet checks. */
+  private packingGas(entry: ReaderEntry): number {
+    const hint = readerGasHint(entry) * this.hintScale;
+    return this.walletGas === undefined ? hint : hint + Number(walletWorstCaseGas(entry, this.walletGas));
+  }
+
+  /** Sends `batches` in order; resolves to whether any reader was decided or any batch reverted. */
+  private async submitAll(
+    lock: SettlementLock,
+    epoch: bigint,
+    batches: ReaderEntry[][],
+    log: Logger,
+  ): Promise<boolean> {
+    const wallet = await this.walletCheckGas();
+    const limit = BigInt(this.options.batchGasLimit);
+    const queue = [...batches];
+    let progressed = false;
+    while (queue.length > 0 && !this.stopping()) {
       const batch = queue.shift() as ReaderEntry[];
+      const split = () => {
+        const half = Math.ceil(batch.length / 2);
+        queue.unshift(batch.slice(0, half), batch.slice(half));
+      };
+      const drop = async (reason: string) => {
+        const reader = (batch[0] as ReaderEntry).reader;
+        log.warn({ reader, reason }, "dropping reader");
+        await lock.saveOutcomes(epoch, [{ reader, outcome: "dropped", reason, txHash: null }]);
+        progressed = true;
+      };
       const data = encodeFunctionData({
         abi: plauditPoolAbi,
         functionName: "settle",
         args: settleArgsOf(epoch, batch),
       });
-      let gas: bigint;
+      let estimate: bigint;
       try {
-        gas = await this.retry(
+        estimate = await this.retry(
           () => this.chain.client.estimateGas({ account: this.deps.account.address, to: this.pool, data }),
           "estimateGas",
         );
@@ -191,30 +385,31 @@ export class Settler {
         const reason = revertName(error);
         if (reason === "NotInSettlementWindow") throw new WindowClosed();
         if (batch.length > 1) {
-          const half = Math.ceil(batch.length / 2);
-          queue.unshift(batch.slice(0, half), batch.slice(half));
+          split();
           log.warn({ readers: batch.length, reason }, "batch estimate reverted; splitting");
-        } else {
-          const reader = (batch[0] as ReaderEntry).reader;
-          log.warn({ reader, reason }, "settling this reader reverts; dropping it");
-          await this.store.saveOutcomes(epoch, [
-            { reader, outcome: "dropped", reason: `reverts: ${reason}`, txHash: null },
-          ]);
-        }
+        } else await drop(`reverts in simulation: ${reason}`);
         continue;
       }
       const hinted = batch.reduce((sum, e) => sum + readerGasHint(e), 0);
-      this.gasScale = Math.max(0.2, Number(gas) / hinted);
-      if (Number(gas) * 1.2 > limit && batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        queue.unshift(batch.slice(0, half), batch.slice(half));
+      this.hintScale = Math.max(MIN_HINT_SCALE, Number(estimate) / hinted);
+      const gas = batchGasLimit(estimate, batch, wallet);
+      if (gas > limit && batch.length > 1) {
+        split();
         log.info({ readers: batch.length, gas: gas.toString() }, "batch over the gas limit; splitting");
         continue;
       }
-      const gasLimit = (gas * 5n) / 4n;
+      // One EOA reader over the limit goes alone at what it needs (its estimate is what it costs); a
+      // wallet reader's worst case over the limit is never sent (it may be more than a block holds).
+      if (gas > limit && (batch[0] as ReaderEntry).walletChecks > 0) {
+        await drop(`needs up to ${gas} gas with its wallet checks, over the batch gas limit ${limit}`);
+        continue;
+      }
       const readers = batch.map((e) => e.reader);
-      const mined = await this.submit(epoch, readers, data, gasLimit, log);
-      if (mined !== undefined) await this.applyReceipt(epoch, mined.tx, mined.receipt, log);
+      const mined = await this.transactions.send(lock, { epoch, readers, data, gas }, log);
+      if (mined !== undefined) {
+        await this.applyReceipt(lock, epoch, mined, log);
+        progressed = true;
+      }
       const r = await this.report(epoch, "incomplete");
       log.info(
         {
@@ -223,166 +418,23 @@ export class Settler {
           skipped: r.skipped,
           dropped: r.dropped,
           transactions: r.transactions,
+          reverted: r.reverted,
           batchesLeft: queue.length,
         },
         "settlement progress",
       );
     }
-  }
-
-  /** Signs, records, broadcasts, then waits (replacing when stuck). */
-  private async submit(epoch: bigint, readers: Address[], data: Hex, gas: bigint, log: Logger) {
-    const address = this.deps.account.address;
-    const nonce = await this.retry(
-      () => this.chain.client.getTransactionCount({ address, blockTag: "pending" }),
-      "nonce",
-    );
-    const fees = await this.retry(() => this.chain.client.estimateFeesPerGas(), "fees");
-    const tx = await this.broadcast(
-      {
-        epoch,
-        nonce,
-        readers,
-        data,
-        gas,
-        maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-      },
-      log,
-    );
-    return this.waitOrReplace([tx], log);
-  }
-
-  private async broadcast(params: Omit<TxRecord, "hash" | "status" | "createdAt">, log: Logger): Promise<TxRecord> {
-    const serialized = await this.deps.account.signTransaction({
-      chainId: this.chain.deployment.chainId,
-      type: "eip1559",
-      to: this.pool,
-      data: params.data,
-      gas: params.gas,
-      nonce: params.nonce,
-      maxFeePerGas: params.maxFeePerGas,
-      maxPriorityFeePerGas: params.maxPriorityFeePerGas,
-    });
-    const tx: TxRecord = { ...params, hash: keccak256(serialized), status: "pending", createdAt: Date.now() };
-    // Recorded before it is sent: after a crash the keeper looks for it instead of settling again.
-    await this.store.saveTransaction(tx);
-    try {
-      await withRetry(() => this.chain.client.sendRawTransaction({ serializedTransaction: serialized }), {
-        log: this.deps.log,
-        what: "sendRawTransaction",
-        attempts: 8,
-        // The node already has it (or the nonce is used): sending again cannot help.
-        retryable: (e) =>
-          !isRevert(e) &&
-          !/already known|known transaction|nonce too low|nonce has already been used/i.test(
-            shortError(e) + String((e as Error).message),
-          ),
-      });
-    } catch (error) {
-      // "nonce too low" / "already known": the wait loop finds out what happened to the nonce.
-      log.warn({ hash: tx.hash, err: shortError(error) }, "broadcast failed; will watch the nonce");
-    }
-    log.info(
-      { hash: tx.hash, nonce: tx.nonce, readers: tx.readers.length, gas: tx.gas.toString() },
-      "settle transaction sent",
-    );
-    await this.deps.faults?.afterBroadcast?.(tx.hash);
-    return tx;
-  }
-
-  private async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
-    try {
-      return await this.retry(async () => {
-        try {
-          return await this.chain.client.getTransactionReceipt({ hash });
-        } catch (error) {
-          if (error instanceof TransactionReceiptNotFoundError) return undefined;
-          throw error;
-        }
-      }, "receipt");
-    } catch (error) {
-      if (error instanceof BaseError && error.walk((e) => e instanceof TransactionReceiptNotFoundError))
-        return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Waits for one of `txs` (same nonce) to be mined. Sends a replacement with a higher fee when none is
-   * mined after `stuckAfterMs`. Resolves to the mined one, or undefined if the nonce went elsewhere.
-   */
-  private async waitOrReplace(
-    txs: TxRecord[],
-    log: Logger,
-  ): Promise<{ tx: TxRecord; receipt: TransactionReceipt } | undefined> {
-    const address = this.deps.account.address;
-    let lastSent = Date.now();
-    for (;;) {
-      for (const tx of [...txs].reverse()) {
-        const receipt = await this.receiptOf(tx.hash);
-        if (receipt === undefined) continue;
-        await this.store.setTransactionStatus(tx.hash, receipt.status === "success" ? "confirmed" : "failed");
-        this.deps.metrics.settlementTransactions.inc({ status: receipt.status === "success" ? "confirmed" : "failed" });
-        for (const other of txs) {
-          if (other.hash !== tx.hash) {
-            await this.store.setTransactionStatus(other.hash, "replaced");
-            this.deps.metrics.settlementTransactions.inc({ status: "replaced" });
-          }
-        }
-        return { tx: { ...tx, status: receipt.status === "success" ? "confirmed" : "failed" }, receipt };
-      }
-      const latest = txs[txs.length - 1] as TxRecord;
-      const minedNonce = await this.retry(
-        () => this.chain.client.getTransactionCount({ address, blockTag: "latest" }),
-        "nonce",
-      );
-      if (minedNonce > latest.nonce) {
-        // The nonce was used, but none of ours has a receipt: look once more, then give up on them.
-        const again = await Promise.all(txs.map((t) => this.receiptOf(t.hash)));
-        if (again.some((r) => r !== undefined)) continue;
-        for (const t of txs) await this.store.setTransactionStatus(t.hash, "failed");
-        this.deps.metrics.settlementTransactions.inc({ status: "failed" });
-        log.warn({ nonce: latest.nonce }, "nonce consumed by another transaction; readers will be re-planned");
-        return undefined;
-      }
-      if (Date.now() - lastSent >= this.options.stuckAfterMs) {
-        const fees = await this.retry(() => this.chain.client.estimateFeesPerGas(), "fees");
-        const bump = (old: bigint, now: bigint) => {
-          const raised = (old * 5n) / 4n + 1n;
-          return raised > now ? raised : now;
-        };
-        const maxPriorityFeePerGas = bump(latest.maxPriorityFeePerGas, fees.maxPriorityFeePerGas);
-        let maxFeePerGas = bump(latest.maxFeePerGas, fees.maxFeePerGas);
-        if (maxFeePerGas < maxPriorityFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
-        log.warn(
-          { hash: latest.hash, nonce: latest.nonce, maxFeePerGas: maxFeePerGas.toString() },
-          "settle transaction stuck; replacing with a higher fee",
-        );
-        const replacement = await this.broadcast(
-          {
-            epoch: latest.epoch,
-            nonce: latest.nonce,
-            readers: latest.readers,
-            data: latest.data,
-            gas: latest.gas,
-            maxFeePerGas,
-            maxPriorityFeePerGas,
-          },
-          log,
-        );
-        txs.push(replacement);
-        lastSent = Date.now();
-      }
-      if (this.shouldStop()) return undefined;
-      await sleep(this.options.pollIntervalMs);
-    }
+    return progressed;
   }
 
   /** Records each reader's outcome from the ReaderSettled / ReaderSkipped events of a receipt. */
-  private async applyReceipt(epoch: bigint, tx: TxRecord, receipt: TransactionReceipt, log: Logger): Promise<void> {
+  private async applyReceipt(lock: SettlementLock, epoch: bigint, mined: Mined, log: Logger): Promise<void> {
+    const { tx, receipt } = mined;
     if (receipt.status !== "success") {
-      log.warn({ hash: tx.hash }, "settle transaction reverted; its readers will be re-planned");
+      log.warn(
+        { hash: tx.hash, readers: tx.readers.length, gasUsed: receipt.gasUsed.toString(), gas: tx.gas.toString() },
+        "settle transaction reverted; its readers will be bisected",
+      );
       return;
     }
     const events = parseEventLogs({
@@ -405,20 +457,31 @@ export class Settler {
         log.warn({ reader: event.args.reader, reason }, "reader skipped by the contract");
       }
     }
-    await this.store.saveOutcomes(epoch, outcomes);
+    await lock.saveOutcomes(epoch, outcomes);
   }
+}
 
-  /** Finishes transactions a previous run (or a crash) left pending. */
-  private async resumePending(epoch: bigint, log: Logger): Promise<void> {
-    const pending = (await this.store.transactions(epoch)).filter((t) => t.status === "pending");
-    const byNonce = new Map<number, TxRecord[]>();
-    for (const tx of pending) byNonce.set(tx.nonce, [...(byNonce.get(tx.nonce) ?? []), tx]);
-    for (const [nonce, txs] of [...byNonce].sort((a, b) => a[0] - b[0])) {
-      log.info({ nonce, hashes: txs.map((t) => t.hash) }, "resuming a pending settle transaction");
-      const mined = await this.waitOrReplace(txs, log);
-      if (mined !== undefined) await this.applyReceipt(epoch, mined.tx, mined.receipt, log);
-    }
+/** The verification job of the signature the pool checks as the reader's (see readerSignatureOf). */
+function readerSignatureJob(tally: SignedTally): DigestJob {
+  const { kind, signature } = readerSignatureOf(tally);
+  if (kind === "Session" && tally.session !== null) {
+    return {
+      kind,
+      message: { reader: tally.reader, key: tally.signer, expiry: tally.session.expiry, nonce: tally.session.nonce },
+      signature,
+    };
   }
+  return {
+    kind: "Tally",
+    message: {
+      reader: tally.reader,
+      epoch: tally.epoch,
+      seq: tally.seq,
+      creators: tally.creators,
+      counts: tally.counts,
+    },
+    signature,
+  };
 }
 
 function revertName(error: unknown): string {

@@ -7,6 +7,9 @@ import type { Store } from "../store/types.js";
 /** The answer of `GET /v1/epochs/:epoch`, as the protocol package defines it. */
 export type EpochStatus = EpochStatusResponse;
 
+/** How many dropped readers an epoch's status lists by name (all are counted in droppedReaders). */
+export const STATUS_DROPPED_LIMIT = 100;
+
 export async function epochStatus(chain: ChainView, store: Store, epoch: bigint): Promise<EpochStatus> {
   const [now, stats, outcomes, txs] = await Promise.all([
     chain.chainTime(),
@@ -36,6 +39,17 @@ export async function epochStatus(chain: ChainView, store: Store, epoch: bigint)
     settledReaders,
     skippedReaders: count("skipped"),
     droppedReaders: count("dropped"),
-    transactions: txs.map((t) => ({ hash: t.hash, readers: t.readers.length, status: t.status, nonce: t.nonce })),
+    dropped: outcomes
+      .filter((o) => o.outcome === "dropped")
+      .slice(0, STATUS_DROPPED_LIMIT)
+      .map((o) => ({ reader: o.reader, reason: o.reason })),
+    transactions: txs.map((t) => ({
+      hash: t.hash,
+      readers: t.readers.length,
+      status: t.status,
+      from: t.from,
+      nonce: t.nonce,
+      gasUsed: t.gasUsed === null ? null : t.gasUsed.toString(),
+    })),
   };
 }

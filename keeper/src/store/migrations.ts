@@ -36,6 +36,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "settlement leases",
     statements: [`CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)`],
   },
+  {
+    version: 3,
+    name: "sending account and gas used of settle transactions",
+    statements: [
+      // NULL for rows written before: the keeper tells its own by signing the recorded fields again.
+      `ALTER TABLE settle_transactions ADD COLUMN sender TEXT`,
+      `ALTER TABLE settle_transactions ADD COLUMN gas_used TEXT`,
+      `CREATE INDEX settle_transactions_by_sender ON settle_transactions (sender, nonce)`,
+    ],
+  },
 ];
 
 export function padUint64(value: bigint): string {

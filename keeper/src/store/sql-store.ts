@@ -6,7 +6,16 @@ import type { Address, Hex } from "viem";
 
 import { signedTallySchema, toWireTally, type SignedTally, type SignedTallyInput } from "@plaudit/protocol";
 import { MIGRATIONS, padUint64 } from "./migrations.js";
-import type { EpochStats, PutTallyResult, ReaderOutcome, Store, TxRecord, TxStatus } from "./types.js";
+import {
+  SettlementLockLost,
+  type EpochStats,
+  type PutTallyResult,
+  type ReaderOutcome,
+  type SettlementLock,
+  type Store,
+  type TxRecord,
+  type TxStatus,
+} from "./types.js";
 
 export type Row = Record<string, unknown>;
 
@@ -16,18 +25,37 @@ export interface SqlTx {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+/** A driver's hold on the settlement lock. */
+export interface LockSession {
+  readonly holder: string;
+  /**
+   * Runs `fn` in one transaction that first proves the lock is still held, and commits only then;
+   * throws SettlementLockLost (having written nothing) when it is not.
+   */
+  write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** Extends (lease) or re-confirms (advisory lock) the hold; false when it is lost. */
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface SqlDriver extends SqlTx {
   readonly kind: "sqlite" | "postgres";
   /**
-   * A short read-modify-write that uses only `tx`. SQLite: the calls of one event-loop turn share one
-   * transaction and one commit, each in its own savepoint (a failing call undoes only itself); the
-   * promise resolves once the commit is durable in the WAL. PostgreSQL: statement by statement on the pool.
+   * A short read-modify-write that uses only `tx`, in one transaction: all of it commits or none.
+   * SQLite: the calls of one event-loop turn share one transaction and one commit, each in its own
+   * savepoint (a failing call undoes only itself); the promise resolves once the commit is durable in the
+   * WAL. PostgreSQL: BEGIN … COMMIT on one pooled connection.
    */
   groupedWrite<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction, serialized against other migrators of the same database. */
   migrationTransaction(fn: (tx: SqlTx) => Promise<void>): Promise<void>;
+  /** Takes the settlement lock, or resolves to undefined while another holder has it. */
+  lockSettlement(): Promise<LockSession | undefined>;
   close(): Promise<void>;
 }
+
+/** How often a held settlement lock is renewed (lease) or re-confirmed (advisory lock). */
+export const SETTLEMENT_LOCK_RENEW_MS = 15_000;
 
 function str(row: Row, key: string): string {
   const value = row[key];
@@ -44,10 +72,17 @@ function parseStored(body: string): SignedTally {
   return signedTallySchema.parse(JSON.parse(body));
 }
 
+function optional(row: Row, key: string): string | null {
+  return row[key] === null || row[key] === undefined ? null : str(row, key);
+}
+
 function toTx(row: Row): TxRecord {
+  const sender = optional(row, "sender");
+  const gasUsed = optional(row, "gas_used");
   return {
     hash: str(row, "hash") as Hex,
     epoch: BigInt(str(row, "epoch")),
+    from: sender as Address | null,
     nonce: num(row, "nonce"),
     readers: JSON.parse(str(row, "readers")) as Address[],
     status: str(row, "status") as TxStatus,
@@ -56,6 +91,7 @@ function toTx(row: Row): TxRecord {
     maxFeePerGas: BigInt(str(row, "max_fee")),
     maxPriorityFeePerGas: BigInt(str(row, "priority_fee")),
     createdAt: num(row, "created_at"),
+    gasUsed: gasUsed === null ? null : BigInt(gasUsed),
   };
 }
 
@@ -187,47 +223,11 @@ export class SqlStore implements Store {
     return row === undefined ? 0 : num(row, "n");
   }
 
-  async saveTransaction(tx: TxRecord): Promise<void> {
-    await this.db.run(
-      `INSERT INTO settle_transactions (hash, epoch, nonce, readers, status, data, gas, max_fee, priority_fee, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (hash) DO UPDATE SET status = excluded.status`,
-      [
-        tx.hash,
-        tx.epoch.toString(),
-        tx.nonce,
-        JSON.stringify(tx.readers),
-        tx.status,
-        tx.data,
-        tx.gas.toString(),
-        tx.maxFeePerGas.toString(),
-        tx.maxPriorityFeePerGas.toString(),
-        tx.createdAt,
-      ],
-    );
-  }
-
-  async setTransactionStatus(hash: Hex, status: TxStatus): Promise<void> {
-    await this.db.run(`UPDATE settle_transactions SET status = $1 WHERE hash = $2`, [status, hash]);
-  }
-
   async transactions(epoch: bigint): Promise<TxRecord[]> {
     const rows = await this.db.query(`SELECT * FROM settle_transactions WHERE epoch = $1 ORDER BY created_at, hash`, [
       epoch.toString(),
     ]);
     return rows.map(toTx);
-  }
-
-  async saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void> {
-    for (const o of outcomes) {
-      await this.db.run(
-        `INSERT INTO reader_outcomes (epoch, reader, outcome, reason, tx_hash) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (epoch, reader) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
-           tx_hash = excluded.tx_hash
-         WHERE reader_outcomes.outcome <> 'settled'`,
-        [epoch.toString(), o.reader, o.outcome, o.reason, o.txHash],
-      );
-    }
   }
 
   async outcomes(epoch: bigint): Promise<ReaderOutcome[]> {
@@ -258,19 +258,9 @@ export class SqlStore implements Store {
     return last;
   }
 
-  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
-    const changed = await this.db.run(
-      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-       WHERE leases.holder = excluded.holder OR leases.expires_at < $4`,
-      [name, holder, now + ttlMs, now],
-    );
-    return changed > 0;
-  }
-
-  async releaseLease(name: string, holder: string): Promise<void> {
-    await this.db.run(`DELETE FROM leases WHERE name = $1 AND holder = $2`, [name, holder]);
+  async lockSettlement(): Promise<SettlementLock | undefined> {
+    const session = await this.db.lockSettlement();
+    return session === undefined ? undefined : new FencedSettlementLock(session);
   }
 
   async schemaVersions(): Promise<number[]> {
@@ -281,5 +271,104 @@ export class SqlStore implements Store {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+}
+
+/**
+ * Settlement writes through a held lock: each in one transaction that commits only while the lock is
+ * held. Renews the lock in the background; once it is lost, `lost` turns true and writes throw.
+ */
+class FencedSettlementLock implements SettlementLock {
+  private isLost = false;
+  private released = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly session: LockSession) {
+    this.timer = setInterval(() => {
+      session.renew().then(
+        (held) => {
+          if (!held) this.isLost = true;
+        },
+        () => {
+          this.isLost = true;
+        },
+      );
+    }, SETTLEMENT_LOCK_RENEW_MS);
+    this.timer.unref();
+  }
+
+  get holder(): string {
+    return this.session.holder;
+  }
+
+  get lost(): boolean {
+    return this.isLost || this.released;
+  }
+
+  private async write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    if (this.lost) throw new SettlementLockLost(`the settlement lock of ${this.holder} is no longer held`);
+    try {
+      return await this.session.write(fn);
+    } catch (error) {
+      if (error instanceof SettlementLockLost) this.isLost = true;
+      throw error;
+    }
+  }
+
+  async saveTransaction(tx: TxRecord): Promise<void> {
+    await this.write((db) =>
+      db.run(
+        `INSERT INTO settle_transactions
+           (hash, epoch, sender, nonce, readers, status, data, gas, max_fee, priority_fee, created_at, gas_used)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (hash) DO NOTHING`,
+        [
+          tx.hash,
+          tx.epoch.toString(),
+          tx.from,
+          tx.nonce,
+          JSON.stringify(tx.readers),
+          tx.status,
+          tx.data,
+          tx.gas.toString(),
+          tx.maxFeePerGas.toString(),
+          tx.maxPriorityFeePerGas.toString(),
+          tx.createdAt,
+          tx.gasUsed === null ? null : tx.gasUsed.toString(),
+        ],
+      ),
+    );
+  }
+
+  async setTransactionStatus(hash: Hex, status: TxStatus, gasUsed?: bigint): Promise<void> {
+    await this.write((db) =>
+      db.run(`UPDATE settle_transactions SET status = $1, gas_used = COALESCE($2, gas_used) WHERE hash = $3`, [
+        status,
+        gasUsed === undefined ? null : gasUsed.toString(),
+        hash,
+      ]),
+    );
+  }
+
+  async saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    await this.write(async (db) => {
+      for (const o of outcomes) {
+        await db.run(
+          `INSERT INTO reader_outcomes (epoch, reader, outcome, reason, tx_hash) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (epoch, reader) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
+             tx_hash = excluded.tx_hash
+           WHERE reader_outcomes.outcome <> 'settled'`,
+          [epoch.toString(), o.reader, o.outcome, o.reason, o.txHash],
+        );
+      }
+    });
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    await this.session.release();
   }
 }

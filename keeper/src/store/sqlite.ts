@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 
 import { classifySqliteError } from "./errors.js";
+import { takeLease } from "./lease.js";
 import type { Row, SqlDriver, SqlTx } from "./sql-store.js";
 
 /** `$1` to SQLite's numbered `?1`. */
@@ -133,6 +134,8 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
         throw error;
       }
     },
+    // One host, one file: a lease row (see lease.ts), written like any grouped write.
+    lockSettlement: () => takeLease((fn) => driver.groupedWrite(fn)),
     close: async () => {
       await waitGate();
       statements.clear();

@@ -8,11 +8,18 @@ export type PutTallyResult =
   | { status: "unchanged" }
   | { status: "stale"; storedSeq: bigint };
 
+/**
+ * `pending`: recorded (and maybe broadcast), not mined yet; `confirmed`: mined and succeeded; `failed`:
+ * mined and reverted; `replaced`: its nonce went to another transaction (a fee-bumped replacement, or one
+ * that made it unnecessary), so it will never be mined.
+ */
 export type TxStatus = "pending" | "confirmed" | "failed" | "replaced";
 
 export interface TxRecord {
   hash: Hex;
   epoch: bigint;
+  /** The account that signed it; null only for records written before the keeper stored it. */
+  from: Address | null;
   nonce: number;
   readers: Address[];
   status: TxStatus;
@@ -22,11 +29,14 @@ export interface TxRecord {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
   createdAt: number;
+  /** Gas the mined transaction used (confirmed or failed); null until then. */
+  gasUsed: bigint | null;
 }
 
 /**
  * `settled`: split on chain (by us or another keeper); `skipped`: the contract skipped it (reason is the
- * SkipReason name); `dropped`: never submitted because the contract would reject it (reason says why).
+ * SkipReason name); `dropped`: never submitted because the contract would reject it, or because settling
+ * it reverted (reason says why).
  */
 export interface ReaderOutcome {
   reader: Address;
@@ -44,6 +54,29 @@ export interface EpochStats {
   droppedClicks: number;
 }
 
+/** Thrown by a settlement write after the settlement lock was lost (or released): nothing was written. */
+export class SettlementLockLost extends Error {
+  override readonly name = "SettlementLockLost";
+}
+
+/**
+ * The right to settle, held by one keeper instance at a time, and the only way to write settlement
+ * state: every write is fenced (it commits only while the lock is held, in one transaction).
+ */
+export interface SettlementLock {
+  /** Who holds it: host, process id and a random id of this holding. */
+  readonly holder: string;
+  /** True once the lock is known to be lost: settlement stops, every further write throws. */
+  readonly lost: boolean;
+  /** Records a transaction before it is broadcast (a second save of the same hash changes nothing). */
+  saveTransaction(tx: TxRecord): Promise<void>;
+  setTransactionStatus(hash: Hex, status: TxStatus, gasUsed?: bigint): Promise<void>;
+  /** Records outcomes in one transaction; a `settled` outcome is final and never overwritten. */
+  saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void>;
+  /** Gives the lock up; further writes throw. Safe to call twice. */
+  release(): Promise<void>;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /**
@@ -58,17 +91,17 @@ export interface Store {
   /** Records one reader's click of an item once; returns whether it was new. */
   recordItemClick(epoch: bigint, creator: Address, item: string, reader: Address): Promise<boolean>;
   itemClicks(epoch: bigint, creator: Address, item: string): Promise<number>;
-  saveTransaction(tx: TxRecord): Promise<void>;
-  setTransactionStatus(hash: Hex, status: TxStatus): Promise<void>;
   transactions(epoch: bigint): Promise<TxRecord[]>;
-  /** Records outcomes; a `settled` outcome is final and never overwritten. */
-  saveOutcomes(epoch: bigint, outcomes: readonly ReaderOutcome[]): Promise<void>;
   outcomes(epoch: bigint): Promise<ReaderOutcome[]>;
   /** The latest epoch with stored tallies whose every reader has an outcome (undefined if none). */
   lastSettledEpoch(): Promise<bigint | undefined>;
-  /** A lease so that one of several keepers on one database runs settlement at a time. */
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * Takes the settlement lock, or resolves to undefined while another holder has it. SQLite: a lease row
+   * renewed while held (taken over when it expires or its holder's process on this host is gone).
+   * PostgreSQL: an advisory lock held by a dedicated connection, released by the server when that
+   * connection dies.
+   */
+  lockSettlement(): Promise<SettlementLock | undefined>;
   /** Applied schema versions, ascending. */
   schemaVersions(): Promise<number[]>;
   close(): Promise<void>;

@@ -26,7 +26,7 @@ import {
   type SignedTallyInput,
 } from "@plaudit/protocol";
 import { createLocalChain, deployPool, USD, type LocalChain, type PoolFixture, type Reader } from "../chain-fixture.js";
-import { startTestKeeper, tempDir } from "../keeper-fixture.js";
+import { spawnKeeperCli, startTestKeeper, tempDir } from "../keeper-fixture.js";
 import { serveRpc } from "../rpc-fakes.js";
 import { FastSigner, rawRequest, storedSeqs } from "./harness.js";
 
@@ -480,10 +480,7 @@ describe("keeper under injected faults", function () {
       };
       const run = (kill: boolean) =>
         new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-          const child = spawn("node_modules/.bin/tsx", ["keeper/src/cli.ts", "settle", "--epoch", "0"], {
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-          });
+          const child = spawnKeeperCli(["settle", "--epoch", "0"], env);
           calls = 0;
           // Past the start-up reads (chain id, code, pool parameters: 7 calls), anywhere in settlement (a
           // whole run of this epoch makes about 30 calls: facts, estimates, sends, receipts).
