@@ -102,7 +102,8 @@ export class Settler {
   private hintScale = 1;
   private walletGas: WalletCheckGas | undefined;
   private readonly transactions: TransactionManager;
-  private lockLost = false;
+  /** The settlement lock while a pass holds it. */
+  private lock: SettlementLock | undefined;
 
   constructor(
     private readonly deps: {
@@ -125,8 +126,9 @@ export class Settler {
     );
   }
 
+  /** Stop at the next safe point: the keeper is stopping, or the settlement lock was lost. */
   private stopping(): boolean {
-    return this.shouldStop() || this.lockLost;
+    return this.shouldStop() || this.lock?.lost === true;
   }
 
   private get chain() {
@@ -162,26 +164,24 @@ export class Settler {
       log.debug("another keeper instance holds the settlement lock");
       return report("busy");
     }
-    this.lockLost = false;
-    const watch = setInterval(() => {
-      if (lock.lost) this.lockLost = true;
-    }, this.options.pollIntervalMs);
-    watch.unref();
+    this.lock = lock;
+    const lost = () => {
+      log.warn({ holder: lock.holder }, "settlement lock lost; another instance may settle now");
+      return report("busy");
+    };
     try {
       log.info({ holder: lock.holder }, "settlement lock taken");
       await this.settleUnderLock(epoch, bounds.end, lock, log);
+      if (lock.lost) return await lost();
     } catch (error) {
       if (error instanceof WindowClosed) {
         log.warn("settlement window closed");
         return report("expired");
       }
-      if (error instanceof SettlementLockLost) {
-        log.warn({ holder: lock.holder }, "settlement lock lost; another instance may settle now");
-        return report("busy");
-      }
+      if (error instanceof SettlementLockLost) return lost();
       throw error;
     } finally {
-      clearInterval(watch);
+      this.lock = undefined;
       await lock.release().catch((error: unknown) => log.warn({ err: String(error) }, "releasing the lock failed"));
     }
     const result = await this.report(epoch, "done");
