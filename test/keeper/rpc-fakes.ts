@@ -57,8 +57,15 @@ export async function serveRpc(
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as
-        Parameters<typeof answer>[0] | Parameters<typeof answer>[0][];
+      let body: Parameters<typeof answer>[0] | Parameters<typeof answer>[0][];
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof body;
+      } catch {
+        // A client that gave up mid-request (its timeout) leaves a cut body: answer as a node would.
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } }));
+        return;
+      }
       const reply = Array.isArray(body) ? Promise.all(body.map(answer)) : answer(body);
       reply.then(
         (r) => {
