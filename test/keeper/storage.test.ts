@@ -129,18 +129,21 @@ function storageSuite(name: string, open: () => Promise<StorageEnv>) {
       await store.putTally(tally(dropped, dropped, 9n, 1n, [5]), 5);
       await store.putTally(tally(pending, pending, 9n, 1n, [6]), 6);
       await store.putTally(tally(settled, settled, 10n, 1n, [1]), 1);
-      await store.saveOutcomes(9n, [
+      const lock = await store.lockSettlement();
+      if (lock === undefined) throw new Error("the settlement lock is free in a fresh store");
+      await lock.saveOutcomes(9n, [
         { reader: settled, outcome: "settled", reason: "", txHash: `0x${"ab".repeat(32)}` },
         { reader: dropped, outcome: "dropped", reason: "no budget", txHash: null },
       ]);
       expect(await store.epochStats(9n)).to.deep.equal({ readers: 3, clicks: 18, settledClicks: 7, droppedClicks: 5 });
       // Epoch 9 still has a reader without an outcome; epoch 10 has none decided.
       expect(await store.lastSettledEpoch()).to.equal(undefined);
-      await store.saveOutcomes(9n, [{ reader: pending, outcome: "skipped", reason: "BadSignature", txHash: null }]);
+      await lock.saveOutcomes(9n, [{ reader: pending, outcome: "skipped", reason: "BadSignature", txHash: null }]);
       expect(await store.lastSettledEpoch()).to.equal(9n);
-      await store.saveOutcomes(10n, [{ reader: settled, outcome: "settled", reason: "", txHash: null }]);
+      await lock.saveOutcomes(10n, [{ reader: settled, outcome: "settled", reason: "", txHash: null }]);
       // Compared as numbers, not as the text "10" < "9".
       expect(await store.lastSettledEpoch()).to.equal(10n);
+      await lock.release();
     });
 
     it("concurrent writers of one key end with the highest seq", async () => {
