@@ -4,7 +4,7 @@
  */
 import type { Address, Hex } from "viem";
 
-import { clicksProblem, type SignedTally } from "@plaudit/protocol";
+import { clicksProblem, epochAt, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "./chain.js";
 import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
 
@@ -71,9 +71,16 @@ export class TallyAdmission {
       throw new Rejection("bad_session", "session: required when signer is not the reader");
     }
 
-    const now = await this.chain.chainTime();
+    const asked = performance.now();
+    let now = await this.chain.chainTime();
+    if (now < this.chain.bounds(tally.epoch).start) {
+      // A cached or shared in-flight read may predate the block that started this epoch: a client that
+      // saw that block must not be refused for it, so look again with a read asked after this request
+      // arrived (shared by every request waiting for one, so junk cannot multiply chain reads).
+      now = await this.chain.chainTimeSince(asked);
+    }
     if (!this.acceptsEpoch(tally.epoch, now)) {
-      const current = await this.chain.currentEpoch();
+      const current = epochAt(this.chain.deployment, now);
       throw new Rejection("wrong_epoch", `epoch ${tally.epoch} does not accept tallies now (current epoch ${current})`);
     }
     const bounds = this.chain.bounds(tally.epoch);

@@ -120,7 +120,8 @@ interface CachedBudget extends BudgetInfo {
 
 export class ChainView {
   readonly client: PublicClient<Transport, Chain | undefined>;
-  private chainTimeCache: { value: bigint; at: number } | undefined;
+  /** The last chain time read: its value, when it was answered and when it was asked. */
+  private chainTimeCache: { value: bigint; at: number; askedAt: number } | undefined;
   /** reader => epoch => budget. Events about a reader drop its entries. */
   private readonly budgets = new Map<Address, Map<bigint, CachedBudget>>();
   /** The highest session nonce seen in `SessionsRevoked` per reader (covers reads that were in flight). */
@@ -132,6 +133,7 @@ export class ChainView {
   private readonly walletRefusals = new Map<string, number>();
   /** Reads in flight: concurrent misses of one key share one RPC call. */
   private chainTimeInFlight: Promise<bigint> | undefined;
+  private chainTimeInFlightAskedAt = 0;
   private readonly budgetsInFlight = new Map<string, Promise<CachedBudget>>();
   private readonly codesInFlight = new Map<Address, Promise<boolean>>();
   private readonly walletChecksInFlight = new Map<string, Promise<boolean>>();
@@ -261,6 +263,23 @@ export class ChainView {
     const cached = this.chainTimeCache;
     if (cached !== undefined && Date.now() - cached.at < this.chainTimeTtlMs) return cached.value;
     if (this.chainTimeInFlight !== undefined) return this.chainTimeInFlight;
+    return this.readChainTime();
+  }
+
+  /**
+   * A chain time read asked at or after `since` (a `performance.now()` instant): shares a read in flight
+   * or cached only if it was asked no earlier, so callers asking together share one read and none of
+   * them gets a time older than its own question.
+   */
+  async chainTimeSince(since: number): Promise<bigint> {
+    const cached = this.chainTimeCache;
+    if (cached !== undefined && cached.askedAt >= since) return cached.value;
+    if (this.chainTimeInFlight !== undefined && this.chainTimeInFlightAskedAt >= since) return this.chainTimeInFlight;
+    return this.readChainTime();
+  }
+
+  private readChainTime(): Promise<bigint> {
+    const askedAt = performance.now();
     const read = this.read(() => this.readTime(this.follower !== undefined), "chain time").then(
       async ({ time, head }) => {
         // Reader events up to the head count before this chain time is used.
@@ -271,7 +290,7 @@ export class ChainView {
     const inFlight = read.then(
       (value) => {
         if (this.chainTimeInFlight === inFlight) {
-          this.chainTimeCache = { value, at: Date.now() };
+          this.chainTimeCache = { value, at: Date.now(), askedAt };
           this.chainTimeInFlight = undefined;
         }
         return value;
@@ -282,6 +301,7 @@ export class ChainView {
       },
     );
     this.chainTimeInFlight = inFlight;
+    this.chainTimeInFlightAskedAt = askedAt;
     return inFlight;
   }
 

@@ -183,6 +183,30 @@ describe("keeper HTTP API", function () {
     }
   });
 
+  it("accepts a tally for an epoch that began after its chain time was read", async () => {
+    // A pool of two-minute epochs (moving to its epoch 1 leaves the shared pool's epoch 0 open) and a
+    // keeper that reuses its chain time for a minute.
+    const short = await deployPool(chain, { epochLength: 120n });
+    await short.goToEpoch(0n);
+    const reader = await short.newReader();
+    const lagging = tempDir();
+    const slow = await startTestKeeper(short, { dataDir: lagging.path, chainTimeTtlMs: 60_000 });
+    try {
+      const before = await postJson(`${slow.url}/v1/tallies`, {
+        tally: await new TallySigner(short, reader, 0n).click(short.creators[0]!),
+      });
+      expect(before.status, JSON.stringify(before.body)).to.equal(201);
+      await short.goToEpoch(1n);
+      const after = await postJson(`${slow.url}/v1/tallies`, {
+        tally: await new TallySigner(short, reader, 1n).click(short.creators[0]!),
+      });
+      expect(after.status, JSON.stringify(after.body)).to.equal(201);
+    } finally {
+      await slow.stop();
+      lagging.remove();
+    }
+  });
+
   it("refuses an unsigned session object on a tally the reader signed itself, of any size", async () => {
     const frank = await fixture.newReader();
     const own = new TallySigner(fixture, frank, 0n);
