@@ -12,6 +12,7 @@ import { Rejection, type TallyAdmission } from "../admission.js";
 import type { ChainView } from "../chain.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { RelayRoutes } from "../relay/routes.js";
 import { epochStatus } from "../settle/status.js";
 import { StoreUnavailableError } from "../store/errors.js";
 import type { Store } from "../store/types.js";
@@ -31,6 +32,8 @@ export interface ApiDeps {
   admission: TallyAdmission;
   metrics: Metrics;
   log: Logger;
+  /** The relay's routes under /v1/relay/ (relay/routes.ts), if served. */
+  relay?: RelayRoutes | undefined;
 }
 
 export const MAX_ITEM_URL_LENGTH = 2048;
@@ -184,6 +187,8 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       const [status, body] = await postTally(req);
       return ["tallies", status, body];
     }
+    if (path.startsWith("/v1/relay/") && deps.relay !== undefined)
+      return deps.relay.route(req, url, ip, () => readBody(req));
     if (method !== "GET") throw new HttpError(405, "method_not_allowed", `use GET ${path}`);
 
     const readerMatch = /^\/v1\/readers\/([^/]+)\/tallies$/.exec(path);
