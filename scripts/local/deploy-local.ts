@@ -10,6 +10,7 @@ import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import { createPublicClient, createWalletClient, defineChain, http, toHex, type Address } from "viem";
 
 import userConfig from "../../hardhat.config.js";
+import type { LocalTokenFlavour } from "../../ignition/modules/LocalPlaudit.js";
 import { mockStablecoinAbi, type Deployment } from "@plaudit/protocol";
 import { deployPlaudit } from "../deploy/deploy-pool.js";
 import { HARDHAT_CHAIN_ID, hardhatAccount, type TestAccount } from "./accounts.js";
@@ -23,6 +24,8 @@ export interface LocalDeployOptions {
   epochLength: number;
   keeperTipBps: number;
   keeperUrl: string;
+  /** The token flavour to deploy (LocalPlaudit's `usdc`, `usdt`, `dai` or `musd`). */
+  token: LocalTokenFlavour;
 }
 
 async function runtime(repoRoot: string, stateDir: string) {
@@ -36,7 +39,7 @@ export async function compileContracts(repoRoot: string, stateDir: string): Prom
   await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
 }
 
-/** LocalPlaudit through Ignition, epoch 0 starting at the chain's current time. */
+/** LocalPlaudit on the chosen token flavour through Ignition, epoch 0 starting at the chain's current time. */
 export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<Deployment> {
   const hre = await runtime(options.repoRoot, options.stateDir);
   const connection = await hre.network.create({ network: "localhost", override: { url: options.rpcUrl } });
@@ -49,6 +52,7 @@ export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<D
     await jsonRpc(options.rpcUrl, "hardhat_setNonce", [hardhatAccount(0).address, toHex(1n + (now % 1_000_000n))]);
     const { deployment } = await deployPlaudit(connection, {
       module: "LocalPlaudit",
+      token: options.token,
       parameters: {
         LocalPlaudit: {
           startTime: now,
