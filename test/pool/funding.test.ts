@@ -193,6 +193,14 @@ for (const flavour of ["usdc", "pyusd"] as const) {
         .withArgs(terms.deadline, terms.deadline);
     });
 
+    it("subscribeWithAuthorization: a signature of another length goes to the token's bytes form, which checks it", async () => {
+      const { pool, token, relayer, terms, signature } = await networkHelpers.loadFixture(authorizationFixture);
+      // Decoded by the token (else it would revert without an error), refused as a signature.
+      await expect(
+        pool.connect(relayer).subscribeWithAuthorization(terms, `${signature}00`),
+      ).to.be.revertedWithCustomError(token, "InvalidSignature");
+    });
+
     it("subscribeWithAuthorization: an ERC-1271 wallet reader subscribes with its owner's signature", async () => {
       const f = await networkHelpers.loadFixture(authorizationFixture);
       const { pool, token, deployer: owner, relayer } = f;
