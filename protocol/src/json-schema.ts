@@ -20,6 +20,17 @@ import {
   readerTalliesResponseSchema,
   unhealthyResponseSchema,
 } from "./keeper-api.js";
+import {
+  relayCancelSchema,
+  relayClaimSchema,
+  relayPolicyResponseSchema,
+  relayRevokeSessionsSchema,
+  relaySubmittedResponseSchema,
+  relaySubscribeBySignatureSchema,
+  relaySubscribeWithAuthorizationSchema,
+  relayTransactionResponseSchema,
+  relayWithdrawSchema,
+} from "./relay-api.js";
 import { deploymentSchema, sessionSchema, signedTallySchema } from "./schemas.js";
 
 /** Every wire format by name, with what it is. */
@@ -35,6 +46,18 @@ export const WIRE_SCHEMAS = {
   KeeperConfigResponse: [keeperConfigResponseSchema, "GET /v1/config."],
   HealthResponse: [healthResponseSchema, "GET /healthz, 200: every dependency answers."],
   UnhealthyResponse: [unhealthyResponseSchema, "GET /healthz, 503: the dependency that is down."],
+  RelayPolicyResponse: [relayPolicyResponseSchema, "GET /v1/relay/policy."],
+  RelaySubscribeWithAuthorizationRequest: [
+    relaySubscribeWithAuthorizationSchema,
+    "POST /v1/relay/subscribe-with-authorization: body.",
+  ],
+  RelaySubscribeBySignatureRequest: [relaySubscribeBySignatureSchema, "POST /v1/relay/subscribe-by-signature: body."],
+  RelayCancelRequest: [relayCancelSchema, "POST /v1/relay/cancel: body."],
+  RelayWithdrawRequest: [relayWithdrawSchema, "POST /v1/relay/withdraw: body."],
+  RelayRevokeSessionsRequest: [relayRevokeSessionsSchema, "POST /v1/relay/revoke-sessions: body."],
+  RelayClaimRequest: [relayClaimSchema, "POST /v1/relay/claim: body."],
+  RelaySubmittedResponse: [relaySubmittedResponseSchema, "POST /v1/relay/<action>: 202, the transaction sent."],
+  RelayTransactionResponse: [relayTransactionResponseSchema, "GET /v1/relay/transactions/:hash."],
   ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],
   Deployment: [deploymentSchema, "The deployment file a deployment writes and keepers and dApps read."],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
