@@ -28,6 +28,11 @@ export function openPostgresDriver(url: string): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on("error", () => undefined);
+  // A client is handed out without the pool's listener, and a connection killed right after it was
+  // made reports its error in that very moment (same network read, before `transaction` can listen):
+  // every client keeps a listener of its own. The error still reaches whoever uses the client, as a
+  // failed query, and a broken client is not handed out again.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const statement = async (sql: string, params: readonly unknown[]) => {
     try {
       return await pool.query(sql, params as unknown[]);
