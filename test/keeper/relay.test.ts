@@ -158,8 +158,15 @@ describe("keeper relay", function () {
     tampered.subscription.amountPerEpoch = (6n * USD).toString();
     const reverts = await expectRefused(client.relay("subscribe-with-authorization", tampered), 422, "relay_reverts");
     expect(reverts.message).to.contain("InvalidSignature");
-    const malformed = await fetch(`${keeper.url}/v1/relay/cancel`, { method: "POST", body: '{"cancellation":1}' });
+    const malformed = await fetch(`${keeper.url}/v1/relay/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"cancellation":1}',
+    });
     expect(malformed.status).to.equal(400);
+    // Not JSON by its content type (a form post that skips the CORS preflight): refused before parsing.
+    const untyped = await fetch(`${keeper.url}/v1/relay/cancel`, { method: "POST", body: '{"cancellation":1}' });
+    expect(untyped.status).to.equal(415);
     expect(await relaySpend()).to.deep.equal(spent);
   });
 
