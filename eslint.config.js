@@ -13,7 +13,17 @@ const importDirection = (...patterns) => ({ "no-restricted-imports": ["error", {
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "coverage/", "types/", "**/dist/", "**/generated/"],
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "coverage/",
+      "types/",
+      "**/dist/",
+      "**/generated/",
+      "indexer/.ponder/",
+      "indexer/ponder-env.d.ts",
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
@@ -30,6 +40,7 @@ export default tseslint.config(
     rules: importDirection({ group: ["../**"], message: "the protocol package stands alone" }),
   },
   { files: ["keeper/**/*.ts"], rules: importDirection(byName, ...outOf("app", "scripts", "test")) },
+  { files: ["indexer/**/*.ts"], rules: importDirection(byName, ...outOf("app", "keeper", "scripts", "test")) },
   { files: ["app/**/*.{ts,tsx}"], rules: importDirection(byName, ...outOf("keeper", "scripts", "test", "ignition")) },
   {
     files: ["scripts/**/*.ts", "ignition/**/*.ts"],

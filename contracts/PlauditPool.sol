@@ -8,7 +8,9 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
+import {IPlauditFunding} from "./interfaces/IPlauditFunding.sol";
 import {IPlauditPool} from "./interfaces/IPlauditPool.sol";
+import {PlauditFunding} from "./PlauditFunding.sol";
 import {ClickTypes} from "./libraries/ClickTypes.sol";
 // solhint does not see constants used inside assembly, as these are.
 /* solhint-disable no-unused-import */
@@ -23,7 +25,7 @@ import {
 
 /// @title Plaudit pool
 /// @notice See {IPlauditPool}. One pool per stablecoin; no owner, no admin, no pause, no upgrade.
-contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
+contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient, PlauditFunding {
     using SafeERC20 for IERC20;
 
     // ---------------------------------------------------------------------------------------------
@@ -89,6 +91,9 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint64 sweepFrom;
         uint64 fundedUntil;
         uint32 sessionNonce;
+        /// The nonce of the reader's next signed intent (see {PlauditFunding}): in this slot, which every
+        /// intent writes anyway.
+        uint64 intentNonce;
     }
 
     /// @dev Accumulators of one `settle` call, kept in memory to stay clear of the stack limit.
@@ -158,27 +163,43 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPlauditPool
     function cancel(uint64 fromEpoch) external nonReentrant returns (uint256 refund) {
-        if (_hasStarted(fromEpoch)) revert EpochAlreadyStarted(fromEpoch, currentEpoch());
-        ReaderAccount storage account = _accounts[msg.sender];
-        uint64 until = account.fundedUntil;
-        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
-        for (uint64 epoch = fromEpoch; epoch < until; ++epoch) {
-            // Epochs that have not started are always Open.
-            refund += budgets[epoch].amount;
-            delete budgets[epoch];
-        }
-        if (refund == 0) revert NothingToCancel(msg.sender, fromEpoch);
-        account.fundedUntil = fromEpoch;
-        emit Cancelled(msg.sender, fromEpoch, until, refund);
+        refund = _cancel(msg.sender, fromEpoch);
         TOKEN.safeTransfer(msg.sender, refund);
     }
 
     /// @inheritdoc IPlauditPool
     function withdraw() external nonReentrant returns (uint256 amount) {
-        ReaderAccount storage account = _accounts[msg.sender];
+        amount = _withdraw(msg.sender);
+        if (amount != 0) TOKEN.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPlauditPool
+    function revokeSessions() external returns (uint32 nonce) {
+        return _revokeSessions(msg.sender);
+    }
+
+    /// @dev `cancel` for `reader`; the caller pays the refund.
+    function _cancel(address reader, uint64 fromEpoch) internal override returns (uint256 refund) {
+        if (_hasStarted(fromEpoch)) revert EpochAlreadyStarted(fromEpoch, currentEpoch());
+        ReaderAccount storage account = _accounts[reader];
+        uint64 until = account.fundedUntil;
+        mapping(uint64 => Budget) storage budgets = _budgets[reader];
+        for (uint64 epoch = fromEpoch; epoch < until; ++epoch) {
+            // Epochs that have not started are always Open.
+            refund += budgets[epoch].amount;
+            delete budgets[epoch];
+        }
+        if (refund == 0) revert NothingToCancel(reader, fromEpoch);
+        account.fundedUntil = fromEpoch;
+        emit Cancelled(reader, fromEpoch, until, refund);
+    }
+
+    /// @dev `withdraw` for `reader`; the caller pays the amount.
+    function _withdraw(address reader) internal override returns (uint256 amount) {
+        ReaderAccount storage account = _accounts[reader];
         (uint64 from, uint64 until) = _sweepRange(account);
         if (until - from > MAX_SWEEP_EPOCHS) until = from + MAX_SWEEP_EPOCHS;
-        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
+        mapping(uint64 => Budget) storage budgets = _budgets[reader];
         uint256 returned;
         for (uint64 epoch = from; epoch < until; ++epoch) {
             Budget storage budget = budgets[epoch];
@@ -190,15 +211,14 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         }
         // Nothing expired to sweep: revert. Expired epochs that were all settled still move the cursor on,
         // so a long settled history can never wall off a later unsettled budget.
-        if (until == from) revert NothingToWithdraw(msg.sender);
+        if (until == from) revert NothingToWithdraw(reader);
         account.sweepFrom = until;
-        emit BudgetsReturned(msg.sender, returned, amount);
-        if (amount != 0) TOKEN.safeTransfer(msg.sender, amount);
+        emit BudgetsReturned(reader, returned, amount);
     }
 
-    /// @inheritdoc IPlauditPool
-    function revokeSessions() external returns (uint32 nonce) {
-        ReaderAccount storage account = _accounts[msg.sender];
+    /// @dev `revokeSessions` for `reader`.
+    function _revokeSessions(address reader) internal override returns (uint32 nonce) {
+        ReaderAccount storage account = _accounts[reader];
         nonce = account.sessionNonce + 1;
         account.sessionNonce = nonce;
         // Every budget that can still be settled learns the new nonce: the previous epoch's (while in its
@@ -206,12 +226,12 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint64 current = currentEpoch();
         uint64 from = current == 0 ? 0 : current - 1;
         if (from < account.sweepFrom) from = account.sweepFrom;
-        mapping(uint64 => Budget) storage budgets = _budgets[msg.sender];
+        mapping(uint64 => Budget) storage budgets = _budgets[reader];
         for (uint64 epoch = from; epoch < account.fundedUntil; ++epoch) {
             Budget storage budget = budgets[epoch];
             if (budget.status == BudgetStatus.Open && budget.amount != 0) budget.sessionNonce = nonce;
         }
-        emit SessionsRevoked(msg.sender, nonce);
+        emit SessionsRevoked(reader, nonce);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -364,7 +384,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         uint256 amountPerEpoch,
         uint64 epochs,
         uint64 firstEpoch
-    ) private returns (uint256 total) {
+    ) internal override returns (uint256 total) {
         if (amountPerEpoch == 0 || epochs == 0) revert ZeroAmount();
         if (epochs > MAX_SUBSCRIPTION_EPOCHS) revert TooManyEpochs(epochs, MAX_SUBSCRIPTION_EPOCHS);
         uint64 current = currentEpoch();
@@ -398,7 +418,7 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Pulls `amount` from `from`, refusing tokens that deliver less (or more) than asked.
-    function _pull(address from, uint256 amount) private {
+    function _pull(address from, uint256 amount) internal override {
         uint256 before = TOKEN.balanceOf(address(this));
         TOKEN.safeTransferFrom(from, address(this), amount);
         uint256 received = TOKEN.balanceOf(address(this)) - before;
@@ -741,6 +761,26 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient {
         assembly ("memory-safe") {
             mstore(0x40, pointer)
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Signed intents (the rest is in {PlauditFunding})
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditFunding
+    function intentNonceOf(address reader) external view returns (uint256) {
+        return _accounts[reader].intentNonce;
+    }
+
+    function _fundingToken() internal view override returns (IERC20) {
+        return TOKEN;
+    }
+
+    function _useIntentNonce(address reader, uint256 nonce) internal override {
+        ReaderAccount storage account = _accounts[reader];
+        uint64 expected = account.intentNonce;
+        if (nonce != expected) revert InvalidIntentNonce(reader, expected, nonce);
+        account.intentNonce = expected + 1;
     }
 
     // ---------------------------------------------------------------------------------------------

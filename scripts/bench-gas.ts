@@ -4,16 +4,38 @@
  * epoch ("warm": their balance slot is non-zero) or all new ("cold"). For comparison, a naive design that
  * verifies one signature per click (contracts/benchmarks/NaiveClickPool.sol).
  *
+ * Then the funding paths: the first subscription of a fresh reader, 12 epochs, on the token mocks, no
+ * relayer fee unless the row says so. `subscribeAuthorizationGas` is `subscribeWithAuthorization` (EIP-3009,
+ * USDC-like), `subscribePermitGas` is `subscribeBySignature` with an EIP-2612 permit (USDC-like), both as a
+ * relayer sends them; `subscribeApproveGas` is what a reader pays on the approve path, `approve` plus
+ * `subscribe` (USDT-like).
+ *
  * Run: `npm run bench:gas`. The last line is JSON:
- * {"readers":200,"gasPerReader":N,"batchGas":N,"naiveGasPerReader":N}
+ * {"readers":200,"gasPerReader":N,"batchGas":N,"naiveGasPerReader":N,
+ *  "subscribePermitGas":N,"subscribeAuthorizationGas":N,"subscribeApproveGas":N}
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { Wallet, type TypedDataField } from "ethers";
 import { network } from "hardhat";
 import type { Address, Hex } from "viem";
 
-import { addClick, NO_CLICKS, type Clicks, settleArgs } from "@plaudit/protocol";
-import { domainOf, sessionSignedTally, type SignedTallyStruct } from "../test/helpers/signing.js";
+import {
+  addClick,
+  daiPermitTypedData,
+  NO_CLICKS,
+  PermitKind,
+  permitTypedData,
+  plauditDomain,
+  type Clicks,
+  settleArgs,
+  subscriptionAuthorizationTypedData,
+  subscriptionTypedData,
+  subscriptionValue,
+  tokenPermit,
+  type SubscriptionMessage,
+  type TokenPermitStruct,
+} from "@plaudit/protocol";
+import { domainOf, sessionSignedTally, signTyped, type SignedTallyStruct } from "../test/helpers/signing.js";
 
 const BATCH_SIZES = [1, 50, 200] as const;
 const CREATOR_POOL = 100;
@@ -179,6 +201,172 @@ for (const size of BATCH_SIZES) {
   naiveRows.push({ case: label, readers: size, batchGas });
 }
 
+// ------------------------------------------------------------------------------------------------
+// Funding paths: the first subscription of a fresh reader, FUNDING_EPOCHS epochs.
+// ------------------------------------------------------------------------------------------------
+
+const FUNDING_EPOCHS = 12n;
+const FUNDING_BUDGET = 10n; // whole tokens per epoch
+const RELAYER_FEE_TENTHS = 2n;
+const [, , relayer] = (await ethers.getSigners()) as [HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner];
+const chainId = Number((await ethers.provider.getNetwork()).chainId);
+
+/** A pool on a fresh `flavour` mock, epoch 0 an hour ahead. */
+async function fundingPool(flavour: "MockUSDC" | "MockUSDT" | "MockDAI") {
+  const flavourToken = await ethers.deployContract(flavour);
+  const start = BigInt(await networkHelpers.time.latest()) + 3600n;
+  const flavourPool = await ethers.deployContract("PlauditPool", [flavourToken, start, EPOCH_LENGTH, KEEPER_TIP_BPS]);
+  const one = 10n ** BigInt((await flavourToken.getFunction("decimals")()) as bigint);
+  const poolAddress = (await flavourPool.getAddress()) as Address;
+  const tokenAddress = (await flavourToken.getAddress()) as Address;
+  /** A reader never seen by the pool, holding enough of the token, and its terms (no fee unless given). */
+  async function freshReader(relayerFee = 0n) {
+    const reader = new Wallet(Wallet.createRandom().privateKey, ethers.provider);
+    await networkHelpers.setBalance(reader.address, 10n ** 18n);
+    await flavourToken.getFunction("mint")(reader.address, 1000n * one);
+    const terms: SubscriptionMessage = {
+      reader: reader.address as Address,
+      amountPerEpoch: FUNDING_BUDGET * one,
+      epochs: FUNDING_EPOCHS,
+      firstEpoch: 0n,
+      relayerFee,
+      nonce: 0n,
+      deadline: BigInt(await networkHelpers.time.latest()) + 3600n,
+    };
+    return { reader, terms };
+  }
+  const tokenDomain = async () => ({
+    name: (await flavourToken.getFunction("name")()) as string,
+    version: (await flavourToken.getFunction("version")()) as string,
+    chainId,
+    verifyingContract: tokenAddress,
+  });
+  return { token: flavourToken, pool: flavourPool, one, poolAddress, tokenAddress, freshReader, tokenDomain };
+}
+
+async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint; status: number | null } | null> }>) {
+  const receipt = await (await tx).wait();
+  if (receipt === null || receipt.status !== 1) throw new Error("funding transaction failed");
+  return receipt.gasUsed;
+}
+
+interface FundingRow {
+  token: string;
+  path: string;
+  sender: string;
+  gas: bigint;
+}
+const fundingRows: FundingRow[] = [];
+
+const usdc = await fundingPool("MockUSDC");
+const usdcPool = plauditDomain(chainId, usdc.poolAddress);
+async function authorizationGas(relayerFee: bigint) {
+  const { reader, terms } = await usdc.freshReader(relayerFee);
+  const signature = await signTyped(
+    reader,
+    subscriptionAuthorizationTypedData(await usdc.tokenDomain(), usdcPool, terms),
+  );
+  return gasOf(usdc.pool.connect(relayer).subscribeWithAuthorization(terms, signature));
+}
+const authorizationPathGas = await authorizationGas(0n);
+fundingRows.push({ token: "USDC-like", path: "EIP-3009 authorization", sender: "relayer", gas: authorizationPathGas });
+fundingRows.push({
+  token: "USDC-like",
+  path: "EIP-3009 authorization, relayer fee paid",
+  sender: "relayer",
+  gas: await authorizationGas((RELAYER_FEE_TENTHS * usdc.one) / 10n),
+});
+
+async function bySignatureGas(
+  pool: typeof usdc,
+  permitOf: (reader: Wallet, terms: SubscriptionMessage) => Promise<TokenPermitStruct>,
+) {
+  const { reader, terms } = await pool.freshReader();
+  const permit = await permitOf(reader, terms);
+  const signature = await signTyped(reader, subscriptionTypedData(plauditDomain(chainId, pool.poolAddress), terms));
+  return gasOf(pool.pool.connect(relayer).subscribeBySignature(terms, permit, signature));
+}
+const permitPathGas = await bySignatureGas(usdc, async (reader, terms) => {
+  const signed = await signTyped(
+    reader,
+    permitTypedData(await usdc.tokenDomain(), {
+      owner: terms.reader,
+      spender: usdc.poolAddress,
+      value: subscriptionValue(terms),
+      nonce: 0n,
+      deadline: terms.deadline,
+    }),
+  );
+  return tokenPermit(PermitKind.Eip2612, signed, { deadline: terms.deadline });
+});
+fundingRows.push({
+  token: "USDC-like",
+  path: "EIP-2612 permit + signed Subscription",
+  sender: "relayer",
+  gas: permitPathGas,
+});
+
+{
+  const { reader, terms } = await usdc.freshReader();
+  const signed = await signTyped(
+    reader,
+    permitTypedData(await usdc.tokenDomain(), {
+      owner: terms.reader,
+      spender: usdc.poolAddress,
+      value: subscriptionValue(terms),
+      nonce: 0n,
+      deadline: terms.deadline,
+    }),
+  );
+  const { v, r, s } = tokenPermit(PermitKind.Eip2612, signed, { deadline: terms.deadline });
+  const gas = await gasOf(
+    usdc.pool
+      .connect(reader)
+      .subscribeWithPermit(terms.amountPerEpoch, terms.epochs, terms.firstEpoch, terms.deadline, v, r, s),
+  );
+  fundingRows.push({ token: "USDC-like", path: "EIP-2612 permit (subscribeWithPermit)", sender: "reader", gas });
+}
+
+async function approvePathGas(pool: typeof usdc) {
+  const { reader, terms } = await pool.freshReader();
+  const approve = await gasOf(
+    pool.token.connect(reader).getFunction("approve")(pool.poolAddress, subscriptionValue(terms)),
+  );
+  const subscribe = await gasOf(
+    pool.pool.connect(reader).subscribe(terms.amountPerEpoch, terms.epochs, terms.firstEpoch),
+  );
+  return approve + subscribe;
+}
+fundingRows.push({
+  token: "USDC-like",
+  path: "approve + subscribe",
+  sender: "reader",
+  gas: await approvePathGas(usdc),
+});
+const usdt = await fundingPool("MockUSDT");
+const approvePath = await approvePathGas(usdt);
+fundingRows.push({ token: "USDT-like", path: "approve + subscribe", sender: "reader", gas: approvePath });
+
+const dai = await fundingPool("MockDAI");
+fundingRows.push({
+  token: "DAI-like",
+  path: "DAI permit + signed Subscription",
+  sender: "relayer",
+  gas: await bySignatureGas(dai, async (reader, terms) => {
+    const signed = await signTyped(
+      reader,
+      daiPermitTypedData(await dai.tokenDomain(), {
+        holder: terms.reader,
+        spender: dai.poolAddress,
+        nonce: 0n,
+        expiry: terms.deadline,
+        allowed: true,
+      }),
+    );
+    return tokenPermit(PermitKind.Dai, signed, { deadline: terms.deadline, nonce: 0n });
+  }),
+});
+
 const format = (n: bigint | number) => n.toLocaleString("en-US");
 console.log("| design | creators | readers | batch gas | gas per reader |");
 console.log("| --- | --- | ---: | ---: | ---: |");
@@ -190,6 +378,10 @@ for (const row of [...rows, ...naiveRows]) {
     `| ${design} | ${creators} | ${row.readers} | ${format(row.batchGas)} | ${format(row.batchGas / BigInt(row.readers))} |`,
   );
 }
+console.log("");
+console.log(`| token | funding path (first subscription, ${FUNDING_EPOCHS} epochs) | sent by | gas |`);
+console.log("| --- | --- | --- | ---: |");
+for (const row of fundingRows) console.log(`| ${row.token} | ${row.path} | ${row.sender} | ${format(row.gas)} |`);
 const headline = rows.find((row) => row.case === "warm creators" && row.readers === 200) as Row;
 const naiveHeadline = naiveRows.find((row) => row.readers === 200) as Row;
 console.log(
@@ -198,5 +390,8 @@ console.log(
     gasPerReader: Number(headline.batchGas / 200n),
     batchGas: Number(headline.batchGas),
     naiveGasPerReader: Number(naiveHeadline.batchGas / 200n),
+    subscribePermitGas: Number(permitPathGas),
+    subscribeAuthorizationGas: Number(authorizationPathGas),
+    subscribeApproveGas: Number(approvePath),
   }),
 );

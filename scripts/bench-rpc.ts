@@ -9,7 +9,7 @@
  *   ranges like every client, its rate set by BENCH_INDEXER_RPS, unthrottled by default);
  * - how long until a creator's 24-month earnings and a reader's 24-month history have their data, from
  *   the indexer's API with protocol's typed client;
- * - RPC calls per minute of an idle page: protocol's `watchAccount` with the indexer as the new-block
+ * - RPC calls per minute of an idle page: protocol's `watchAccountActivity` with the indexer as the new-block
  *   signal, while the chain makes a block every 2 s and other readers act;
  * - the widest `eth_getLogs` range any client asked the proxy for.
  * Last line: {"historyBlocks":N,"indexerSyncSec":N,"creatorHistoryMs":N,"readerHistoryMs":N,"idleRpcPerMin":N,"maxLogRange":N}.
@@ -49,7 +49,7 @@ import {
   plauditPoolAbi,
   tallyTypedData,
   toWireTally,
-  watchAccount,
+  watchAccountActivity,
   type Deployment,
 } from "@plaudit/protocol";
 import { startIndexer } from "../indexer/launch.js";
@@ -103,7 +103,17 @@ const seconds = (since: number) => Number(((performance.now() - since) / 1000).t
 
 const random = seededRandom(SEED);
 const node = await startHardhatNode();
-const rpc = <T>(method: string, params: unknown[] = []) => jsonRpc<T>(node.rpcUrl, method, params);
+/** A JSON-RPC call to the node, sent again when the connection dropped (a keep-alive socket the node closed). */
+async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await jsonRpc<T>(node.rpcUrl, method, params);
+    } catch (error) {
+      const dropped = error instanceof TypeError && error.message === "fetch failed";
+      if (!dropped || attempt === 3) throw error;
+    }
+  }
+}
 const chain = defineChain({
   id: HARDHAT_CHAIN_ID,
   name: "Local Hardhat",
@@ -170,13 +180,14 @@ try {
       hashes.push(await rpc<Hex>("eth_sendRawTransaction", [signed]));
     }
   }
-  for (let pending = hashes; pending.length > 0;) {
+  // Mine until a block comes out empty (the pool of pending transactions is drained), then check each.
+  for (let mined = 1; mined > 0;) {
     await rpc("evm_mine");
-    const receipts = await Promise.all(
-      pending.map((hash) => rpc<{ status: Hex } | null>("eth_getTransactionReceipt", [hash])),
-    );
-    if (receipts.some((r) => r !== null && r.status !== "0x1")) throw new Error("a funding transaction reverted");
-    pending = pending.filter((_, i) => receipts[i] === null);
+    mined = (await rpc<{ transactions: unknown[] }>("eth_getBlockByNumber", ["latest", false])).transactions.length;
+  }
+  for (const hash of hashes) {
+    const receipt = await rpc<{ status: Hex } | null>("eth_getTransactionReceipt", [hash]);
+    if (receipt?.status !== "0x1") throw new Error(`funding transaction ${hash} did not succeed`);
   }
   await rpc("evm_setAutomine", [true]);
   log(`${READERS} readers subscribed for ${EPOCHS} epochs in ${seconds(t)}s`);
@@ -369,7 +380,7 @@ try {
     });
   };
   let refreshes = 0;
-  const watcher = watchAccount({
+  const watcher = watchAccountActivity({
     address: reader.address,
     schedule,
     indexer: page,

@@ -15,12 +15,19 @@ export const GENERATED_CONTRACTS = [
   { name: "PlauditPool", source: "contracts/PlauditPool.sol" },
   { name: "MockStablecoin", source: "contracts/mocks/MockStablecoin.sol" },
   { name: "MockERC1271Wallet", source: "contracts/mocks/MockERC1271Wallet.sol" },
+  { name: "MockUSDC", source: "contracts/mocks/tokens/MockUSDC.sol" },
+  { name: "MockUSDT", source: "contracts/mocks/tokens/MockUSDT.sol" },
+  { name: "MockDAI", source: "contracts/mocks/tokens/MockDAI.sol" },
+  { name: "MockPYUSD", source: "contracts/mocks/tokens/MockPYUSD.sol" },
 ] as const;
 
 export const GENERATED_ABIS_PATH = join(root, "protocol/src/generated/abis.ts");
 
-/** The interface whose enums (`SkipReason`, `BudgetStatus`) are exported by name and value. */
-const ENUM_SOURCE = { name: "IPlauditPool", source: "contracts/interfaces/IPlauditPool.sol" } as const;
+/** The interfaces whose enums (`SkipReason`, `BudgetStatus`, `PermitKind`) are exported by name and value. */
+const ENUM_SOURCES = [
+  { name: "IPlauditPool", source: "contracts/interfaces/IPlauditPool.sol" },
+  { name: "IPlauditFunding", source: "contracts/interfaces/IPlauditFunding.sol" },
+] as const;
 
 interface AstNode {
   nodeType?: string;
@@ -48,7 +55,12 @@ async function readJson(path: string): Promise<unknown> {
 
 /** `export const SkipReason = { AlreadySettled: 0, ... } as const` and the names in order, per enum. */
 async function renderEnums(): Promise<string[]> {
-  const { name, source } = ENUM_SOURCE;
+  const parts: string[] = [];
+  for (const source of ENUM_SOURCES) parts.push(...(await renderEnumsOf(source)));
+  return parts;
+}
+
+async function renderEnumsOf({ name, source }: (typeof ENUM_SOURCES)[number]): Promise<string[]> {
   const artifact = (await readJson(join(root, "artifacts", source, `${name}.json`))) as {
     buildInfoId?: string;
     inputSourceName?: string;

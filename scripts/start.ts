@@ -26,7 +26,8 @@ import { checkPortsFree, PortInUseError } from "./local/ports.js";
 import { serveApp, serveEmbeddingPage } from "./local/servers.js";
 import { CliOptionsError } from "../keeper/src/cli-options.js";
 
-const READER_FUNDS = 1000n * 10n ** 6n;
+/** Whole tokens minted to each demo reader (scaled by the token's decimals). */
+const READER_TOKENS = 1000n;
 /** Said first, so a first run's silence while compiling and building is expected. */
 const FIRST_RUN_NOTE =
   "a first run compiles the contracts and builds the dApp: about two minutes; later starts take seconds";
@@ -170,15 +171,19 @@ async function main(options: StartOptions): Promise<void> {
     epochLength: options.epochLength,
     keeperTipBps: Number(DEFAULT_KEEPER_TIP_BPS),
     keeperUrl,
+    token: options.token,
   });
+  const readerFunds = READER_TOKENS * 10n ** BigInt(deployment.tokenDecimals);
   const deployer = hardhatAccount(0);
   const keeperAccount = hardhatAccount(1);
   const readers = [2, 3, 4].map(hardhatAccount);
   const creators = [5, 6, 7].map(hardhatAccount);
+  // The relay signs with an account of its own: it never races the settler for a nonce.
+  const relayAccount = hardhatAccount(8);
   step(
-    `minting ${formatUnits(READER_FUNDS, deployment.tokenDecimals)} ${deployment.tokenSymbol} to each of ${readers.length} demo readers`,
+    `minting ${formatUnits(readerFunds, deployment.tokenDecimals)} ${deployment.tokenSymbol} to each of ${readers.length} demo readers`,
   );
-  await fundReaders(node.rpcUrl, deployment.token, deployer, readers, READER_FUNDS);
+  await fundReaders(node.rpcUrl, deployment.token, deployer, readers, readerFunds);
 
   const json = deploymentFile({ ...deployment, rpcUrl: node.rpcUrl, keeperUrl });
   const app = await serveApp(appDist, () => json, { port: options.appPort, host: "127.0.0.1" });
@@ -190,6 +195,7 @@ async function main(options: StartOptions): Promise<void> {
     pool: deployment.pool,
     chainId: HARDHAT_CHAIN_ID,
     privateKey: keeperAccount.privateKey,
+    relayKey: relayAccount.privateKey,
     dataDir: join(stateDir, "keeper"),
     host: "127.0.0.1",
     port: options.keeperPort,
@@ -259,6 +265,7 @@ async function main(options: StartOptions): Promise<void> {
     creators,
     items,
     stateDir,
+    readerFunds,
   });
 }
 
@@ -273,19 +280,22 @@ function printBanner(p: {
   creators: TestAccount[];
   items: DemoItem[];
   stateDir: string;
+  readerFunds: bigint;
 }): void {
   const { deployment: d } = p;
   const time = (unix: number) => new Date(unix * 1000).toLocaleTimeString();
-  const funds = `${formatUnits(READER_FUNDS, d.tokenDecimals)} ${d.tokenSymbol}`;
+  const funds = `${formatUnits(p.readerFunds, d.tokenDecimals)} ${d.tokenSymbol}`;
   say();
   say("Plaudit is running on this machine. Ctrl-C stops everything.");
   say();
   say(`  dApp          ${p.appUrl}   (#/reader, #/creator, #/status)`);
   say(`  demo site     ${p.siteUrl}   (a creator's site on another origin, with Plaudit buttons)`);
-  say(`  keeper API    ${p.keeperUrl}   (/healthz, /v1/config, /v1/epochs/current)`);
+  say(`  keeper API    ${p.keeperUrl}   (/healthz, /v1/config, /v1/epochs/current, /v1/relay/policy)`);
   say(`  chain RPC     ${p.rpcUrl}   chain id ${d.chainId}`);
   say(`  pool          ${d.pool}`);
-  say(`  token         ${d.token} (${d.tokenSymbol}, ${d.tokenDecimals} decimals, anyone may mint)`);
+  say(
+    `  token         ${d.token} (${d.tokenSymbol}, ${d.tokenDecimals} decimals, anyone may mint; --token ${p.options.token})`,
+  );
   say(
     `  epochs        ${p.options.epochLength} s each: epoch 0 ${time(d.startTime)} to ${time(d.startTime + d.epochLength)}; ` +
       `the keeper settles ${p.options.grace} s after each end; a block every ${p.options.mineInterval} s`,

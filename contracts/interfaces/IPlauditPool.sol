@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IPlauditFunding} from "./IPlauditFunding.sol";
+
 /// @title Plaudit pool
 /// @notice Readers prepay a budget per epoch in one ERC-20 stablecoin. Clicks are signed off chain as
 /// EIP-712 cumulative tallies; after an epoch ends anyone may settle it, which splits each reader's
@@ -12,7 +14,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// Epoch `e` runs over `[startTime + e * epochLength, startTime + (e + 1) * epochLength)`. Its budgets
 /// are committed from its first second; it may be settled from its end until its settlement deadline,
 /// one epoch length later. A budget not settled by then is returned to its reader.
-interface IPlauditPool {
+///
+/// Readers without native gas fund, cancel, withdraw and revoke by signature through a relayer: see
+/// {IPlauditFunding}.
+interface IPlauditPool is IPlauditFunding {
     // ---------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------

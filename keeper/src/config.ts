@@ -10,6 +10,7 @@ import type { Address, Hex } from "viem";
 import { addressSchema } from "@plaudit/protocol";
 
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "./cli-options.js";
+import { RELAY_SETTINGS, relayConfigShape } from "./relay/config.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -126,6 +127,7 @@ export const SETTINGS = {
     help: "worker threads for signature checks, 0 = in the main thread (default 1 on multi-core)",
   },
   logLevel: { flag: "log-level", env: "PLAUDIT_LOG_LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
+  ...RELAY_SETTINGS,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -165,6 +167,7 @@ export const keeperConfigSchema = z
     logRangeBlocks: intFrom(1, 100_000).default(DEFAULT_LOG_RANGE_BLOCKS),
     verifyWorkers: intFrom(0, 64).default(availableParallelism() > 1 ? 1 : 0),
     logLevel: z.enum(LOG_LEVELS).default("info"),
+    ...relayConfigShape,
   })
   .superRefine((c, ctx) => {
     if (c.privateKey !== undefined && c.keystore !== undefined) {

@@ -2,6 +2,7 @@
  * The wire formats as JSON Schema (draft 2020-12), generated from the zod schemas that the keeper and the
  * dApp parse them with, for clients written in other languages. The keeper serves this document at
  * `GET /v1/schema`; docs/schemas/plaudit-wire.schema.json is the same document, committed.
+ * The indexer's answers (docs/indexer-api.md) are here too, under `Indexer…` names.
  * Schemas describe what goes on the wire (zod's input side): numbers that may exceed 2^53 are decimal
  * strings, addresses any-case hex. Rules JSON Schema cannot state (checksums of signatures, strictly
  * ascending creators) are in docs/protocol.md and docs/keeper-api.md.
@@ -20,6 +21,26 @@ import {
   readerTalliesResponseSchema,
   unhealthyResponseSchema,
 } from "./keeper-api.js";
+import {
+  relayCancelSchema,
+  relayClaimSchema,
+  relayPolicyResponseSchema,
+  relayRevokeSessionsSchema,
+  relaySubmittedResponseSchema,
+  relaySubscribeBySignatureSchema,
+  relaySubscribeWithAuthorizationSchema,
+  relayTransactionResponseSchema,
+  relayWithdrawSchema,
+} from "./relay-api.js";
+import {
+  accountActivityResponseSchema,
+  creatorEarningsResponseSchema,
+  epochListResponseSchema,
+  epochProgressResponseSchema,
+  indexedBlockResponseSchema,
+  indexerErrorBodySchema,
+  readerHistoryResponseSchema,
+} from "./indexer-api.js";
 import { deploymentSchema, sessionSchema, signedTallySchema } from "./schemas.js";
 
 /** Every wire format by name, with what it is. */
@@ -35,8 +56,27 @@ export const WIRE_SCHEMAS = {
   KeeperConfigResponse: [keeperConfigResponseSchema, "GET /v1/config."],
   HealthResponse: [healthResponseSchema, "GET /healthz, 200: every dependency answers."],
   UnhealthyResponse: [unhealthyResponseSchema, "GET /healthz, 503: the dependency that is down."],
+  RelayPolicyResponse: [relayPolicyResponseSchema, "GET /v1/relay/policy."],
+  RelaySubscribeWithAuthorizationRequest: [
+    relaySubscribeWithAuthorizationSchema,
+    "POST /v1/relay/subscribe-with-authorization: body.",
+  ],
+  RelaySubscribeBySignatureRequest: [relaySubscribeBySignatureSchema, "POST /v1/relay/subscribe-by-signature: body."],
+  RelayCancelRequest: [relayCancelSchema, "POST /v1/relay/cancel: body."],
+  RelayWithdrawRequest: [relayWithdrawSchema, "POST /v1/relay/withdraw: body."],
+  RelayRevokeSessionsRequest: [relayRevokeSessionsSchema, "POST /v1/relay/revoke-sessions: body."],
+  RelayClaimRequest: [relayClaimSchema, "POST /v1/relay/claim: body."],
+  RelaySubmittedResponse: [relaySubmittedResponseSchema, "POST /v1/relay/<action>: 202, the transaction sent."],
+  RelayTransactionResponse: [relayTransactionResponseSchema, "GET /v1/relay/transactions/:hash."],
   ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],
   Deployment: [deploymentSchema, "The deployment file a deployment writes and keepers and dApps read."],
+  IndexerReaderHistoryResponse: [readerHistoryResponseSchema, "Indexer: GET /v1/readers/:reader/history."],
+  IndexerCreatorEarningsResponse: [creatorEarningsResponseSchema, "Indexer: GET /v1/creators/:creator/earnings."],
+  IndexerEpochListResponse: [epochListResponseSchema, "Indexer: GET /v1/epochs."],
+  IndexerEpochProgressResponse: [epochProgressResponseSchema, "Indexer: GET /v1/epochs/:epoch."],
+  IndexerAccountActivityResponse: [accountActivityResponseSchema, "Indexer: GET /v1/accounts/:address/activity."],
+  IndexerStatusResponse: [indexedBlockResponseSchema, "Indexer: GET /v1/status."],
+  IndexerErrorBody: [indexerErrorBodySchema, "Every 4xx answer of the indexer."],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 export type WireSchemaName = keyof typeof WIRE_SCHEMAS;

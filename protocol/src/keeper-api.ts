@@ -18,11 +18,14 @@ export const KEEPER_ERROR_CODES = [
   "bad_request",
   "wrong_chain",
   "wrong_pool",
+  // 403 (relay)
+  "relay_disabled",
   // 404, 405, 408, 409
   "not_found",
   "method_not_allowed",
   "request_timeout",
   "stale_sequence",
+  "relay_in_flight",
   // 413, 415
   "body_too_large",
   "unsupported_media_type",
@@ -32,6 +35,8 @@ export const KEEPER_ERROR_CODES = [
   "bad_signature",
   "bad_session",
   "no_budget",
+  "fee_below_policy",
+  "relay_reverts",
   // 429, 431
   "rate_limited",
   "headers_too_large",
@@ -39,6 +44,7 @@ export const KEEPER_ERROR_CODES = [
   "internal",
   "storage_unavailable",
   "chain_unavailable",
+  "gas_price_above_ceiling",
 ] as const;
 export type KeeperErrorCode = (typeof KEEPER_ERROR_CODES)[number];
 

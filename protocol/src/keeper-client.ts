@@ -19,6 +19,16 @@ import {
   type PostTallyResult,
   type ReaderTallies,
 } from "./keeper-api.js";
+import {
+  relayPolicyResponseSchema,
+  relaySubmittedResponseSchema,
+  relayTransactionResponseSchema,
+  type RelayAction,
+  type RelayPolicy,
+  type RelayRequestInput,
+  type RelaySubmitted,
+  type RelayTransaction,
+} from "./relay-api.js";
 import type { SignedTallyInput } from "./schemas.js";
 
 export type KeeperErrorKind = "unreachable" | "rejected" | "server" | "invalid_response";
@@ -44,6 +54,12 @@ export interface KeeperClient {
   itemClicks(creator: Address, url: string, epoch: bigint): Promise<number>;
   config(): Promise<z.output<typeof keeperConfigResponseSchema>>;
   health(): Promise<boolean>;
+  /** `GET /v1/relay/policy`: what the keeper relays and the least relayer fee, to show before the reader signs. */
+  relayPolicy(): Promise<RelayPolicy>;
+  /** `POST /v1/relay/<action>`: the keeper simulates, then sends; the answer names the transaction. */
+  relay<A extends RelayAction>(action: A, request: RelayRequestInput<A>): Promise<RelaySubmitted>;
+  /** `GET /v1/relay/transactions/:hash`: where a relayed transaction stands. */
+  relayTransaction(hash: string): Promise<RelayTransaction>;
 }
 
 export interface KeeperClientOptions {
@@ -99,6 +115,14 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
       return (await request(`/v1/items/clicks?${query.toString()}`, itemClicksResponseSchema)).clicks;
     },
     config: () => request("/v1/config", keeperConfigResponseSchema),
+    relayPolicy: () => request("/v1/relay/policy", relayPolicyResponseSchema),
+    relay: (action, body) =>
+      request(`/v1/relay/${action}`, relaySubmittedResponseSchema, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    relayTransaction: (hash) => request(`/v1/relay/transactions/${hash}`, relayTransactionResponseSchema),
     health: async () => {
       try {
         await request("/healthz", z.unknown());

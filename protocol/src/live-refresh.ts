@@ -6,7 +6,7 @@
  * `eth_blockNumber` now and then checks that the indexer keeps up, and if it does not the page falls
  * back to reading on every new block. Without an indexer, every new block is the signal.
  *
- * `refreshDecision` decides (pure, tested); `watchAccount` polls and calls back.
+ * `refreshDecision` decides (pure, tested); `watchAccountActivity` polls and calls back.
  */
 import type { Address } from "viem";
 
@@ -47,7 +47,7 @@ export function refreshDecision(
   return { state: next, reason: null };
 }
 
-export interface WatchAccountOptions {
+export interface WatchAccountActivityOptions {
   address: Address;
   schedule: EpochSchedule;
   /** The indexer; null to watch the chain's head only. */
@@ -72,7 +72,7 @@ export interface AccountWatcher {
   stop(): void;
 }
 
-export function watchAccount(options: WatchAccountOptions): AccountWatcher {
+export function watchAccountActivity(options: WatchAccountActivityOptions): AccountWatcher {
   const indexerPollMs = options.indexerPollMs ?? 4000;
   const chainPollMs = options.chainPollMs ?? 12_000;
   const heartbeatMs = options.heartbeatMs ?? 60_000;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createPublicClient, custom, getAddress, type EIP1193Provider } from "viem";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import LocalPlaudit from "../../ignition/modules/LocalPlaudit.js";
+import LocalPlaudit, { localPlauditModule, type LocalTokenFlavour } from "../../ignition/modules/LocalPlaudit.js";
 import PlauditPool from "../../ignition/modules/PlauditPool.js";
 import type { Deployment } from "@plaudit/protocol";
 import { findDeployBlock, journalDeployHash } from "./deploy-block.js";
@@ -17,6 +17,8 @@ export type DeployModule = "PlauditPool" | "LocalPlaudit";
 
 export interface DeployOptions {
   module: DeployModule;
+  /** LocalPlaudit's token flavour (default: the module's default, usdc). */
+  token?: LocalTokenFlavour;
   /** Ignition parameters: a JSON file path or the parameters themselves. */
   parameters: string | Record<string, Record<string, string | number | bigint>>;
   /** Directory of `<chainId>.json` files (default `deployments`). */
@@ -46,7 +48,12 @@ export async function deployPlaudit(connection: NetworkConnection, options: Depl
   const ignition = { parameters: options.parameters, displayUi: options.displayUi ?? false };
   const pool =
     options.module === "LocalPlaudit"
-      ? (await connection.ignition.deploy(LocalPlaudit, ignition)).pool
+      ? (
+          await connection.ignition.deploy(
+            options.token === undefined ? LocalPlaudit : localPlauditModule(options.token),
+            ignition,
+          )
+        ).pool
       : (await connection.ignition.deploy(PlauditPool, ignition)).pool;
   const address = getAddress(await pool.getAddress());
   const ignitionDir = options.ignitionDeploymentsDir ?? join("ignition", "deployments");

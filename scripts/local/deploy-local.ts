@@ -11,6 +11,7 @@ import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import { createPublicClient, createWalletClient, defineChain, http, toHex, type Address } from "viem";
 
 import userConfig from "../../hardhat.config.js";
+import type { LocalTokenFlavour } from "../../ignition/modules/LocalPlaudit.js";
 import { mockStablecoinAbi, type Deployment } from "@plaudit/protocol";
 import { deployPlaudit } from "../deploy/deploy-pool.js";
 import { HARDHAT_CHAIN_ID, hardhatAccount, type TestAccount } from "./accounts.js";
@@ -24,6 +25,8 @@ export interface LocalDeployOptions {
   epochLength: number;
   keeperTipBps: number;
   keeperUrl: string;
+  /** The token flavour to deploy (LocalPlaudit's `usdc`, `usdt`, `dai` or `musd`). */
+  token: LocalTokenFlavour;
 }
 
 async function runtime(repoRoot: string, stateDir: string) {
@@ -32,9 +35,9 @@ async function runtime(repoRoot: string, stateDir: string) {
 }
 
 /**
- * LocalPlaudit through Ignition, epoch 0 starting now, at deployment. Hardhat mines only on demand: the
- * latest block may be the node's first, minutes old after the first run's compiling and building, so
- * a block is mined first and epoch 0 starts at its time.
+ * LocalPlaudit on the chosen token flavour through Ignition, epoch 0 starting now, at deployment. Hardhat
+ * mines only on demand: the latest block may be the node's first, minutes old after the first run's
+ * compiling and building, so a block is mined first and epoch 0 starts at its time.
  */
 export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<Deployment> {
   const hre = await runtime(options.repoRoot, options.stateDir);
@@ -49,6 +52,7 @@ export async function deployLocalPlaudit(options: LocalDeployOptions): Promise<D
     await jsonRpc(options.rpcUrl, "hardhat_setNonce", [hardhatAccount(0).address, toHex(1n + (now % 1_000_000n))]);
     const { deployment } = await deployPlaudit(connection, {
       module: "LocalPlaudit",
+      token: options.token,
       parameters: {
         LocalPlaudit: {
           startTime: now,

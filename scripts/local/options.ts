@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 
+import { DEFAULT_LOCAL_TOKEN, LOCAL_TOKEN_FLAVOURS } from "../../ignition/modules/LocalPlaudit.js";
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../../keeper/src/cli-options.js";
 
 const port = z.coerce
@@ -63,6 +64,11 @@ export const START_OPTIONS = {
     env: "PLAUDIT_REBUILD",
     help: "rebuild the dApp even if app/dist looks current (default false)",
   },
+  token: {
+    flag: "token",
+    env: "PLAUDIT_TOKEN",
+    help: `the stablecoin to mock: ${LOCAL_TOKEN_FLAVOURS.join(", ")} (default ${DEFAULT_LOCAL_TOKEN})`,
+  },
   keeperLogLevel: {
     flag: "keeper-log-level",
     env: "PLAUDIT_KEEPER_LOG_LEVEL",
@@ -83,6 +89,9 @@ export const startOptionsSchema = z
     mineInterval: seconds(1, 60).default(2),
     rebuild: flag.default(false),
     keeperLogLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+    token: z
+      .enum(LOCAL_TOKEN_FLAVOURS, { error: `must be one of ${LOCAL_TOKEN_FLAVOURS.join(", ")}` })
+      .default(DEFAULT_LOCAL_TOKEN),
   })
   .superRefine((o, ctx) => {
     if (o.grace >= o.epochLength) {

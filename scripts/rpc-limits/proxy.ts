@@ -78,6 +78,8 @@ const emptyStats = (): RpcLimitsStats => ({
   logs: { queries: 0, maxRange: 0, minFromBlock: null },
 });
 
+/** Tries of a request to the chain before the proxy answers with an error. */
+const UPSTREAM_ATTEMPTS = 2;
 /** How long a resolved head block is reused to resolve "latest" in log filters. */
 const HEAD_TTL_MS = 1000;
 
@@ -99,13 +101,26 @@ export async function startRpcLimitsProxy(options: RpcLimitsProxyOptions): Promi
   };
 
   let head: { block: bigint; at: number } | undefined;
+  /** Forwards to the chain; a connection the node dropped before answering (a closed keep-alive socket) is
+   * tried once more, and then answered as an internal error rather than thrown. */
   async function upstream(body: unknown): Promise<unknown> {
-    const response = await fetch(options.upstream, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return response.json();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(options.upstream, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return await response.json();
+      } catch (error) {
+        if (attempt < UPSTREAM_ATTEMPTS) continue;
+        const calls = (Array.isArray(body) ? body : [body]) as JsonRpcRequest[];
+        const answers = calls.map((call) =>
+          errorResponse(call.id, { code: RPC_ERROR.internal, message: `upstream unavailable: ${String(error)}` }),
+        );
+        return Array.isArray(body) ? answers : answers[0];
+      }
+    }
   }
   async function headBlock(): Promise<bigint> {
     if (head !== undefined && Date.now() - head.at < HEAD_TTL_MS) return head.block;

@@ -1,5 +1,5 @@
 /**
- * The simulation's chain: a fresh in-process Hardhat network, the LocalPlaudit Ignition module (mock
+ * The simulation's chain: a fresh in-process Hardhat network, the LocalPlaudit Ignition module (a mock
  * stablecoin and pool), viem clients over the network's EIP-1193 provider, and chain-time control.
  */
 import { network } from "hardhat";
@@ -21,7 +21,7 @@ import {
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 
-import LocalPlaudit from "../../ignition/modules/LocalPlaudit.js";
+import { localPlauditModule, type LocalTokenFlavour } from "../../ignition/modules/LocalPlaudit.js";
 
 export interface SimulationChain {
   chainId: number;
@@ -57,6 +57,8 @@ export async function startSimulationChain(options: {
   epochLength: bigint;
   keeperTipBps: number;
   startDelay: bigint;
+  /** The stablecoin flavour LocalPlaudit deploys. */
+  token: LocalTokenFlavour;
 }): Promise<SimulationChain> {
   const connection = await network.create();
   const provider = connection.provider as unknown as EIP1193Provider;
@@ -74,7 +76,7 @@ export async function startSimulationChain(options: {
 
   const deployBlock = (await client.getBlockNumber()) + 1n;
   const startTime = (await client.getBlock()).timestamp + options.startDelay;
-  const deployed = await connection.ignition.deploy(LocalPlaudit, {
+  const deployed = await connection.ignition.deploy(localPlauditModule(options.token), {
     parameters: {
       LocalPlaudit: { startTime, epochLength: options.epochLength, keeperTipBps: BigInt(options.keeperTipBps) },
     },

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 
+import { DEFAULT_LOCAL_TOKEN, LOCAL_TOKEN_FLAVOURS } from "../../ignition/modules/LocalPlaudit.js";
 import { CliOptionsError, optionRows, rawOptionsFromArgs, rawOptionsFromEnv } from "../../keeper/src/cli-options.js";
 
 const count = (min: number, max: number, fallback: number) =>
@@ -24,6 +25,9 @@ export const simulationOptionsSchema = z.strictObject({
   epochs: count(1, 12, 2),
   clicks: count(1, 500, 12),
   seed: count(0, 2 ** 31 - 1, 2026),
+  token: z
+    .enum(LOCAL_TOKEN_FLAVOURS, { error: `must be one of ${LOCAL_TOKEN_FLAVOURS.join(", ")}` })
+    .default(DEFAULT_LOCAL_TOKEN),
 });
 
 export type SimulationOptions = z.output<typeof simulationOptionsSchema>;
@@ -40,6 +44,11 @@ export const OPTIONS = {
   epochs: { flag: "epochs", env: "PLAUDIT_SIM_EPOCHS", help: "epochs to run and settle (default 2, at most 12)" },
   clicks: { flag: "clicks", env: "PLAUDIT_SIM_CLICKS", help: "mean clicks per clicking reader per epoch (default 12)" },
   seed: { flag: "seed", env: "PLAUDIT_SIM_SEED", help: "random seed; the same seed makes the same run (default 2026)" },
+  token: {
+    flag: "token",
+    env: "PLAUDIT_SIM_TOKEN",
+    help: `stablecoin to mock: ${LOCAL_TOKEN_FLAVOURS.join(", ")} (default ${DEFAULT_LOCAL_TOKEN}); amounts in its base units`,
+  },
 } as const satisfies Record<keyof SimulationOptions, { flag: string; env: string; help: string }>;
 
 export function helpText(): string {
@@ -49,7 +58,7 @@ export function helpText(): string {
     "keeper (HTTP); the keeper settles each epoch on an in-process Hardhat chain; then the books are",
     "checked independently of the contract. Exits non-zero, naming the check, if any check fails.",
     "",
-    "Usage: npm run simulate -- [--readers N] [--creators M] [--epochs K] [--clicks C] [--seed S]",
+    "Usage: npm run simulate -- [--readers N] [--creators M] [--epochs K] [--clicks C] [--seed S] [--token T]",
     "",
     "Options (flag, environment variable, meaning):",
     ...rows,

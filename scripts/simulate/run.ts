@@ -102,6 +102,7 @@ export async function runSimulation(
     epochLength: EPOCH_LENGTH,
     keeperTipBps: KEEPER_TIP_BPS,
     startDelay: 600n,
+    token: options.token,
   });
   status(out, `chain ${chain.chainId}: pool ${chain.pool}, token ${chain.token}, epochs of ${EPOCH_LENGTH}s`);
 

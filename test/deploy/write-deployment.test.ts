@@ -63,7 +63,7 @@ describe("deploy: deployment file", () => {
     await expectMatchesChain(written);
   });
 
-  it("records the mock stablecoin's symbol and decimals for a LocalPlaudit deployment", async () => {
+  it("records the mock token's symbol and decimals for a LocalPlaudit deployment (the USDC-like one by default)", async () => {
     const startTime = BigInt(await networkHelpers.time.latest()) + 60n;
     const { paths } = await deployPlaudit(connection, {
       module: "LocalPlaudit",
@@ -71,7 +71,7 @@ describe("deploy: deployment file", () => {
       deploymentsDir: join(dir, "deployments"),
     });
     const written = readDeployment(paths[0] as string);
-    expect(written.tokenSymbol).to.equal("mUSD");
+    expect(written.tokenSymbol).to.equal("USDC");
     expect(written.tokenDecimals).to.equal(6);
     await expectMatchesChain(written);
   });

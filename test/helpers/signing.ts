@@ -26,6 +26,20 @@ export async function domainOf(pool: BaseContract & { eip712Domain(): Promise<un
   return { name, version, chainId, verifyingContract };
 }
 
+/** Signs protocol typed data (whose type lists are `as const`) with an ethers signer. */
+export async function signTyped(
+  signer: Signer,
+  typedData: {
+    domain: { name?: string; version?: string; chainId?: number | bigint; verifyingContract?: string; salt?: string };
+    types: Record<string, readonly { name: string; type: string }[]>;
+    message: object;
+  },
+): Promise<Hex> {
+  const types: Record<string, TypedDataField[]> = {};
+  for (const [name, fields] of Object.entries(typedData.types)) types[name] = [...fields];
+  return (await signer.signTypedData(typedData.domain, types, typedData.message as Record<string, unknown>)) as Hex;
+}
+
 // ethers wants mutable field lists; the protocol's are `as const`.
 const ethersTallyTypes: Record<string, TypedDataField[]> = { Tally: [...tallyTypes.Tally] };
 const ethersSessionTypes: Record<string, TypedDataField[]> = { Session: [...sessionTypes.Session] };

@@ -37,9 +37,12 @@ import {
 export const USD = 1_000_000n;
 export const EPOCH_LENGTH = 86_400n;
 
+/** Where each deployed contract's artifact lives under artifacts/contracts/. */
+const ARTIFACT_DIRS: Record<string, string> = { MockStablecoin: "mocks/", MockUSDC: "mocks/tokens/" };
+
 function artifact(name: string): { bytecode: Hex } {
   const path = new URL(
-    `../../artifacts/contracts/${name === "PlauditPool" ? "" : "mocks/"}${name}.sol/${name}.json`,
+    `../../artifacts/contracts/${ARTIFACT_DIRS[name] ?? (name === "PlauditPool" ? "" : "mocks/")}${name}.sol/${name}.json`,
     import.meta.url,
   );
   return JSON.parse(readFileSync(path, "utf8")) as { bytecode: Hex };
@@ -115,13 +118,18 @@ export interface PoolFixture {
 
 export async function deployPool(
   chain: LocalChain,
-  options: { epochLength?: bigint; keeperTipBps?: number } = {},
+  options: {
+    epochLength?: bigint;
+    keeperTipBps?: number;
+    /** The stablecoin: the mock stablecoin (default) or the USDC-like mock (EIP-3009, no ERC-5267). */
+    token?: "MockStablecoin" | "MockUSDC";
+  } = {},
 ): Promise<PoolFixture> {
   const { account: deployer } = await chain.fundedAccount();
   const wallet = createWalletClient({ account: deployer, chain: hardhat, transport: chain.transport });
   const tokenHash = await wallet.deployContract({
     abi: mockStablecoinAbi,
-    bytecode: artifact("MockStablecoin").bytecode,
+    bytecode: artifact(options.token ?? "MockStablecoin").bytecode,
   });
   const token = (await chain.publicClient.waitForTransactionReceipt({ hash: tokenHash })).contractAddress as Address;
   const epochLength = options.epochLength ?? EPOCH_LENGTH;

@@ -38,6 +38,7 @@ describe("local system: deployment", function () {
       epochLength: 300,
       keeperTipBps: 50,
       keeperUrl: "http://127.0.0.1:8787",
+      token: "usdc",
     });
     expect(deployment.startTime).to.be.at.least(Number(first.timestamp) + SETUP_SECONDS);
     const deployBlock = await client.getBlock({ blockNumber: BigInt(deployment.deployBlock) });

@@ -16,7 +16,16 @@ describe("local system: options", () => {
       mineInterval: 2,
       rebuild: false,
       keeperLogLevel: "warn",
+      token: "usdc",
     });
+  });
+
+  it("takes the token flavour to mock, and names the choices of a bad one", () => {
+    expect(parseStartOptions(["--token", "dai"], {})).to.include({ token: "dai" });
+    expect(parseStartOptions([], { PLAUDIT_TOKEN: "usdt" })).to.include({ token: "usdt" });
+    expect(() => parseStartOptions(["--token", "eurc"], {})).to.throw(
+      /--token \(PLAUDIT_TOKEN\): must be one of usdc, usdt, dai, musd/,
+    );
   });
 
   it("takes the environment, and flags over it", () => {

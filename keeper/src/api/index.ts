@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 
 import type { KeeperConfig } from "../config.js";
 import type { KeeperParts } from "../keeper.js";
+import { createRelay } from "../relay/index.js";
 import { createApiServer } from "./server.js";
 
 export function createServer(parts: KeeperParts, config: KeeperConfig): Server {
@@ -12,6 +13,7 @@ export function createServer(parts: KeeperParts, config: KeeperConfig): Server {
       admission: parts.admission,
       metrics: parts.metrics,
       log: parts.log.child({ module: "api" }),
+      relay: createRelay(parts, config),
     },
     {
       corsOrigins: config.corsOrigins,

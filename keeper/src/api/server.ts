@@ -27,6 +27,7 @@ import { CHAIN_RETRY_AFTER_SECONDS, ChainUnavailableError, type ChainView } from
 import { HTTP_TIMEOUT_DEFAULTS } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { RelayRoutes } from "../relay/routes.js";
 import { shortError } from "../retry.js";
 import { epochStatus } from "../settle/status.js";
 import { StoreUnavailableError } from "../store/errors.js";
@@ -51,6 +52,8 @@ export interface ApiDeps {
   admission: TallyAdmission;
   metrics: Metrics;
   log: Logger;
+  /** The relay's routes under /v1/relay/ (relay/routes.ts), if served. */
+  relay?: RelayRoutes | undefined;
 }
 
 /** Longest error message sent; longer ones are clipped (they may quote input). */
@@ -83,6 +86,9 @@ export const ROUTE_LABELS = [
   "item_clicks",
   "config",
   "schema",
+  "relay_policy",
+  "relay_transaction",
+  "relay_submit",
   "not_found",
   "invalid_request",
 ] as const;
@@ -355,6 +361,17 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     };
   }
 
+  /** A relay route: the relay parses and checks its own requests (relay/routes.ts). */
+  async function relayed({ req, url }: RequestContext): Promise<Reply> {
+    if (deps.relay === undefined) throw new HttpError(404, "not_found", `no route ${url.pathname}`);
+    if (req.method === "POST" && !isJsonContentType(req.headers["content-type"])) {
+      throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
+    }
+    const ip = req.socket.remoteAddress ?? "unknown";
+    const [, status, body] = await deps.relay.route(req, url, ip, () => readBody(req));
+    return { status, body };
+  }
+
   /** The wire formats as JSON Schema, built once: they are the protocol package's, not this keeper's. */
   const wireSchema = wireJsonSchema();
 
@@ -461,6 +478,18 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         };
       },
     },
+    ...(deps.relay === undefined
+      ? []
+      : ([
+          { name: "relay_policy", pattern: /^\/v1\/relay\/policy$/, method: "GET", handle: relayed },
+          {
+            name: "relay_transaction",
+            pattern: /^\/v1\/relay\/transactions\/[^/]+$/,
+            method: "GET",
+            handle: relayed,
+          },
+          { name: "relay_submit", pattern: /^\/v1\/relay\/[^/]+$/, method: "POST", handle: relayed },
+        ] satisfies Route[])),
   ];
 
   function findRoute(path: string): { route: Route; params: string[] } | undefined {
