@@ -9,13 +9,23 @@ import { MAX_TALLIES_PER_READER } from "./limits.js";
 import type { SignedTally } from "./schemas.js";
 import { clicksProblem, compareAddresses, totalClicks } from "./tally.js";
 
+/** What the pool checks a tally against, besides the tally itself. */
+export interface SelectionContext {
+  /** The end of the tally's epoch (a session must last at least until then). */
+  epochEnd: bigint;
+  /** The reader's session nonce for that epoch (`budgetOf(reader, epoch).sessionNonce`). */
+  sessionNonce: number;
+  /** The pool's token (no creator; the pool itself is `tally.pool`). */
+  token: Address;
+}
+
 /**
- * Why the pool would reject this tally of the epoch ending at `epochEnd`, given the reader's session
- * nonce for that epoch (`budgetOf(reader, epoch).sessionNonce`), or undefined when it would not.
- * Signatures are not checked here (the keeper checks them on arrival; the pool checks them again).
+ * Why the pool would reject this tally, or undefined when it would not. Signatures are not checked here
+ * (the keeper checks them on arrival; the pool checks them again).
  */
-export function tallyProblem(tally: SignedTally, epochEnd: bigint, sessionNonce: number): string | undefined {
-  const clicks = clicksProblem(tally.reader, tally);
+export function tallyProblem(tally: SignedTally, context: SelectionContext): string | undefined {
+  const { epochEnd, sessionNonce, token } = context;
+  const clicks = clicksProblem(tally.reader, tally, { pool: tally.pool, token });
   if (clicks !== undefined) return clicks;
   if (tally.signer !== tally.reader) {
     if (tally.session === null) return "no session for a session key";
@@ -29,10 +39,10 @@ export function tallyProblem(tally: SignedTally, epochEnd: bigint, sessionNonce:
  * The tallies to submit for one reader: valid ones only, one per signing key (the highest seq), at most
  * MAX_TALLIES_PER_READER (those with the most clicks), ordered by signer as `settle` requires.
  */
-export function selectTallies(tallies: readonly SignedTally[], epochEnd: bigint, sessionNonce: number): SignedTally[] {
+export function selectTallies(tallies: readonly SignedTally[], context: SelectionContext): SignedTally[] {
   const bySigner = new Map<Address, SignedTally>();
   for (const tally of tallies) {
-    if (tallyProblem(tally, epochEnd, sessionNonce) !== undefined) continue;
+    if (tallyProblem(tally, context) !== undefined) continue;
     const kept = bySigner.get(tally.signer);
     if (kept === undefined || kept.seq < tally.seq) bySigner.set(tally.signer, tally);
   }

@@ -16,6 +16,7 @@ const monthZero = (over: Partial<EpochBudget> = {}): EpochBudget => ({
   ...over,
 });
 const noStep = () => undefined;
+const token = "0x00000000000000000000000000000000000000e0" as Address;
 
 describe("canSelfSettle", () => {
   const { end, deadline } = epochBounds(schedule, 0n);
@@ -55,7 +56,7 @@ describe("selfSettleCall", () => {
 
     const reader = laptop.readerAccount.address;
     const call = await selfSettleCall(
-      { store: laptop.store, scope, keeper: keeper.client },
+      { store: laptop.store, scope, keeper: keeper.client, token },
       schedule,
       reader,
       monthZero(),
@@ -73,7 +74,7 @@ describe("selfSettleCall", () => {
     keeper.state.up = false;
     await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://a.example/1" });
     const call = await selfSettleCall(
-      { store: f.store, scope, keeper: keeper.client },
+      { store: f.store, scope, keeper: keeper.client, token },
       schedule,
       f.readerAccount.address,
       monthZero(),
@@ -86,7 +87,7 @@ describe("selfSettleCall", () => {
     const f = await readerWithSession();
     await expect(
       selfSettleCall(
-        { store: f.store, scope, keeper: undefined },
+        { store: f.store, scope, keeper: undefined, token },
         schedule,
         f.readerAccount.address,
         monthZero(),
@@ -100,7 +101,7 @@ describe("selfSettleCall", () => {
     await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://a.example/1" });
     await expect(
       selfSettleCall(
-        { store: f.store, scope, keeper: undefined },
+        { store: f.store, scope, keeper: undefined, token },
         schedule,
         f.readerAccount.address,
         monthZero({ sessionNonce: 1 }),

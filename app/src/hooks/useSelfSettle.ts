@@ -33,6 +33,8 @@ export interface TallySources {
   store: KeyValueStore;
   scope: Scope;
   keeper: KeeperClient | undefined;
+  /** The pool's token (a tally naming it as a creator is left out, as the pool would skip it). */
+  token: Address;
 }
 
 /** The `settle` call for `reader`'s month `budget`, with every tally known that the pool would accept. */
@@ -56,7 +58,11 @@ export async function selfSettleCall(
   if (merged.length === 0)
     throw new Error("This browser kept no clicks for that month, and the keeper has none either.");
   // The keeper's rule: leave out tallies the pool would refuse (revoked or expired session keys).
-  const chosen = selectTallies(merged, epochBounds(schedule, budget.epoch).end, budget.sessionNonce);
+  const chosen = selectTallies(merged, {
+    epochEnd: epochBounds(schedule, budget.epoch).end,
+    sessionNonce: budget.sessionNonce,
+    token: sources.token,
+  });
   if (chosen.length === 0)
     throw new Error("Every tally of that month was signed by a one-click key that was revoked or had expired.");
   return { functionName: "settle", args: settleArgsOf(budget.epoch, [{ reader, tallies: chosen }]) };
@@ -84,12 +90,14 @@ export function settleOutcome(logs: readonly Log[], reader: Address): SettleOutc
 }
 
 export function useSelfSettle(reader: Address, budget: EpochBudget) {
-  const { schedule, store, scope, keeper } = useServices();
+  const { schedule, store, scope, keeper, deployment } = useServices();
   const tx = useTx();
   const [outcome, setOutcome] = useState<SettleOutcome | undefined>();
   const settle = async () => {
     setOutcome(undefined);
-    const receipt = await tx.run((step) => selfSettleCall({ store, scope, keeper }, schedule, reader, budget, step));
+    const receipt = await tx.run((step) =>
+      selfSettleCall({ store, scope, keeper, token: deployment.token }, schedule, reader, budget, step),
+    );
     if (receipt !== undefined) setOutcome(settleOutcome(receipt.logs, reader));
   };
   return { tx, outcome, settle };

@@ -54,6 +54,8 @@ export function groupByReader(tallies: readonly SignedTally[]): Map<Address, Sig
  */
 export function planEpoch(input: {
   epochEnd: bigint;
+  /** The pool's token: a tally naming it (or the pool) as a creator is left out. */
+  token: Address;
   tallies: readonly SignedTally[];
   facts: ReadonlyMap<Address, ReaderFacts>;
   inFlight?: ReadonlySet<Address>;
@@ -71,7 +73,11 @@ export function planEpoch(input: {
       plan.outcomes.push({ reader, outcome: "dropped", reason: "no budget", txHash: null });
       continue;
     }
-    const chosen = selectTallies(tallies, input.epochEnd, facts.sessionNonce);
+    const chosen = selectTallies(tallies, {
+      epochEnd: input.epochEnd,
+      sessionNonce: facts.sessionNonce,
+      token: input.token,
+    });
     if (chosen.length === 0) {
       plan.outcomes.push({ reader, outcome: "dropped", reason: "no valid tally", txHash: null });
       continue;

@@ -269,7 +269,7 @@ export class Settler {
     await forEachLimited([...groups.keys()], FACT_READ_CONCURRENCY, async (reader) => {
       if (!inFlight.has(reader)) facts.set(reader, await this.readerFacts(reader, epoch));
     });
-    const plan = planEpoch({ epochEnd, tallies, facts, inFlight });
+    const plan = planEpoch({ epochEnd, token: this.chain.deployment.token, tallies, facts, inFlight });
     if (plan.outcomes.length > 0) {
       await lock.saveOutcomes(epoch, plan.outcomes);
       for (const o of plan.outcomes)
