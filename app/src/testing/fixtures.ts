@@ -2,7 +2,7 @@
 import { getAddress, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, type SignedTally } from "@plaudit/protocol";
+import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
 import { createKeeperClient, type KeeperClient } from "@plaudit/protocol";
 import { mutexLocks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
@@ -35,8 +35,9 @@ export async function readerWithSession(epochs = 3) {
 }
 
 /**
- * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects stale
- * seqs, answers 201/200/4xx) and can be switched off to simulate an outage.
+ * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects a seq not
+ * above the stored one unless it is the very same tally, answers 201/200/4xx) and GET
+ * /v1/readers/:reader/tallies, and can be switched off to simulate an outage.
  */
 export function fakeKeeper() {
   const latest = new Map<string, SignedTally>();
@@ -44,9 +45,17 @@ export function fakeKeeper() {
   const state = { up: true, posts: 0, rejectWith: undefined as undefined | { status: number; code: string } };
   const fetchImpl: typeof fetch = async (input, init) => {
     if (!state.up) throw new TypeError("fetch failed");
-    state.posts++;
     const url = new URL(String(input));
+    const readerPath = /^\/v1\/readers\/(0x[0-9a-fA-F]{40})\/tallies$/.exec(url.pathname);
+    if (readerPath !== null && (init?.method ?? "GET") === "GET") {
+      const epoch = url.searchParams.get("epoch") ?? "0";
+      const tallies = [...latest.values()]
+        .filter((t) => BigInt(t.reader) === BigInt(readerPath[1] as string) && t.epoch.toString() === epoch)
+        .map(toWireTally);
+      return Response.json({ epoch, tallies }, { status: 200 });
+    }
     if (url.pathname !== "/v1/tallies" || init?.method !== "POST") return Response.json({}, { status: 404 });
+    state.posts++;
     if (state.rejectWith !== undefined) {
       const { status, code } = state.rejectWith;
       return Response.json({ error: { code, message: `refused: ${code}` } }, { status });
@@ -57,9 +66,9 @@ export function fakeKeeper() {
     const tally = parsed.data;
     const key = `${tally.reader}:${tally.signer}:${tally.epoch}`;
     const previous = latest.get(key);
-    if (previous !== undefined && previous.seq === tally.seq)
+    if (previous !== undefined && previous.seq === tally.seq && previous.signature === tally.signature)
       return Response.json({ status: "unchanged" }, { status: 200 });
-    if (previous !== undefined && previous.seq > tally.seq) {
+    if (previous !== undefined && previous.seq >= tally.seq) {
       return Response.json({ error: { code: "stale_sequence", message: "older than stored" } }, { status: 409 });
     }
     latest.set(key, tally);
