@@ -145,9 +145,16 @@ async function openHostilePage(): Promise<{ site: Page; frame: Frame }> {
   return { site, frame };
 }
 
-/** Waits until every pop-up opened so far has closed. */
+/** Waits until every pop-up opened so far has closed; names the one that does not. */
 async function popupsClosed() {
-  for (const popup of opened) if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 30_000 });
+  for (const popup of opened)
+    if (!popup.isClosed())
+      await popup.waitForEvent("close", { timeout: 30_000 }).catch(async (error: unknown) => {
+        const text = await popup.textContent("body").catch(() => "?");
+        throw new Error(`a window stayed open: ${popup.url()}: ${text?.replace(/\s+/g, " ").trim()}`, {
+          cause: error,
+        });
+      });
 }
 
 before(async () => {
@@ -243,6 +250,29 @@ test(
           { type: "signed", creator, url },
           { type: "session", origin: appOrigin },
           { type: "plaudit:session" },
+          // A forged "reader allowed this site" and a forged grant with the embedder's own key.
+          { type: "plaudit:approved", requestId: "forged-request-1", epoch: "0" },
+          {
+            type: "plaudit:grant",
+            requestId: "forged-request-1",
+            grant: {
+              version: 1,
+              site: "127.0.0.1",
+              epoch: "0",
+              until: "99999999999",
+              session: {
+                reader: creator,
+                key: creator,
+                privateKey: `0x${"11".repeat(32)}`,
+                expiry: "99999999999",
+                nonce: 0,
+                signature: `0x${"22".repeat(65)}`,
+                createdAt: 0,
+              },
+              items: [],
+              grantedAt: 0,
+            },
+          },
         ];
         for (const message of forged) {
           target.postMessage(message, "*");
@@ -259,6 +289,9 @@ test(
       },
       { appOrigin, creator: accounts.creatorA.address, url: ITEM },
     );
+    // Under load the window may still be on about:blank: let it load before looking for it (left open,
+    // it would hold up the later tests that wait for every window to close).
+    for (const page of opened) await page.waitForLoadState("domcontentloaded").catch(() => undefined);
     const forgedPopup = opened.find((p) => p.url().endsWith("/click.html"));
     if (forgedPopup !== undefined) {
       await forgedPopup.getByText("Nothing to sign").or(forgedPopup.locator("#title")).first().waitFor();
@@ -397,7 +430,10 @@ test(
     assert.ok(button);
     const x = button.x + button.width / 2;
     const y = button.y + button.height / 2;
+    const window = context.waitForEvent("page");
     for (let i = 0; i < 15; i++) await site.mouse.click(x, y, { delay: 5 });
+    // The first window on the site asks whether its buttons may skip the window: not now.
+    await (await window).getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
     await popupsClosed();
     await frame.waitForSelector('#plaudit-button[data-clicked="true"]', { timeout: 30_000 });
     // More real clicks once the first one was counted.

@@ -76,8 +76,8 @@ export type RefusalReason =
 export type GateDecision =
   { kind: "authorised" } | { kind: "wait"; until: number } | { kind: "refused"; reason: RefusalReason };
 
-/** The user-facing sentence for every refusal. */
-export const NOT_CONFIRMED_MESSAGE = "Plaudit could not confirm the button was fully visible; click again.";
+/** The user-facing sentence for every refusal (defined with the other click sentences). */
+export { NOT_CONFIRMED_MESSAGE } from "../lib/clickFeedback.js";
 
 interface Run {
   /** When the current visible run started (undefined: no run, the last report broke it). */
