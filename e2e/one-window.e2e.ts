@@ -318,10 +318,15 @@ test(
     assert.deepEqual(copies, [], "the key stayed in the dApp's first-party storage");
 
     // 3. The visibility gate still stands between a click and a signature: a button the page made
-    // transparent (a decoy would sit under it) counts nothing, and opens no window.
-    await page
-      .locator(`iframe[src*="${encodeURIComponent((ITEMS[11] as (typeof ITEMS)[number]).url)}"]`)
-      .evaluate((iframe) => void ((iframe as HTMLElement).style.opacity = "0"));
+    // transparent (a decoy would sit under it) counts nothing, and opens no window. The click comes once
+    // the page has rendered that (two animation frames): until then the screen still shows the button.
+    await page.locator(`iframe[src*="${encodeURIComponent((ITEMS[11] as (typeof ITEMS)[number]).url)}"]`).evaluate(
+      (iframe) =>
+        new Promise((resolve) => {
+          (iframe as HTMLElement).style.opacity = "0";
+          requestAnimationFrame(() => requestAnimationFrame(resolve));
+        }),
+    );
     await click(jacked, "not-visible");
     assert.equal(windows.length, opened + 1, "a clickjacked click opened no window");
     assert.deepEqual(await keeperTally(), counted, "a clickjacked click signed nothing");

@@ -5,9 +5,9 @@
  * viem, zod, the keeper client) only when a click needs it.
  *
  * On a real click (a trusted user gesture) it first waits until its IntersectionObserver v2 evidence
- * covers the click: visible, unchanged, from 500 ms before the pointerdown until a report computed
- * after the click and two observer periods later (visibilityGate.ts); a button hidden or covered just as
- * the click lands is refused. Then it signs:
+ * covers the click: visible, unchanged, from 500 ms before the pointerdown until a report computed two
+ * observer periods after the click (visibilityGate.ts); a button hidden or covered just as the click
+ * lands is refused. Then it signs:
  *   1. here, when the frame is not partitioned off at all (its top page is the dApp's own origin);
  *   2. here, with the dApp's first-party storage, when the frame reaches it without asking anyone (the
  *      Storage Access API where the browser grants it silently: Chrome with third-party cookies allowed,
@@ -240,14 +240,31 @@ async function start() {
     };
   }
 
+  /**
+   * The click window this frame opened, while it is open. Its answer can come before the window closes
+   * (it may still ask the reader about this site): until it closes, a click brings it forward instead of
+   * opening a second window that would ask the same question.
+   */
+  let openWindow: Window | undefined;
+  const windowStillOpen = () => {
+    if (openWindow?.closed === false) return true;
+    openWindow = undefined;
+    return false;
+  };
+
   /** Opens the click window; must run while the click's user activation lasts (pop-up blockers). */
   function throughWindow(authorisation: Promise<boolean>) {
+    if (windowStillOpen()) {
+      openWindow?.focus();
+      return say("The Plaudit window of your last click is still open: answer or close it first.");
+    }
     const popup = window.open(
       new URL("click.html", location.href).href,
       `plaudit-click-${crypto.randomUUID()}`,
       "popup,width=440,height=460",
     );
     if (popup === null) return void showOutcome({ status: "popup-blocked" });
+    openWindow = popup;
     const inbox = openInbox();
     setBusy(true);
     say("Applauding in the Plaudit window…");
@@ -350,10 +367,10 @@ async function start() {
     }
 
     // Decide only once the visibility evidence covers the click (visibilityGate.ts), then act while
-    // the click's user activation still lasts (Chromium keeps it 5 s; this takes at most ~0.4 s).
+    // the click's user activation still lasts (Chromium keeps it 5 s; this takes ~0.2 to 0.6 s).
     setBusy(true);
     say("Checking the button was visible…");
-    void visibility.decide(clickTime, pressedAt).then((decision) => {
+    void visibility.decide(clickTime, pressedAt, performance.now()).then((decision) => {
       setBusy(false);
       if (decision.kind !== "authorised") {
         button.dataset.refused = decision.reason;
