@@ -157,6 +157,34 @@ async function popupsClosed() {
       });
 }
 
+/**
+ * After a real click on the button's place: whichever comes first, the button's answer to the click
+ * (`data-outcome`, which a refusal sets at once) or a window opening (the way to signing).
+ */
+async function buttonAnswerOrWindow(frame: Frame): Promise<"the button answered" | "a window opened" | "neither"> {
+  const answered = frame.waitForSelector("#plaudit-button[data-outcome]", { timeout: 30_000 }).then(
+    () => "the button answered" as const,
+    () => "neither" as const,
+  );
+  const windowOpened = context.waitForEvent("page", { timeout: 30_000 }).then(
+    () => "a window opened" as const,
+    () => "neither" as const,
+  );
+  return Promise.race([answered, windowOpened]);
+}
+
+/** Clears the button's answer to an earlier click, so the next answer can be waited for. */
+async function clearAnswer(frame: Frame) {
+  await frame.evaluate(() => delete (document.getElementById("plaudit-button") as HTMLElement).dataset.outcome);
+}
+
+/** Runs `change` in the embedding page and resolves once the page has rendered it (two animation frames). */
+async function rendered(site: Page, change: string) {
+  await site.evaluate(
+    `new Promise((resolve) => { ${change}; requestAnimationFrame(() => requestAnimationFrame(resolve)); })`,
+  );
+}
+
 before(async () => {
   await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
@@ -342,50 +370,60 @@ test(
   { timeout: 120_000 },
   async () => {
     const { site, frame } = await openHostilePage();
-    const box = await (await site.$("iframe"))?.boundingBox();
-    assert.ok(box, "the iframe has a box");
     const centre = async () => {
       const button = await (await frame.$("#plaudit-button"))?.boundingBox();
       assert.ok(button);
       return { x: button.x + button.width / 2, y: button.y + button.height / 2 };
     };
     const before = opened.length;
+    const refusal = async (what: string) => {
+      assert.equal(await buttonAnswerOrWindow(frame), "the button answered", `${what} went on to a window`);
+      assert.equal(await frame.getAttribute("#plaudit-button", "data-outcome"), "not-visible", what);
+      assert.match((await frame.textContent("#plaudit-status")) ?? "", /fully visible/);
+      assert.equal(opened.length, before, `${what} opened a window`);
+    };
 
     // 1. The button made transparent (opacity 0) under a visible decoy the user means to click.
-    await site.evaluate(() => {
-      const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-      iframe.style.opacity = "0";
-      iframe.style.zIndex = "10";
-      (document.getElementById("decoy") as HTMLElement).style.display = "block";
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "0";
+       iframe.style.zIndex = "10";
+       document.getElementById("decoy").style.display = "block"`,
+    );
     await screenshot(site, "clickjack-transparent-button");
     let point = await centre();
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(opened.length, before, "a click on the transparent button opened no pop-up");
-    assert.match((await frame.textContent("#plaudit-status")) ?? "", /fully visible/);
+    await refusal("a click on the transparent button");
 
     // 2. A decoy laid over the visible button that lets the click through (pointer-events: none).
-    await site.evaluate(() => {
-      const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-      iframe.style.opacity = "1";
-      iframe.style.zIndex = "1";
-      const decoy = document.getElementById("decoy") as HTMLElement;
-      decoy.style.zIndex = "20";
-      decoy.style.pointerEvents = "none";
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await clearAnswer(frame);
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "1";
+       iframe.style.zIndex = "1";
+       const decoy = document.getElementById("decoy");
+       decoy.style.zIndex = "20";
+       decoy.style.pointerEvents = "none"`,
+    );
     await screenshot(site, "clickjack-decoy-over-button");
     point = await centre();
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(opened.length, before, "a click through a covering decoy opened no pop-up");
+    await refusal("a click through a covering decoy");
 
-    // 3. A decoy that takes the click itself: nothing reaches the button.
-    await site.evaluate(() => void ((document.getElementById("decoy") as HTMLElement).style.pointerEvents = "auto"));
+    // 3. A decoy that takes the click itself: the click lands on the decoy, nothing reaches the button.
+    await clearAnswer(frame);
+    await rendered(
+      site,
+      `window.__decoyClicks = 0;
+       const decoy = document.getElementById("decoy");
+       decoy.style.pointerEvents = "auto";
+       decoy.addEventListener("click", () => window.__decoyClicks++)`,
+    );
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await site.waitForFunction("window.__decoyClicks === 1", undefined, { timeout: 30_000 });
+    assert.equal(await frame.getAttribute("#plaudit-button", "data-outcome"), null, "the button saw no click");
     assert.equal(opened.length, before, "a click on the decoy opened no pop-up");
     assert.equal(await keeperTally(), undefined, "no tally reached the keeper");
     await site.close();
@@ -405,27 +443,15 @@ test(
     // the embedding page. Before it has, the screen still shows the button and a click on it is the
     // user's informed click (on a loaded machine that can take a second; clicking on `evaluate`'s
     // return alone made this test click a button still on screen).
-    await site.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-          iframe.style.opacity = "0";
-          (document.getElementById("decoy") as HTMLElement).style.display = "block";
-          iframe.style.zIndex = "10";
-          requestAnimationFrame(() => requestAnimationFrame(resolve));
-        }),
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "0";
+       document.getElementById("decoy").style.display = "block";
+       iframe.style.zIndex = "10"`,
     );
     await site.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
-    // Whichever comes first: the button's answer to the click, or a window (the way to signing).
-    const answered = frame.waitForSelector("#plaudit-button[data-outcome]", { timeout: 30_000 }).then(
-      () => "the button answered" as const,
-      () => "no answer from the button" as const,
-    );
-    const windowOpened = context.waitForEvent("page", { timeout: 30_000 }).then(
-      () => "a window opened" as const,
-      () => "no window" as const,
-    );
-    const first = await Promise.race([answered, windowOpened]);
+    const first = await buttonAnswerOrWindow(frame);
     await screenshot(site, "clickjack-race");
     assert.equal(first, "the button answered", "the click on a just-hidden button went on to a window");
     const refused = await frame.getAttribute("#plaudit-button", "data-refused");
