@@ -145,9 +145,44 @@ async function openHostilePage(): Promise<{ site: Page; frame: Frame }> {
   return { site, frame };
 }
 
-/** Waits until every pop-up opened so far has closed. */
+/** Waits until every pop-up opened so far has closed; names the one that does not. */
 async function popupsClosed() {
-  for (const popup of opened) if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 30_000 });
+  for (const popup of opened)
+    if (!popup.isClosed())
+      await popup.waitForEvent("close", { timeout: 30_000 }).catch(async (error: unknown) => {
+        const text = await popup.textContent("body").catch(() => "?");
+        throw new Error(`a window stayed open: ${popup.url()}: ${text?.replace(/\s+/g, " ").trim()}`, {
+          cause: error,
+        });
+      });
+}
+
+/**
+ * After a real click on the button's place: whichever comes first, the button's answer to the click
+ * (`data-outcome`, which a refusal sets at once) or a window opening (the way to signing).
+ */
+async function buttonAnswerOrWindow(frame: Frame): Promise<"the button answered" | "a window opened" | "neither"> {
+  const answered = frame.waitForSelector("#plaudit-button[data-outcome]", { timeout: 30_000 }).then(
+    () => "the button answered" as const,
+    () => "neither" as const,
+  );
+  const windowOpened = context.waitForEvent("page", { timeout: 30_000 }).then(
+    () => "a window opened" as const,
+    () => "neither" as const,
+  );
+  return Promise.race([answered, windowOpened]);
+}
+
+/** Clears the button's answer to an earlier click, so the next answer can be waited for. */
+async function clearAnswer(frame: Frame) {
+  await frame.evaluate(() => delete (document.getElementById("plaudit-button") as HTMLElement).dataset.outcome);
+}
+
+/** Runs `change` in the embedding page and resolves once the page has rendered it (two animation frames). */
+async function rendered(site: Page, change: string) {
+  await site.evaluate(
+    `new Promise((resolve) => { ${change}; requestAnimationFrame(() => requestAnimationFrame(resolve)); })`,
+  );
 }
 
 before(async () => {
@@ -243,6 +278,29 @@ test(
           { type: "signed", creator, url },
           { type: "session", origin: appOrigin },
           { type: "plaudit:session" },
+          // A forged "reader allowed this site" and a forged grant with the embedder's own key.
+          { type: "plaudit:approved", requestId: "forged-request-1", epoch: "0" },
+          {
+            type: "plaudit:grant",
+            requestId: "forged-request-1",
+            grant: {
+              version: 1,
+              site: "127.0.0.1",
+              epoch: "0",
+              until: "99999999999",
+              session: {
+                reader: creator,
+                key: creator,
+                privateKey: `0x${"11".repeat(32)}`,
+                expiry: "99999999999",
+                nonce: 0,
+                signature: `0x${"22".repeat(65)}`,
+                createdAt: 0,
+              },
+              items: [],
+              grantedAt: 0,
+            },
+          },
         ];
         for (const message of forged) {
           target.postMessage(message, "*");
@@ -259,6 +317,9 @@ test(
       },
       { appOrigin, creator: accounts.creatorA.address, url: ITEM },
     );
+    // Under load the window may still be on about:blank: let it load before looking for it (left open,
+    // it would hold up the later tests that wait for every window to close).
+    for (const page of opened) await page.waitForLoadState("domcontentloaded").catch(() => undefined);
     const forgedPopup = opened.find((p) => p.url().endsWith("/click.html"));
     if (forgedPopup !== undefined) {
       await forgedPopup.getByText("Nothing to sign").or(forgedPopup.locator("#title")).first().waitFor();
@@ -309,50 +370,60 @@ test(
   { timeout: 120_000 },
   async () => {
     const { site, frame } = await openHostilePage();
-    const box = await (await site.$("iframe"))?.boundingBox();
-    assert.ok(box, "the iframe has a box");
     const centre = async () => {
       const button = await (await frame.$("#plaudit-button"))?.boundingBox();
       assert.ok(button);
       return { x: button.x + button.width / 2, y: button.y + button.height / 2 };
     };
     const before = opened.length;
+    const refusal = async (what: string) => {
+      assert.equal(await buttonAnswerOrWindow(frame), "the button answered", `${what} went on to a window`);
+      assert.equal(await frame.getAttribute("#plaudit-button", "data-outcome"), "not-visible", what);
+      assert.match((await frame.textContent("#plaudit-status")) ?? "", /fully visible/);
+      assert.equal(opened.length, before, `${what} opened a window`);
+    };
 
     // 1. The button made transparent (opacity 0) under a visible decoy the user means to click.
-    await site.evaluate(() => {
-      const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-      iframe.style.opacity = "0";
-      iframe.style.zIndex = "10";
-      (document.getElementById("decoy") as HTMLElement).style.display = "block";
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "0";
+       iframe.style.zIndex = "10";
+       document.getElementById("decoy").style.display = "block"`,
+    );
     await screenshot(site, "clickjack-transparent-button");
     let point = await centre();
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(opened.length, before, "a click on the transparent button opened no pop-up");
-    assert.match((await frame.textContent("#plaudit-status")) ?? "", /fully visible/);
+    await refusal("a click on the transparent button");
 
     // 2. A decoy laid over the visible button that lets the click through (pointer-events: none).
-    await site.evaluate(() => {
-      const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-      iframe.style.opacity = "1";
-      iframe.style.zIndex = "1";
-      const decoy = document.getElementById("decoy") as HTMLElement;
-      decoy.style.zIndex = "20";
-      decoy.style.pointerEvents = "none";
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await clearAnswer(frame);
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "1";
+       iframe.style.zIndex = "1";
+       const decoy = document.getElementById("decoy");
+       decoy.style.zIndex = "20";
+       decoy.style.pointerEvents = "none"`,
+    );
     await screenshot(site, "clickjack-decoy-over-button");
     point = await centre();
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(opened.length, before, "a click through a covering decoy opened no pop-up");
+    await refusal("a click through a covering decoy");
 
-    // 3. A decoy that takes the click itself: nothing reaches the button.
-    await site.evaluate(() => void ((document.getElementById("decoy") as HTMLElement).style.pointerEvents = "auto"));
+    // 3. A decoy that takes the click itself: the click lands on the decoy, nothing reaches the button.
+    await clearAnswer(frame);
+    await rendered(
+      site,
+      `window.__decoyClicks = 0;
+       const decoy = document.getElementById("decoy");
+       decoy.style.pointerEvents = "auto";
+       decoy.addEventListener("click", () => window.__decoyClicks++)`,
+    );
     await site.mouse.click(point.x, point.y);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await site.waitForFunction("window.__decoyClicks === 1", undefined, { timeout: 30_000 });
+    assert.equal(await frame.getAttribute("#plaudit-button", "data-outcome"), null, "the button saw no click");
     assert.equal(opened.length, before, "a click on the decoy opened no pop-up");
     assert.equal(await keeperTally(), undefined, "no tally reached the keeper");
     await site.close();
@@ -367,22 +438,26 @@ test(
     const button = await (await frame.$("#plaudit-button"))?.boundingBox();
     assert.ok(button);
     const before = opened.length;
-    // The button has been plainly visible; the page hides it as the pointer arrives and the click lands.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await site.evaluate(() => {
-      const iframe = document.querySelector("iframe") as HTMLIFrameElement;
-      iframe.style.opacity = "0";
-      (document.getElementById("decoy") as HTMLElement).style.display = "block";
-      iframe.style.zIndex = "10";
-    });
+    // The button has been plainly visible (it is enabled only after 500 ms of it). The page hides it
+    // under a decoy, and the click lands as soon as the page has rendered that: two animation frames of
+    // the embedding page. Before it has, the screen still shows the button and a click on it is the
+    // user's informed click (on a loaded machine that can take a second; clicking on `evaluate`'s
+    // return alone made this test click a button still on screen).
+    await rendered(
+      site,
+      `const iframe = document.querySelector("iframe");
+       iframe.style.opacity = "0";
+       document.getElementById("decoy").style.display = "block";
+       iframe.style.zIndex = "10"`,
+    );
     await site.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const first = await buttonAnswerOrWindow(frame);
     await screenshot(site, "clickjack-race");
-    const countedPopups = opened.length - before;
-    await popupsClosed();
-    // The click did reach the button (it lies on top), which refused it.
+    assert.equal(first, "the button answered", "the click on a just-hidden button went on to a window");
+    const refused = await frame.getAttribute("#plaudit-button", "data-refused");
+    assert.equal(await frame.getAttribute("#plaudit-button", "data-outcome"), "not-visible", `refused: ${refused}`);
     assert.match((await frame.textContent("#plaudit-status")) ?? "", /fully visible/);
-    assert.equal(countedPopups, 0, "the click on a just-hidden button opened the signing pop-up");
+    assert.equal(opened.length, before, "the click on a just-hidden button opened the signing window");
     assert.equal(await keeperTally(), undefined, "a click on a just-hidden button reached the keeper");
     await site.close();
   },
@@ -397,7 +472,10 @@ test(
     assert.ok(button);
     const x = button.x + button.width / 2;
     const y = button.y + button.height / 2;
+    const window = context.waitForEvent("page");
     for (let i = 0; i < 15; i++) await site.mouse.click(x, y, { delay: 5 });
+    // The first window on the site asks whether its buttons may skip the window: not now.
+    await (await window).getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
     await popupsClosed();
     await frame.waitForSelector('#plaudit-button[data-clicked="true"]', { timeout: 30_000 });
     // More real clicks once the first one was counted.

@@ -10,8 +10,11 @@ import type { Page } from "playwright-core";
 const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const FAILING_IMPACTS = new Set(["serious", "critical"]);
 
-export async function expectAccessible(page: Page, what: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+/** Checks `page`, or only the part of it that the CSS selector `include` names (a frame, say). */
+export async function expectAccessible(page: Page, what: string, include?: string): Promise<void> {
+  const builder = new AxeBuilder({ page }).withTags(WCAG_TAGS);
+  if (include !== undefined) builder.include(include);
+  const { violations } = await builder.analyze();
   const describe = (v: (typeof violations)[number]) =>
     `${v.impact ?? "?"} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
   const minor = violations.filter((v) => !FAILING_IMPACTS.has(v.impact ?? ""));

@@ -1,38 +1,94 @@
 /**
  * The embeddable button (button.html?creator=0x..&url=..), served from the dApp's origin inside an
- * iframe on a creator's site. Browsers partition a third-party iframe's storage, so the session key
- * (first-party) is not reachable from here. On a real click (a trusted user gesture) the button first
- * waits until its IntersectionObserver v2 evidence covers the click: visible, unchanged, from 500 ms
- * before the pointerdown until a report computed after the click and two observer periods later
- * (visibilityGate.ts); a button hidden or covered just as the click lands is refused. Then it:
- *   1. signs directly when it is not partitioned (its top page is the dApp's own origin);
- *   2. else uses the Storage Access API when the browser already granted it (no prompt);
- *   3. else opens a small first-party pop-up (click.html) that signs and reports back.
+ * iframe on a creator's site. This first-load script is small: it shows the item's count and whether
+ * this reader applauded it, watches the button's visibility, and loads the signing code (signing.ts:
+ * viem, zod, the keeper client) only when a click needs it.
+ *
+ * On a real click (a trusted user gesture) it first waits until its IntersectionObserver v2 evidence
+ * covers the click: visible, unchanged, from 500 ms before the pointerdown until a report computed two
+ * observer periods after the click (visibilityGate.ts); a button hidden or covered just as the click
+ * lands is refused. Then it signs:
+ *   1. here, when the frame is not partitioned off at all (its top page is the dApp's own origin);
+ *   2. here, with the dApp's first-party storage, when the frame reaches it without asking anyone (the
+ *      Storage Access API where the browser grants it silently: Chrome with third-party cookies allowed,
+ *      or an earlier grant; or a browser that does not partition third-party storage) and the reader
+ *      allowed this site for this month in the click window (lib/siteApproval.ts);
+ *   3. here, with this site's frame grant, when the frame has a partition of its own and no such access
+ *      (Firefox, Safari, Chrome with third-party cookies blocked) and the reader allowed this site for
+ *      this month in the click window (lib/frameGrant.ts);
+ *   4. here, through Storage Access the browser may ask the reader for, right after the reader allowed
+ *      the site, when the frame has no storage at all;
+ *   5. else in the first-party click window (click.html), which counts the click and may ask the reader
+ *      to allow the site: at most one window per site and month.
  * The embedding page cannot start a click: it cannot send trusted events into a cross-origin iframe,
  * and both windows ignore every message that is not from each other at the dApp's origin.
  */
-import { loadDeployment, type AppDeployment } from "../config/deployment.js";
-import { browserEnv } from "../lib/browserEnv.js";
-import { clickResultSchema, isFromOwnWindow, readyMessageSchema } from "../lib/clickMessages.js";
-import { clickItem, type ClickResult } from "../lib/clickService.js";
-import { parseItem, type Item } from "../lib/item.js";
-import { createKeeperClient } from "@plaudit/protocol";
-import type { AuthorisedMessage } from "../click/authorisation.js";
-import { NOT_CONFIRMED_MESSAGE } from "./visibilityGate.js";
+import { normalizeItemUrl } from "@plaudit/protocol";
+import { clickFeedback, type ClickOutcome } from "../lib/clickFeedback.js";
+import type { StorageAccess } from "../lib/clickMessages.js";
+import { keys } from "../lib/recordKeys.js";
+import { siteApproved } from "../lib/siteApproval.js";
+import { webStore, type KeyValueStore } from "../lib/storage.js";
+import {
+  activeReader,
+  applauded,
+  clicksOfAnswer,
+  epochByClock,
+  epochOfAnswer,
+  grantReader,
+  hasQueue,
+  parseLightConfig,
+  type LightConfig,
+} from "./lightState.js";
+import { canRequestStorageAccess, storageAccessSource, storageAccessWithoutAsking } from "./storageAccess.js";
 import { watchVisibility } from "./visibilityWatch.js";
 
+/** How long a click's outcome replaces the button's label. */
+const FEEDBACK_MS = 5_000;
+
 const button = document.getElementById("plaudit-button") as HTMLButtonElement;
+const labelEl = document.getElementById("plaudit-label") as HTMLSpanElement;
 const countEl = document.getElementById("plaudit-count") as HTMLSpanElement;
 const statusEl = document.getElementById("plaudit-status") as HTMLDivElement;
 
-function show(status: string, kind: "info" | "ok" | "error" = "info") {
-  statusEl.textContent = status;
-  statusEl.dataset.kind = kind;
-  button.title = status;
+const view = {
+  count: undefined as number | undefined,
+  mine: undefined as "counted" | "queued" | undefined,
+  /** A click's outcome, shown in place of the label until `until`. */
+  feedback: undefined as { label: string; tone: string; until: number } | undefined,
+};
+let feedbackTimer: ReturnType<typeof setTimeout> | undefined;
+
+function render() {
+  const now = performance.now();
+  const feedback = view.feedback !== undefined && view.feedback.until > now ? view.feedback : undefined;
+  labelEl.textContent =
+    feedback?.label ?? (view.mine === "counted" ? "Applauded" : view.mine === "queued" ? "Queued" : "Applaud");
+  button.dataset.tone = feedback?.tone ?? "";
+  countEl.textContent = view.count === undefined ? "–" : String(view.count);
+  if (view.mine === "counted") button.dataset.clicked = "true";
+  else delete button.dataset.clicked;
+  countEl.title = "Readers who applauded this item this month";
 }
 
-function setCount(n: number | undefined) {
-  countEl.textContent = n === undefined ? "–" : String(n);
+/** Says `sentence` to screen readers (the button's description) and as its tooltip. */
+function say(sentence: string) {
+  statusEl.textContent = sentence;
+  button.title = sentence;
+}
+
+function showOutcome(outcome: ClickOutcome) {
+  const feedback = clickFeedback(outcome);
+  if ("itemClicks" in outcome && outcome.itemClicks !== undefined) view.count = outcome.itemClicks;
+  if (feedback.applauded) view.mine = "counted";
+  else if (outcome.status === "queued" || (outcome.status === "already" && outcome.pending !== undefined))
+    view.mine = "queued";
+  view.feedback = { label: feedback.label, tone: feedback.tone, until: performance.now() + FEEDBACK_MS };
+  button.dataset.outcome = outcome.status;
+  say(feedback.sentence);
+  render();
+  clearTimeout(feedbackTimer);
+  feedbackTimer = setTimeout(render, FEEDBACK_MS + 1);
 }
 
 function topIsSameOrigin(): boolean {
@@ -44,104 +100,20 @@ function topIsSameOrigin(): boolean {
   }
 }
 
-interface StorageAccessHandle {
-  localStorage: Storage;
-  locks?: LockManager;
-}
-
-/** Whether the browser already granted this iframe storage access (checked once; never prompts). */
-let storageAccessGranted = false;
-async function checkStorageAccess(): Promise<void> {
+/** The host of the page this button sits on, for the click window to name (undefined when hidden). */
+function embeddingSite(): string | undefined {
+  const ancestors = location.ancestorOrigins as DOMStringList | undefined;
+  const top = ancestors !== undefined && ancestors.length > 0 ? ancestors[ancestors.length - 1] : document.referrer;
   try {
-    const permission = await navigator.permissions.query({ name: "storage-access" as PermissionName });
-    storageAccessGranted = permission.state === "granted";
-  } catch {
-    storageAccessGranted = false;
-  }
-}
-
-/** Unpartitioned storage via the Storage Access API (inside the click's user activation). */
-async function storageAccessHandle(): Promise<StorageAccessHandle | undefined> {
-  const doc = document as Document & { requestStorageAccess?: (types?: object) => Promise<unknown> };
-  if (typeof doc.requestStorageAccess !== "function") return undefined;
-  try {
-    const handle = (await doc.requestStorageAccess({ localStorage: true, locks: true })) as
-      Partial<StorageAccessHandle> | undefined;
-    return handle?.localStorage === undefined ? undefined : (handle as StorageAccessHandle);
+    return top ? new URL(top).hostname || undefined : undefined;
   } catch {
     return undefined;
   }
 }
 
-function report(result: ClickResult | { status: string; itemClicks?: number; message: string }) {
-  if (result.status === "signed" || result.status === "already") {
-    if ("itemClicks" in result && result.itemClicks !== undefined) setCount(result.itemClicks);
-    button.dataset.clicked = "true";
-    // A direct click carries an optional note; a pop-up's answer carries its message.
-    const detail = "note" in result ? result.note : "message" in result ? result.message : undefined;
-    show(
-      result.status === "signed"
-        ? `Thanks! ${detail ?? "Your click counts."}`
-        : "You already applauded this item this month.",
-      "ok",
-    );
-  } else {
-    show("message" in result ? result.message : "Something went wrong.", "error");
-  }
-}
-
-/**
- * Opens click.html and hands it the click request. The pop-up signs only after the explicit
- * "plaudit:authorised" that follows once `authorisation` resolves true; on false the pop-up is closed
- * and the click refused. Must run while the click's user activation lasts (pop-up blockers).
- */
-function clickThroughPopup(item: Item, authorisation: Promise<boolean>) {
-  const popup = window.open(
-    new URL("click.html", location.href).href,
-    `plaudit-click-${crypto.randomUUID()}`,
-    "popup,width=380,height=320",
-  );
-  if (popup === null) {
-    show("Allow pop-ups for this button to applaud.", "error");
-    return;
-  }
-  show("Signing in the Plaudit window…");
-  const requestId = crypto.randomUUID();
-  const stop = () => {
-    window.removeEventListener("message", onMessage);
-    clearTimeout(timer);
-    button.disabled = false;
-  };
-  const timer = setTimeout(() => {
-    stop();
-    show("The Plaudit window did not answer.", "error");
-  }, 120_000);
-  let requested = false;
-  function onMessage(event: MessageEvent) {
-    if (!isFromOwnWindow(event, popup, location.origin)) return;
-    if (readyMessageSchema.safeParse(event.data).success) {
-      if (requested) return;
-      requested = true;
-      popup?.postMessage({ type: "plaudit:click", requestId, creator: item.creator, url: item.url }, location.origin);
-      void authorisation.then((ok) => {
-        if (ok) {
-          popup?.postMessage({ type: "plaudit:authorised", requestId } satisfies AuthorisedMessage, location.origin);
-          return;
-        }
-        stop();
-        popup?.close();
-        show(NOT_CONFIRMED_MESSAGE, "error");
-      });
-      return;
-    }
-    const result = clickResultSchema.safeParse(event.data);
-    if (!result.success || result.data.requestId !== requestId) return;
-    stop();
-    report(result.data);
-  }
-  window.addEventListener("message", onMessage);
-  button.disabled = true;
-}
+/** The signing code, loaded once, on the first sign of a click coming (pointer down, focus, click). */
+let signingModule: Promise<typeof import("./signing.js")> | undefined;
+const signing = () => (signingModule ??= import("./signing.js"));
 
 /**
  * Watched from the first moment: the whole document (the button's frame), not the button itself, whose
@@ -151,91 +123,267 @@ function clickThroughPopup(item: Item, authorisation: Promise<boolean>) {
 const visibility = watchVisibility(document.body);
 
 async function start() {
-  let item: Item;
-  let deployment: AppDeployment;
+  let config: LightConfig;
+  let configText: string;
+  let item: { creator: string; url: string };
   try {
-    item = parseItem(location.search);
-    deployment = await loadDeployment();
+    const params = new URLSearchParams(location.search);
+    const creator = params.get("creator") ?? "";
+    if (!/^0x[0-9a-fA-F]{40}$/.test(creator)) throw new Error("This button names no creator address.");
+    item = { creator, url: normalizeItemUrl(params.get("url") ?? "") };
+    const response = await fetch(new URL("plaudit.json", document.baseURI), { cache: "no-store" });
+    if (!response.ok) throw new Error(`Plaudit is not set up here (plaudit.json: HTTP ${response.status}).`);
+    configText = await response.text();
+    config = parseLightConfig(configText);
   } catch (error) {
     button.disabled = true;
-    show(error instanceof Error ? error.message : String(error), "error");
+    labelEl.textContent = "Unavailable";
+    say(error instanceof Error ? error.message : String(error));
     return;
   }
-  void checkStorageAccess();
-  const keeper = deployment.keeperUrl === undefined ? undefined : createKeeperClient(deployment.keeperUrl);
+  const ctx = { search: location.search, configText };
+  const sameOrigin = topIsSameOrigin();
+  /**
+   * Only a button that the site's own top-level page embeds may sign without a window; one inside
+   * another party's frame on that site (an ad, a widget) always goes through the window, which then
+   * offers nothing.
+   */
+  const direct = window.parent === window.top;
+  const site = sameOrigin || !direct ? undefined : embeddingSite();
+  /** This frame's own storage; none where the browser blocks third-party storage. */
+  const store: KeyValueStore | undefined = (() => {
+    try {
+      const storage = window.localStorage;
+      storage.getItem(keys.activeReader(config.scope));
+      return webStore(storage);
+    } catch {
+      return undefined;
+    }
+  })();
+  /** What the Storage Access API offers this frame: "granted" without asking, "requestable", or "none". */
+  let storageAccess: StorageAccess = !sameOrigin && direct && canRequestStorageAccess() ? "requestable" : "none";
+  /** The first-party storage seen through Storage Access, once granted without asking (for display). */
+  let firstParty: KeyValueStore | undefined;
+  /** The reader just allowed this site and this frame has no storage: its next click asks the browser. */
+  let askOnNextClick = false;
+  if (storageAccess === "requestable")
+    void storageAccessWithoutAsking().then(async (granted) => {
+      if (!granted) return;
+      storageAccess = "granted";
+      const source = await storageAccessSource();
+      if (source !== undefined) firstParty = webStore(source.localStorage);
+      refreshMine();
+    });
+
+  // The month, from the keeper (chain time) when it answers, else by this device's clock.
+  let epoch = epochByClock(config, Date.now());
+  const keeper = config.keeperUrl;
+  const refreshMine = () => {
+    const shown = firstParty ?? store;
+    if (shown === undefined) return;
+    const reader =
+      activeReader(shown, config.scope) ?? (sameOrigin ? undefined : grantReader(shown, config.scope, epoch));
+    view.mine = reader === undefined ? undefined : applauded(shown, config.scope, reader, epoch, item);
+    render();
+  };
+  refreshMine();
+  say("Applaud this item with Plaudit: one click per month.");
   if (keeper !== undefined) {
-    keeper
-      .currentEpoch()
-      .then(({ epoch }) => keeper.itemClicks(item.creator, item.url, epoch))
-      .then((n) => {
-        setCount(n);
-        show("Applaud this item: one click per month.");
-      })
-      .catch(() => show("The keeper cannot be reached; clicks are still kept.", "error"));
-  } else show("Applaud this item: one click per month.");
+    void (async () => {
+      try {
+        const current = epochOfAnswer(await (await fetch(`${keeper}/v1/epochs/current`)).json());
+        if (current === undefined) throw new Error("unexpected answer");
+        epoch = current;
+        refreshMine();
+        const query = new URLSearchParams({ creator: item.creator, url: item.url, epoch: epoch.toString() });
+        view.count = clicksOfAnswer(await (await fetch(`${keeper}/v1/items/clicks?${query.toString()}`)).json());
+        render();
+      } catch {
+        say("Plaudit's keeper cannot be reached; clicks are still kept in this browser.");
+      }
+    })();
+    // Clicks this site's grant signed while the keeper was away go out now.
+    if (!sameOrigin && store !== undefined && grantReader(store, config.scope, epoch) && hasQueue(store, config.scope))
+      void signing()
+        .then((module) => module.flushQueue(ctx))
+        .then(refreshMine)
+        .catch(() => undefined);
+  }
 
   /** The last trusted pointerdown on the button: the gesture starts there, not at the click. */
   let pointerDownTime: number | undefined;
   button.addEventListener("pointerdown", (event) => {
-    if (event.isTrusted) pointerDownTime = event.timeStamp;
+    if (!event.isTrusted) return;
+    pointerDownTime = event.timeStamp;
+    void signing();
   });
-  /** A click is being checked (~0.2 s): further clicks are ignored. The reason of the last refusal
-   * is kept in `data-refused` for diagnosis; the reader sees one sentence. */
-  let checking = false;
+  button.addEventListener("focus", () => void signing());
+  /** A click is being checked or signed: further clicks are ignored (the button stays focusable). */
+  let busy = false;
+  const setBusy = (value: boolean) => {
+    busy = value;
+    button.setAttribute("aria-busy", String(value));
+  };
+
+  /** Messages arrive from the click window before the signing code may have loaded: keep them. */
+  function openInbox() {
+    const kept: MessageEvent[] = [];
+    let handler: ((event: MessageEvent) => void) | undefined;
+    const listener = (event: MessageEvent) => (handler === undefined ? kept.push(event) : handler(event));
+    window.addEventListener("message", listener);
+    return {
+      drain(next: (event: MessageEvent) => void) {
+        handler = next;
+        for (const event of kept.splice(0)) next(event);
+      },
+      close: () => window.removeEventListener("message", listener),
+    };
+  }
+
+  /**
+   * The click window this frame opened, while it is open. Its answer can come before the window closes
+   * (it may still ask the reader about this site): until it closes, a click brings it forward instead of
+   * opening a second window that would ask the same question.
+   */
+  let openWindow: Window | undefined;
+  const windowStillOpen = () => {
+    if (openWindow?.closed === false) return true;
+    openWindow = undefined;
+    return false;
+  };
+
+  /** Opens the click window; must run while the click's user activation lasts (pop-up blockers). */
+  function throughWindow(authorisation: Promise<boolean>) {
+    if (windowStillOpen()) {
+      openWindow?.focus();
+      return say("The Plaudit window of your last click is still open: answer or close it first.");
+    }
+    const popup = window.open(
+      new URL("click.html", location.href).href,
+      `plaudit-click-${crypto.randomUUID()}`,
+      "popup,width=440,height=460",
+    );
+    if (popup === null) return void showOutcome({ status: "popup-blocked" });
+    openWindow = popup;
+    const inbox = openInbox();
+    setBusy(true);
+    say("Applauding in the Plaudit window…");
+    // A one-off mark in this frame's storage: the window finds it only if it shares that storage.
+    let probe: string | undefined;
+    if (store !== undefined && direct) {
+      probe = crypto.randomUUID();
+      const mark = keys.storageProbe(config.scope, probe);
+      store.set(mark, "1");
+      const sweep = setInterval(() => {
+        if (!popup.closed) return;
+        clearInterval(sweep);
+        store.remove(mark);
+      }, 1_000);
+    }
+    void signing()
+      .then((module) =>
+        module.clickThroughWindow(ctx, {
+          popup,
+          inbox,
+          authorisation,
+          site,
+          probe,
+          storageAccess: direct ? storageAccess : "none",
+          onAllowed: (how) => {
+            if (how === "approved" && store === undefined && storageAccess === "requestable") askOnNextClick = true;
+            refreshMine();
+          },
+        }),
+      )
+      .then(showOutcome, () => showOutcome({ status: "error" }))
+      .finally(() => {
+        setBusy(false);
+        refreshMine();
+      });
+  }
+
+  type Way = "here" | "approved" | "grant" | "storage-access" | "window";
+
+  /** Which way this click is signed, decided from what this frame can see right now. */
+  function route(): Way {
+    if (sameOrigin) return "here";
+    if (!direct) return "window";
+    if (store !== undefined) {
+      // Approvals live in first-party storage only: found here, this frame's storage is the dApp's.
+      if (siteApproved(store, config.scope, site, epoch)) return "approved";
+      if (grantReader(store, config.scope, epoch) !== undefined) return "grant";
+    }
+    return storageAccess === "granted" || askOnNextClick ? "storage-access" : "window";
+  }
+
+  /** Signs in this frame (see the list at the top); falls back to the window when that is not possible. */
+  async function inFrame(how: Exclude<Way, "window">) {
+    setBusy(true);
+    say("Applauding…");
+    let handedToWindow = false;
+    try {
+      const module = await signing();
+      let outcome: ClickOutcome | "window";
+      if (how === "here") outcome = await module.signHere(ctx);
+      else if (how === "approved") outcome = await module.signApproved(ctx, site);
+      else if (how === "grant") outcome = await module.signWithGrant(ctx);
+      else {
+        const source = await storageAccessSource();
+        askOnNextClick = false;
+        if (source === undefined) {
+          // Refused, or granted without the storage: the window from the next click on.
+          storageAccess = "none";
+          outcome = { status: "storage-denied" };
+        } else outcome = await module.signApproved(ctx, site, source);
+      }
+      if (outcome !== "window") return showOutcome(outcome);
+      // Not allowed here (any more: a new month): the window, if the click's user activation still lasts.
+      const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
+      if (activation !== undefined && !activation.isActive) return showOutcome({ status: "too-slow" });
+      handedToWindow = true;
+      throughWindow(Promise.resolve(true));
+    } catch {
+      showOutcome({ status: "error" });
+    } finally {
+      if (!handedToWindow) setBusy(false);
+      refreshMine();
+    }
+  }
 
   // Clickable only once it has been fully visible for a moment (see visibilityGate.ts).
   void visibility.steadilyVisible().then(() => (button.disabled = false));
   button.addEventListener("click", (event) => {
-    if (!event.isTrusted || checking) return;
+    if (!event.isTrusted || busy) return;
+    void signing();
     const clickTime = event.timeStamp;
     const pressedAt = pointerDownTime;
     pointerDownTime = undefined;
-    const sameOrigin = topIsSameOrigin();
 
     if (!visibility.supported) {
-      // No IntersectionObserver v2 (no evidence either way): the pop-up, a visible first-party window
-      // naming the item, opens synchronously inside the gesture and is authorised at once.
-      if (sameOrigin) return signHere(undefined);
-      if (!storageAccessGranted) return clickThroughPopup(item, Promise.resolve(true));
-      return void viaStorageAccess();
+      // No IntersectionObserver v2 (no evidence either way): unless the reader allowed this site, the
+      // click window, a visible first-party window naming the item, opens synchronously in the gesture.
+      const way = route();
+      return way === "window" ? throughWindow(Promise.resolve(true)) : void inFrame(way);
     }
 
     // Decide only once the visibility evidence covers the click (visibilityGate.ts), then act while
-    // the click's user activation still lasts (Chromium keeps it 5 s; this takes at most ~0.4 s).
-    checking = true;
-    show("Checking the button was visible…");
-    void visibility.decide(clickTime, pressedAt).then((decision) => {
-      checking = false;
+    // the click's user activation still lasts (Chromium keeps it 5 s; this takes ~0.2 to 0.6 s).
+    setBusy(true);
+    say("Checking the button was visible…");
+    void visibility.decide(clickTime, pressedAt, performance.now()).then((decision) => {
+      setBusy(false);
       if (decision.kind !== "authorised") {
         button.dataset.refused = decision.reason;
-        return show(NOT_CONFIRMED_MESSAGE, "error");
+        return showOutcome({ status: "not-visible" });
       }
       delete button.dataset.refused;
-      if (sameOrigin) return signHere(undefined);
+      const way = route();
+      if (way !== "window") return void inFrame(way);
       const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
-      if (activation !== undefined && !activation.isActive) return show("That took too long; click again.", "error");
-      if (!storageAccessGranted) return clickThroughPopup(item, Promise.resolve(true));
-      void viaStorageAccess();
+      if (activation !== undefined && !activation.isActive) return showOutcome({ status: "too-slow" });
+      throughWindow(Promise.resolve(true));
     });
   });
-
-  function signHere(handle: StorageAccessHandle | undefined) {
-    button.disabled = true;
-    show("Signing…");
-    void clickItem(browserEnv(deployment, handle), item).then((result) => {
-      button.disabled = false;
-      report(result);
-    });
-  }
-
-  /** Storage Access is used only when the browser granted it before, so it never prompts. */
-  async function viaStorageAccess() {
-    button.disabled = true;
-    const handle = await storageAccessHandle();
-    button.disabled = false;
-    if (handle === undefined) return clickThroughPopup(item, Promise.resolve(true));
-    signHere(handle);
-  }
 }
 
 void start();

@@ -22,11 +22,19 @@ const hidden = (time: number, geometry = AT): VisibilityReport => ({
 });
 const changed = (time: number): VisibilityReport => ({ kind: "change", time });
 
-/** An honest history: visible since long before the click, confirmed by a probe just after it. */
-const honest = (extra: VisibilityReport[] = []): VisibilityReport[] => [seen(1_000), seen(CLICK + 16), ...extra];
+/** A probe's report once the settle period after the click is over: the one that can confirm it. */
+const CONFIRM = CLICK + settleMs + 16;
+
+/** An honest history: visible since long before the click, probed just after it and after the settle period. */
+const honest = (extra: VisibilityReport[] = []): VisibilityReport[] => [
+  seen(1_000),
+  seen(CLICK + 16),
+  seen(CONFIRM),
+  ...extra,
+];
 
 const decide = (reports: VisibilityReport[], rest: Partial<Omit<ClickEvidence, "reports">> = {}) =>
-  decideClick({ reports, clickTime: CLICK, now: CLICK + settleMs, ...rest });
+  decideClick({ reports, clickTime: CLICK, now: CONFIRM + 4, ...rest });
 
 describe("the click visibility gate", () => {
   it("authorises a click on a button visible long before the gesture and confirmed after the click", () => {
@@ -45,11 +53,37 @@ describe("the click visibility gate", () => {
     expect(decide(honest([hidden(CLICK + 90)]))).toEqual({ kind: "refused", reason: "not-visible" });
   });
 
-  it("does not authorise before the settle period has passed, even with a confirming report", () => {
-    const reports = honest();
-    expect(decide(reports, { now: CLICK + 20 })).toEqual({ kind: "wait", until: CLICK + settleMs });
-    // The hide of the attack would be reported in that period and refuse.
-    expect(decide([...reports, hidden(CLICK + 150)], { now: CLICK + settleMs })).toMatchObject({ kind: "refused" });
+  it("does not authorise on a visible report computed inside the settle period, however long it waits", () => {
+    // Right after the click a report can still carry the embedder's earlier state (a hide in flight).
+    const early = [seen(1_000), seen(CLICK + 16)];
+    const probeFrom = CLICK + settleMs;
+    expect(decide(early, { now: CLICK + 20 })).toEqual({ kind: "wait", until: probeFrom, probeFrom });
+    expect(decide(early, { now: probeFrom })).toEqual({ kind: "wait", until: CLICK + maxWaitMs, probeFrom });
+    expect(decide(early, { now: CLICK + maxWaitMs })).toEqual({ kind: "refused", reason: "unconfirmed" });
+    // The hide reaches the frame late (a loaded machine): the probe after the settle period reports it.
+    expect(decide([...early, hidden(CLICK + 450)], { now: CLICK + 460 })).toEqual({
+      kind: "refused",
+      reason: "not-visible",
+    });
+    // The hide of the attack reported inside the period refuses as well.
+    expect(decide([...early, hidden(CLICK + 150), seen(CONFIRM)])).toMatchObject({ kind: "refused" });
+  });
+
+  it("gives a frame that handles the click late (a loaded machine) its whole wait for confirmation", () => {
+    const handledTime = CLICK + 900;
+    const before = [seen(1_000)];
+    expect(decide(before, { handledTime, now: handledTime + 10 })).toEqual({
+      kind: "wait",
+      until: handledTime + maxWaitMs,
+      probeFrom: CLICK + settleMs,
+    });
+    expect(decide([...before, seen(handledTime + 30)], { handledTime, now: handledTime + 40 })).toEqual({
+      kind: "authorised",
+    });
+    expect(decide(before, { handledTime, now: handledTime + maxWaitMs })).toEqual({
+      kind: "refused",
+      reason: "unconfirmed",
+    });
   });
 
   it("refuses a button whose visible run is shorter than the window before the gesture", () => {
@@ -71,7 +105,7 @@ describe("the click visibility gate", () => {
 
   it("measures the window from the pointerdown, not from the click", () => {
     // Visible from 600 ms before the click, but the pointer went down 200 ms before the click.
-    const reports = [seen(CLICK - 600), seen(CLICK + 16)];
+    const reports = [seen(CLICK - 600), seen(CONFIRM)];
     expect(decide(reports)).toEqual({ kind: "authorised" });
     expect(decide(reports, { pointerDownTime: CLICK - 200 })).toEqual({ kind: "refused", reason: "too-recent" });
     // Hidden between pointerdown and click.
@@ -88,7 +122,7 @@ describe("the click visibility gate", () => {
     // Visible long ago, then the frame was resized just before the click: the old report no longer covers it.
     expect(decide(honest([changed(CLICK - 30)]))).toEqual({ kind: "refused", reason: "changed" });
     // A layout change long before the click, followed by a fresh visible report, is fine.
-    expect(decide([seen(1_000), changed(2_000), seen(2_016), seen(CLICK + 16)])).toEqual({ kind: "authorised" });
+    expect(decide([seen(1_000), changed(2_000), seen(2_016), seen(CONFIRM)])).toEqual({ kind: "authorised" });
   });
 
   it("refuses when the button's geometry changed between the last visible report and the click", () => {
@@ -100,9 +134,13 @@ describe("the click visibility gate", () => {
     expect(decide([seen(1_000), seen(CLICK + 16, MOVED)])).toEqual({ kind: "refused", reason: "changed" });
   });
 
-  it("waits for a report computed after the click and refuses when none comes in time", () => {
+  it("waits for a report computed after the settle period and refuses when none comes in time", () => {
     const before = [seen(1_000)];
-    expect(decide(before, { now: CLICK + settleMs })).toEqual({ kind: "wait", until: CLICK + maxWaitMs });
+    expect(decide(before, { now: CLICK + settleMs })).toEqual({
+      kind: "wait",
+      until: CLICK + maxWaitMs,
+      probeFrom: CLICK + settleMs,
+    });
     expect(decide(before, { now: CLICK + maxWaitMs })).toEqual({ kind: "refused", reason: "unconfirmed" });
     // A report computed before the click does not confirm it, however it is ordered in the list.
     expect(decide([seen(CLICK - 1), seen(1_000)], { now: CLICK + maxWaitMs })).toEqual({
@@ -122,8 +160,8 @@ describe("the click visibility gate", () => {
 
   it("requires the run to cover exactly the configured window", () => {
     const start = CLICK - minVisibleMs;
-    expect(decide([seen(start), seen(CLICK + 16)])).toEqual({ kind: "authorised" });
-    expect(decide([seen(start + 1), seen(CLICK + 16)])).toEqual({ kind: "refused", reason: "too-recent" });
+    expect(decide([seen(start), seen(CONFIRM)])).toEqual({ kind: "authorised" });
+    expect(decide([seen(start + 1), seen(CONFIRM)])).toEqual({ kind: "refused", reason: "too-recent" });
   });
 
   it("tells since when the button is steadily visible, which gates enabling it", () => {

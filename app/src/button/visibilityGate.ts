@@ -4,15 +4,18 @@
  * (`delay`) plus the browser's cross-process propagation old, so a page that hides or covers the
  * button just as the real click lands would otherwise get the click counted.
  *
- * A click is authorised only when
- *   - the button was reported visible, with unchanged geometry, without a break, from at least
- *     `minVisibleMs` before the gesture started (the earlier of pointerdown and click) until now;
- *   - at least one report computed after the click says visible (the caller probes for one);
- *   - `settleMs` (two observer periods) have passed since the click with no report of "not visible"
- *     or of a changed geometry/viewport, so a hide that began just before the click has been reported.
- * Anything else refuses; if the evidence is still incomplete the answer is to wait (up to
- * `maxWaitMs` after the click, then refuse). Pure: times are the page's DOMHighResTimeStamps
- * (`event.timeStamp`, `entry.time`, `performance.now()` share one clock).
+ * A click is authorised only when the button was reported visible, with unchanged geometry, without a
+ * break, from at least `minVisibleMs` before the gesture started (the earlier of pointerdown and click)
+ * until a report computed at least `settleMs` (two observer periods) AFTER the click: the reports
+ * themselves must cover the settle period, so a hide that began just before the click and reached this
+ * frame late is reported inside it. Waiting out `settleMs` on the clock is not enough: a report
+ * computed soon after the click can still carry the embedder's earlier state (for a cross-process
+ * frame the embedder's opacity and occlusion arrive by message, late on a loaded machine), and the
+ * report of the hide can come later than any fixed delay.
+ * Anything else refuses; while the evidence is incomplete the answer is to wait, up to `maxWaitMs`
+ * after the click or after the frame got to handle it, whichever is later (a frame that runs late
+ * gets the same chance to confirm as one that does not), then refuse. Pure: times are the page's
+ * DOMHighResTimeStamps (`event.timeStamp`, `entry.time`, `performance.now()` share one clock).
  */
 
 /** One observation: an IntersectionObserver v2 entry, or a change of the frame's own layout. */
@@ -38,6 +41,8 @@ export interface ClickEvidence {
   clickTime: number;
   /** `event.timeStamp` of the trusted pointerdown that led to it, when there was one. */
   pointerDownTime?: number;
+  /** `performance.now()` when the frame handled the click (later than `clickTime` on a busy machine). */
+  handledTime?: number;
   /** `performance.now()` when deciding. */
   now: number;
 }
@@ -45,9 +50,9 @@ export interface ClickEvidence {
 export interface GateOptions {
   /** How long the button must have been visible before the gesture started. */
   minVisibleMs: number;
-  /** How long after the click to wait for late reports before authorising (≥ 2 × the observer's delay). */
+  /** How long after the click the reported visible run must extend (≥ 2 × the observer's delay). */
   settleMs: number;
-  /** After this long without a report computed after the click, refuse. */
+  /** After this long (from the click, or from handling it if later) without such a report, refuse. */
   maxWaitMs: number;
   /** A pointerdown older than this before the click is not treated as the gesture's start. */
   maxPressMs: number;
@@ -59,7 +64,7 @@ export const OBSERVER_DELAY_MS = 100;
 export const defaultGateOptions: GateOptions = {
   minVisibleMs: 500,
   settleMs: 2 * OBSERVER_DELAY_MS,
-  maxWaitMs: 4 * OBSERVER_DELAY_MS,
+  maxWaitMs: 6 * OBSERVER_DELAY_MS,
   maxPressMs: 10_000,
 };
 
@@ -70,14 +75,17 @@ export type RefusalReason =
   | "changed"
   /** The visible run began less than `minVisibleMs` before the gesture (or there is no report yet). */
   | "too-recent"
-  /** No report computed after the click arrived in time. */
+  /** No report computed `settleMs` after the click arrived in time. */
   | "unconfirmed";
 
+/** `probeFrom`: from then on a fresh report confirms the click (the caller asks for one then). */
 export type GateDecision =
-  { kind: "authorised" } | { kind: "wait"; until: number } | { kind: "refused"; reason: RefusalReason };
+  | { kind: "authorised" }
+  | { kind: "wait"; until: number; probeFrom: number }
+  | { kind: "refused"; reason: RefusalReason };
 
-/** The user-facing sentence for every refusal. */
-export const NOT_CONFIRMED_MESSAGE = "Plaudit could not confirm the button was fully visible; click again.";
+/** The user-facing sentence for every refusal (defined with the other click sentences). */
+export { NOT_CONFIRMED_MESSAGE } from "../lib/clickFeedback.js";
 
 interface Run {
   /** When the current visible run started (undefined: no run, the last report broke it). */
@@ -126,7 +134,7 @@ export function visibleSince(reports: readonly VisibilityReport[], now: number):
 }
 
 export function decideClick(evidence: ClickEvidence, options: GateOptions = defaultGateOptions): GateDecision {
-  const { reports, clickTime, pointerDownTime, now } = evidence;
+  const { reports, clickTime, pointerDownTime, handledTime, now } = evidence;
   const pressed =
     pointerDownTime !== undefined && pointerDownTime <= clickTime && clickTime - pointerDownTime <= options.maxPressMs;
   const gestureStart = pressed ? pointerDownTime : clickTime;
@@ -139,9 +147,11 @@ export function decideClick(evidence: ClickEvidence, options: GateOptions = defa
       run.brokenBy !== undefined && run.brokenAt > windowStart ? run.brokenBy : "too-recent";
     return { kind: "refused", reason };
   }
-  const confirmed = reports.some((r) => r.kind === "visibility" && r.time >= clickTime && r.time <= now);
-  const settled = now >= clickTime + options.settleMs;
-  if (confirmed && settled) return { kind: "authorised" };
-  if (now >= clickTime + options.maxWaitMs) return { kind: "refused", reason: "unconfirmed" };
-  return { kind: "wait", until: confirmed ? clickTime + options.settleMs : clickTime + options.maxWaitMs };
+  // The run is unbroken up to now; it must be reported to last until the settle period's end.
+  const confirmFrom = clickTime + options.settleMs;
+  if (reports.some((r) => r.kind === "visibility" && r.time >= confirmFrom && r.time <= now))
+    return { kind: "authorised" };
+  const deadline = Math.max(clickTime, handledTime ?? clickTime) + options.maxWaitMs;
+  if (now >= deadline) return { kind: "refused", reason: "unconfirmed" };
+  return { kind: "wait", until: now < confirmFrom ? confirmFrom : deadline, probeFrom: confirmFrom };
 }

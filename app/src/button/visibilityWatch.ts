@@ -45,8 +45,11 @@ export interface VisibilityWatch {
    * IntersectionObserver v2): the button is enabled only then, so a first click is never too early.
    */
   steadilyVisible(): Promise<void>;
-  /** Decides a click now, probing for a report computed after it and waiting while the evidence is incomplete. */
-  decide(clickTime: number, pointerDownTime: number | undefined): Promise<FinalDecision>;
+  /**
+   * Decides a click, probing for a report computed `settleMs` after it and waiting while the evidence is
+   * incomplete. `handledTime`: when the frame got to handle the click.
+   */
+  decide(clickTime: number, pointerDownTime: number | undefined, handledTime: number): Promise<FinalDecision>;
 }
 
 function supportsV2(): boolean {
@@ -106,14 +109,21 @@ export function watchVisibility(target: Element, options: GateOptions = defaultG
         check();
       });
     },
-    decide(clickTime, pointerDownTime) {
+    decide(clickTime, pointerDownTime, handledTime) {
       if (!supported) return Promise.resolve({ kind: "refused", reason: "unconfirmed" });
+      // A report now (a hide already known refuses at once), and one once the settle period is over.
       observe(true);
+      let probedForConfirmation = false;
       return new Promise((resolve) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const check = () => {
-          const decision = decideClick({ reports, clickTime, pointerDownTime, now: performance.now() }, options);
+          const now = performance.now();
+          const decision = decideClick({ reports, clickTime, pointerDownTime, handledTime, now }, options);
           if (decision.kind === "wait") {
+            if (!probedForConfirmation && now >= decision.probeFrom) {
+              probedForConfirmation = true;
+              observe(true);
+            }
             clearTimeout(timer);
             timer = setTimeout(check, Math.max(0, decision.until - performance.now()) + 1);
             return;

@@ -1,4 +1,7 @@
-/** The browser's first-party environment: localStorage, Web Locks, the keeper and the chain clock. */
+/**
+ * A browser's click environment: localStorage and Web Locks (the page's own, or a Storage Access
+ * handle's), the keeper, and the chain's clock, the reader's session nonce and budget.
+ */
 import { createPublicClient, http, type PublicClient } from "viem";
 
 import { createKeeperClient, plauditPoolAbi } from "@plaudit/protocol";
@@ -20,11 +23,12 @@ export interface StorageSource {
 export function browserEnv(
   deployment: AppDeployment,
   source: StorageSource = { localStorage: window.localStorage, locks: navigator.locks },
-): ClickEnv & {
-  store: KeyValueStore;
-  locks: Locks;
-  client: PublicClient;
-} {
+): ClickEnv &
+  Required<Pick<ClickEnv, "sessionNonce" | "budget">> & {
+    store: KeyValueStore;
+    locks: Locks;
+    client: PublicClient;
+  } {
   const client = publicClientFor(deployment);
   return {
     deployment,
@@ -39,6 +43,15 @@ export function browserEnv(
         functionName: "sessionNonceOf",
         args: [reader],
       }),
+    budget: async (reader, epoch) => {
+      const [amount] = await client.readContract({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        functionName: "budgetOf",
+        args: [reader, epoch],
+      });
+      return amount;
+    },
     now: () => Date.now(),
     client,
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { epochBounds } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { creatorA, fakeKeeper, readerWithSession, schedule, scope } from "../testing/fixtures.js";
-import { clickItem, type ClickEnv } from "./clickService.js";
+import { clickItem, queuedReason, type ClickEnv } from "./clickService.js";
 import { pendingEntries } from "./outbox.js";
 import { memoryStore } from "./storage.js";
 
@@ -38,20 +38,52 @@ async function env(overrides: Partial<ClickEnv> = {}) {
 }
 
 describe("clickItem", () => {
-  it("signs, delivers and reports a click in the epoch of the chain's time", async () => {
+  it("counts a click only once the keeper stored it, in the month of the chain's time", async () => {
     const { env: e, keeper, f } = await env();
     const result = await clickItem(e, item);
-    expect(result).toMatchObject({ status: "signed", epoch: "0", delivered: true, creatorClicks: 1 });
+    expect(result).toMatchObject({ status: "counted", epoch: "0" });
     expect(keeper.latestFor(f.session.reader, f.session.key, 0n)?.counts).toEqual([1]);
   });
 
-  it("queues the click and says so when the keeper is down", async () => {
+  it("says a click made while the keeper is down is queued, not counted, and keeps it", async () => {
     const { env: e, keeper, f } = await env();
     keeper.state.up = false;
-    const result = await clickItem(e, item);
-    expect(result).toMatchObject({ status: "signed", delivered: false });
-    expect(result.status === "signed" && result.note).toMatch(/queued/);
+    expect(await clickItem(e, item)).toMatchObject({ status: "queued", reason: "offline" });
     expect(pendingEntries(f.deps)).toHaveLength(1);
+    expect(await clickItem(e, item)).toMatchObject({ status: "already", pending: "offline" });
+  });
+
+  it("says a click of a month without a budget is queued for want of a budget, never counted", async () => {
+    const refused = await env();
+    refused.keeper.state.rejectWith = { status: 422, code: "no_budget" };
+    expect(await clickItem(refused.env, item)).toMatchObject({ status: "queued", reason: "no-budget" });
+    expect(pendingEntries(refused.f.deps)).toHaveLength(1);
+    // The chain says so even when the keeper cannot be asked.
+    const offline = await env({ budget: async () => 0n });
+    offline.keeper.state.up = false;
+    expect(await clickItem(offline.env, item)).toMatchObject({ status: "queued", reason: "no-budget" });
+  });
+
+  it("says a second click on the item this month is already counted", async () => {
+    const { env: e } = await env();
+    await clickItem(e, item);
+    expect(await clickItem(e, { ...item, url: `${item.url}#again` })).toMatchObject({ status: "already" });
+    expect(await clickItem(e, item)).not.toHaveProperty("pending");
+  });
+
+  it("reports a keeper's refusal for good by its code", async () => {
+    const refused = await env();
+    refused.keeper.state.rejectWith = { status: 422, code: "bad_session" };
+    expect(await clickItem(refused.env, item)).toMatchObject({ status: "refused", code: "bad_session" });
+  });
+
+  it("refuses a click on the reader's own address without signing", async () => {
+    const { env: e, f } = await env();
+    expect(await clickItem(e, { creator: f.session.reader, url: item.url })).toEqual({
+      status: "refused",
+      code: "bad_clicks",
+    });
+    expect(pendingEntries(f.deps)).toEqual([]);
   });
 
   it("asks to turn one-click mode on when this browser has no session", async () => {
@@ -63,10 +95,31 @@ describe("clickItem", () => {
     const late = await env({ chainTime: async () => epochBounds(schedule, 2n).start + 5n });
     expect(await clickItem(late.env, item)).toMatchObject({ status: "expired" });
     const revoked = await env({ sessionNonce: async () => 1 });
-    expect(await clickItem(revoked.env, item)).toMatchObject({
-      status: "expired",
-      message: expect.stringMatching(/revoked/),
-    });
+    expect(await clickItem(revoked.env, item)).toMatchObject({ status: "revoked" });
     expect(pendingEntries(revoked.f.deps)).toEqual([]);
+  });
+
+  it("signs with the session it is given instead of this storage's (a frame grant's)", async () => {
+    const granted = await readerWithSession(2);
+    const { env: e, keeper } = await env({ store: memoryStore(), session: () => granted.session });
+    expect(await clickItem(e, item)).toMatchObject({ status: "counted", reader: granted.session.reader });
+    expect(keeper.latestFor(granted.session.reader, granted.session.key, 0n)?.counts).toEqual([1]);
+  });
+});
+
+describe("queuedReason", () => {
+  const entry = (lastCode?: string) => ({
+    id: "x",
+    tally: {} as never,
+    attempts: 1,
+    nextAttemptAt: 0,
+    ...(lastCode === undefined ? {} : { lastCode }),
+  });
+  it("names a missing budget first, then an unreachable keeper, else a retry", () => {
+    expect(queuedReason([entry("unreachable")], 0n)).toBe("no-budget");
+    expect(queuedReason([entry("no_budget")], undefined)).toBe("no-budget");
+    expect(queuedReason([entry("unreachable")], 5n)).toBe("offline");
+    expect(queuedReason([entry("rate_limited")], 5n)).toBe("retrying");
+    expect(queuedReason([entry()], undefined)).toBe("retrying");
   });
 });

@@ -6,16 +6,7 @@
  */
 import { getAddress, type Address } from "viem";
 
-import {
-  addClick,
-  clicksProblem,
-  plauditDomain,
-  signedTallySchema,
-  tallyTypedData,
-  toWireTally,
-  NO_CLICKS,
-  type SignedTally,
-} from "@plaudit/protocol";
+import { addClick, clicksProblem, toWireTally, NO_CLICKS, type SignedTally } from "@plaudit/protocol";
 import { itemKey, normalizeItemUrl, type Item } from "./item.js";
 import type { Locks } from "./locks.js";
 import { enqueue } from "./outbox.js";
@@ -27,8 +18,8 @@ import {
   type Scope,
   type StoredSession,
 } from "./records.js";
-import { sessionAccount } from "./session.js";
 import { readJson, type KeyValueStore } from "./storage.js";
+import { signTally } from "./tallySigning.js";
 import { loadTally, saveTally } from "./tallyStore.js";
 
 export interface ClickDeps {
@@ -36,6 +27,8 @@ export interface ClickDeps {
   locks: Locks;
   scope: Scope;
   now: () => number;
+  /** Items (`itemKey`) this reader's click already counted this epoch elsewhere (a frame grant's). */
+  countedElsewhere?: readonly string[];
 }
 
 export type ClickOutcome =
@@ -54,7 +47,6 @@ export async function recordClick(
   const item: Item = { creator: getAddress(clicked.creator), url: normalizeItemUrl(clicked.url) };
   const reader = session.reader;
   const signer = session.key;
-  const account = sessionAccount(session);
   return deps.locks.run(lockNames.tally(deps.scope, reader, signer), async () => {
     const previous = loadTally(deps.store, deps.scope, reader, epoch, signer);
     const seen = previous?.items ?? [];
@@ -66,29 +58,14 @@ export async function recordClick(
     };
     // One click per item per epoch, whichever of this browser's keys counted it (one-click mode may
     // have been turned off and on again with a new key).
-    if (seen.includes(key) || itemsCounted(deps, reader, epoch).has(key))
+    if (seen.includes(key) || deps.countedElsewhere?.includes(key) || itemsCounted(deps, reader, epoch).has(key))
       return { status: "already", creatorClicks: countFor(clicks) };
 
     const next = addClick(clicks, item.creator);
     const problem = clicksProblem(reader, next);
     if (problem !== undefined) throw new ClickRefused(problem);
     const seq = (previous === undefined ? 0n : BigInt(previous.seq)) + 1n;
-    const domain = plauditDomain(deps.scope.chainId, deps.scope.pool);
-    const signature = await account.signTypedData(
-      tallyTypedData(domain, { reader, epoch, seq, creators: next.creators, counts: next.counts }),
-    );
-    const tally = signedTallySchema.parse({
-      chainId: deps.scope.chainId,
-      pool: deps.scope.pool,
-      reader,
-      signer,
-      epoch: epoch.toString(),
-      seq: seq.toString(),
-      creators: next.creators,
-      counts: next.counts,
-      signature,
-      session: { expiry: session.expiry, nonce: session.nonce, signature: session.signature },
-    });
+    const tally = await signTally(deps.scope, session, epoch, seq, next);
     const wire = toWireTally(tally);
     saveTally(deps.store, deps.scope, reader, epoch, signer, {
       seq: seq.toString(),
@@ -97,7 +74,7 @@ export async function recordClick(
       items: [...seen, key],
       last: storedWireTallySchema.parse(wire),
     });
-    await enqueue(deps, wire, item.url);
+    await enqueue(deps, wire, item.url, item.creator);
     return { status: "signed", tally, creatorClicks: countFor(next) };
   });
 }

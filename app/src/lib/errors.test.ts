@@ -9,7 +9,8 @@ import { KeeperError } from "@plaudit/protocol";
 import { describe, expect, it } from "vitest";
 
 import { poolAbiWithTokenErrors } from "../contracts/pool.js";
-import { describeError } from "./errors.js";
+import { keeperErrorSentence } from "./clickFeedback.js";
+import { describeError, describeTallyError } from "./errors.js";
 
 const ctx = { tokenSymbol: "mUSD", tokenDecimals: 6 };
 
@@ -45,6 +46,19 @@ describe("describeError", () => {
     expect(describeError(rejected, ctx)).toBe("You rejected the request in your wallet.");
     expect(describeError(new KeeperError("unreachable", "The keeper at http://k cannot be reached."), ctx)).toMatch(
       /cannot be reached.*kept in this browser/,
+    );
+  });
+
+  it("never shows a keeper's own text, for a click or for any other request", () => {
+    const raw = "reader 0xabc has no budget for epoch 0";
+    const noBudget = new KeeperError("rejected", raw, "no_budget", 422);
+    expect(describeTallyError(noBudget)).toBe(keeperErrorSentence("no_budget"));
+    expect(describeError(noBudget, ctx)).not.toContain(raw);
+    expect(describeError(new KeeperError("server", "pg: connection refused", "storage_unavailable", 503), ctx)).toBe(
+      "Plaudit's keeper has a problem right now; try again later.",
+    );
+    expect(describeError(new KeeperError("rejected", "no route GET /v1/x", "not_found", 404), ctx)).not.toMatch(
+      /route|not_found/,
     );
   });
 });

@@ -12,6 +12,8 @@ import {
   ChainMismatchError,
 } from "viem";
 
+import { keeperErrorSentence } from "./clickFeedback.js";
+
 export interface ErrorContext {
   tokenSymbol: string;
   tokenDecimals: number;
@@ -68,12 +70,30 @@ export function describeRevert(name: string, args: Args, ctx: ErrorContext): str
   }
 }
 
-export function describeError(error: unknown, ctx: ErrorContext): string {
-  if (error instanceof KeeperError) {
-    if (error.kind === "unreachable")
-      return `${error.message} Your clicks are kept in this browser and sent when it is back.`;
-    return error.code === undefined ? error.message : `The keeper refused: ${error.message} (${error.code}).`;
+/** A keeper failure in words, whatever was asked: never the keeper's own text. */
+export function describeKeeperError(error: KeeperError): string {
+  switch (error.kind) {
+    case "unreachable":
+      return "Plaudit's keeper cannot be reached. Your clicks are kept in this browser and sent when it is back.";
+    case "invalid_response":
+      return "Plaudit's keeper sent an answer this page cannot read; try again later.";
+    case "server":
+      return "Plaudit's keeper has a problem right now; try again later.";
+    default:
+      return error.status === 429
+        ? "Plaudit's keeper is busy; try again in a moment."
+        : "Plaudit's keeper could not answer this request, a fault on Plaudit's side.";
   }
+}
+
+/** Why a keeper did not take a click's tally, in the reader's words (the keeper's error code, mapped). */
+export function describeTallyError(error: KeeperError): string {
+  if (error.kind === "unreachable" || error.kind === "invalid_response") return describeKeeperError(error);
+  return keeperErrorSentence(error.code);
+}
+
+export function describeError(error: unknown, ctx: ErrorContext): string {
+  if (error instanceof KeeperError) return describeKeeperError(error);
   if (error instanceof BaseError) {
     const rejected = error.walk(
       (e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001,

@@ -4,6 +4,7 @@ import type { Address } from "viem";
 import { addressSchema, normalizeItemUrl } from "@plaudit/protocol";
 
 export { normalizeItemUrl };
+export { itemKey } from "./recordKeys.js";
 
 export interface Item {
   creator: Address;
@@ -16,11 +17,6 @@ export function parseItem(search: string): Item {
   const creator = addressSchema.safeParse(params.get("creator") ?? "");
   if (!creator.success) throw new Error("the button needs a creator address");
   return { creator: creator.data, url: normalizeItemUrl(params.get("url") ?? "") };
-}
-
-/** One click per item per epoch: the key a tally record remembers. */
-export function itemKey(item: Item): string {
-  return `${item.creator.toLowerCase()} ${item.url}`;
 }
 
 /** The item a key of `itemKey` names, or undefined for a key that is not one. */

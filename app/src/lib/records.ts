@@ -1,35 +1,9 @@
-/** Storage keys and zod schemas of what the dApp keeps in first-party storage. */
-import type { Address } from "viem";
+/** Zod schemas of what the dApp keeps in first-party storage; the storage keys are in recordKeys.ts. */
 import { z } from "zod";
 
 import { addressSchema, sessionNonceSchema, signedTallySchema, signatureSchema } from "@plaudit/protocol";
 
-const PREFIX = "plaudit:v1";
-
-/** Records are scoped to one pool on one chain. */
-export interface Scope {
-  chainId: number;
-  pool: Address;
-}
-
-const scopeKey = (scope: Scope) => `${PREFIX}:${scope.chainId}:${scope.pool.toLowerCase()}`;
-
-export const keys = {
-  session: (scope: Scope, reader: Address) => `${scopeKey(scope)}:session:${reader.toLowerCase()}`,
-  activeReader: (scope: Scope) => `${scopeKey(scope)}:active-reader`,
-  tallyPrefix: (scope: Scope, reader: Address, epoch: bigint) =>
-    `${scopeKey(scope)}:tally:${reader.toLowerCase()}:${epoch}:`,
-  tally: (scope: Scope, reader: Address, epoch: bigint, signer: Address) =>
-    `${scopeKey(scope)}:tally:${reader.toLowerCase()}:${epoch}:${signer.toLowerCase()}`,
-  outbox: (scope: Scope) => `${scopeKey(scope)}:outbox`,
-};
-
-export const lockNames = {
-  tally: (scope: Scope, reader: Address, signer: Address) =>
-    `${scopeKey(scope)}:lock:tally:${reader.toLowerCase()}:${signer.toLowerCase()}`,
-  outbox: (scope: Scope) => `${scopeKey(scope)}:lock:outbox`,
-  flush: (scope: Scope) => `${scopeKey(scope)}:lock:flush`,
-};
+export { keys, lockNames, type Scope } from "./recordKeys.js";
 
 const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a private key");
 const decimal = z.string().regex(/^[0-9]{1,20}$/);
@@ -77,11 +51,17 @@ export const outboxEntrySchema = z.strictObject({
   id: z.string(),
   tally: storedWireTallySchema,
   item: z.string().optional(),
+  /** The creator this entry's click added (absent in entries queued before it was recorded). */
+  creator: addressSchema.optional(),
   attempts: z.number().int().nonnegative(),
   nextAttemptAt: z.number().nonnegative(),
   lastError: z.string().optional(),
+  /** The keeper's error code of the last failed attempt, or "unreachable" when it could not be reached. */
+  lastCode: z.string().max(64).optional(),
   /** Set when the keeper refused the tally for good; kept for the reader to see, not retried. */
   failed: z.boolean().optional(),
+  /** Set when an attempt ended without a clear answer (the keeper may have stored it). */
+  uncertain: z.boolean().optional(),
 });
 export const outboxSchema = z.array(outboxEntrySchema);
 export type OutboxEntry = z.output<typeof outboxEntrySchema>;

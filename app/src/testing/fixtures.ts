@@ -35,9 +35,9 @@ export async function readerWithSession(epochs = 3, readerAccount = privateKeyTo
 }
 
 /**
- * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects stale
- * seqs, answers 201/200/4xx) and GET /v1/readers/:reader/tallies, and can be switched off to simulate
- * an outage.
+ * A keeper that behaves like the real API for POST /v1/tallies (validates the body, rejects a seq not
+ * above the stored one unless it is the very same tally, answers 201/200/4xx) and GET
+ * /v1/readers/:reader/tallies, and can be switched off to simulate an outage.
  */
 export function fakeKeeper() {
   const latest = new Map<string, SignedTally>();
@@ -54,8 +54,8 @@ export function fakeKeeper() {
       );
       return Response.json({ epoch: epoch.toString(), tallies: tallies.map(toWireTally) });
     }
-    state.posts++;
     if (url.pathname !== "/v1/tallies" || init?.method !== "POST") return Response.json({}, { status: 404 });
+    state.posts++;
     if (state.rejectWith !== undefined) {
       const { status, code } = state.rejectWith;
       return Response.json({ error: { code, message: `refused: ${code}` } }, { status });
@@ -66,9 +66,9 @@ export function fakeKeeper() {
     const tally = parsed.data;
     const key = `${tally.reader}:${tally.signer}:${tally.epoch}`;
     const previous = latest.get(key);
-    if (previous !== undefined && previous.seq === tally.seq)
+    if (previous !== undefined && previous.seq === tally.seq && previous.signature === tally.signature)
       return Response.json({ status: "unchanged" }, { status: 200 });
-    if (previous !== undefined && previous.seq > tally.seq) {
+    if (previous !== undefined && previous.seq >= tally.seq) {
       return Response.json({ error: { code: "stale_sequence", message: "older than stored" } }, { status: 409 });
     }
     latest.set(key, tally);
