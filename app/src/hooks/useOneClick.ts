@@ -6,7 +6,7 @@
  * `useOneClick` binds them to the wallet, the chain and storage.
  */
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Address, Hex } from "viem";
 import { useConfig } from "wagmi";
 import { signTypedData } from "wagmi/actions";
@@ -109,7 +109,20 @@ export function useOneClick(reader: Address, clock: ChainClock) {
   const [state, setState] = useState<EnableState>({ phase: "idle" });
   const revokeTx = useTx();
   void version;
-  const status = oneClickStatus(loadSession(store, scope, reader), clock.bounds.end, nonce.data);
+  const loaded = oneClickStatus(loadSession(store, scope, reader), clock.bounds.end, nonce.data);
+  const [forgotten, setForgotten] = useState<StoredSession | undefined>();
+  useEffect(() => {
+    if (loaded.kind !== "expired") return;
+    // An expired key signs nothing the pool would take any more, and a key kept is a key that can
+    // leak: delete it. The page still says it expired until one-click mode is turned on again.
+    clearSession(store, scope, reader);
+    setForgotten(loaded.session);
+    bump();
+  }, [loaded, store, scope, reader, bump]);
+  const status: OneClickStatus =
+    loaded.kind === "off" && forgotten !== undefined && forgotten.reader === reader
+      ? { kind: "expired", session: forgotten }
+      : loaded;
 
   const enable = async (months: number) => {
     try {

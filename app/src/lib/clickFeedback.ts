@@ -73,11 +73,18 @@ const KEEPER_SENTENCES: Record<KeeperErrorCode, string> = {
   wrong_epoch: "Not counted: that month is over, so the click can no longer count.",
   no_budget:
     "Queued, not counted yet: you have no budget for this month. Fund this month in the Plaudit app and the click will count.",
-  bad_clicks: "Not counted: the click breaks the pool's rules (you cannot applaud your own address).",
+  bad_clicks:
+    "Not counted: the click breaks the pool's rules (a button cannot name your own address, the pool or its token as the creator).",
   rate_limited: "Queued, not counted yet: too many clicks at once; the click is sent again in a moment.",
   internal: KEEPER_DOWN,
   storage_unavailable: KEEPER_DOWN,
   chain_unavailable: KEEPER_DOWN,
+  // The relay's refusals never answer a click.
+  relay_disabled: KEEPER_FAULT,
+  relay_in_flight: KEEPER_FAULT,
+  fee_below_policy: KEEPER_FAULT,
+  relay_reverts: KEEPER_FAULT,
+  gas_price_above_ceiling: KEEPER_DOWN,
 };
 
 /** A keeper error code as a sentence; an unknown code gets a generic one, never the keeper's own text. */

@@ -2,15 +2,16 @@ import { describe, expect, it } from "vitest";
 
 import { epochBounds } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
-import { creatorA, fakeKeeper, readerWithSession, schedule, scope } from "../testing/fixtures.js";
+import { creatorA, fakeKeeper, readerWithSession, schedule, scope, token } from "../testing/fixtures.js";
 import { clickItem, queuedReason, type ClickEnv } from "./clickService.js";
 import { pendingEntries } from "./outbox.js";
+import { loadActiveSession } from "./session.js";
 import { memoryStore } from "./storage.js";
 
 const deployment: AppDeployment = {
   chainId: scope.chainId,
   pool: scope.pool,
-  token: creatorA,
+  token,
   tokenSymbol: "mUSD",
   tokenDecimals: 6,
   startTime: Number(schedule.startTime),
@@ -86,6 +87,15 @@ describe("clickItem", () => {
     expect(pendingEntries(f.deps)).toEqual([]);
   });
 
+  it("refuses a button naming the pool or its token as the creator without signing, and keeps counting others", async () => {
+    const { env: e, f } = await env();
+    for (const creator of [scope.pool, token]) {
+      expect(await clickItem(e, { creator, url: item.url })).toEqual({ status: "refused", code: "bad_clicks" });
+    }
+    expect(pendingEntries(f.deps)).toEqual([]);
+    expect(await clickItem(e, item)).toMatchObject({ status: "counted" });
+  });
+
   it("asks to turn one-click mode on when this browser has no session", async () => {
     const { env: e } = await env({ store: memoryStore() });
     expect(await clickItem(e, item)).toMatchObject({ status: "no-session" });
@@ -94,6 +104,8 @@ describe("clickItem", () => {
   it("refuses to sign past the session's expiry or after the reader revoked its keys", async () => {
     const late = await env({ chainTime: async () => epochBounds(schedule, 2n).start + 5n });
     expect(await clickItem(late.env, item)).toMatchObject({ status: "expired" });
+    // The expired key is deleted from this browser: it signs nothing the pool would take any more.
+    expect(loadActiveSession(late.f.store, scope)).toBeUndefined();
     const revoked = await env({ sessionNonce: async () => 1 });
     expect(await clickItem(revoked.env, item)).toMatchObject({ status: "revoked" });
     expect(pendingEntries(revoked.f.deps)).toEqual([]);

@@ -18,7 +18,7 @@ import type { Locks } from "./locks.js";
 import { flush, pendingEntries, type FlushResult } from "./outbox.js";
 import { lockNames } from "./recordKeys.js";
 import type { OutboxEntry, StoredSession } from "./records.js";
-import { loadActiveSession, sessionCovers } from "./session.js";
+import { clearSession, loadActiveSession, sessionCovers } from "./session.js";
 import type { KeyValueStore } from "./storage.js";
 
 export interface ClickEnv {
@@ -70,7 +70,11 @@ export async function clickItem(env: ClickEnv, item: Item): Promise<ClickResult>
     const epoch = epochAt(schedule, time);
     const reader = session.reader;
     const made = { epoch: epoch.toString(), reader };
-    if (!sessionCovers(session, epochBounds(schedule, epoch).end)) return { status: "expired", ...made };
+    if (!sessionCovers(session, epochBounds(schedule, epoch).end)) {
+      // An expired key signs nothing the pool would take any more, and a key kept is a key that can leak.
+      if (env.session === undefined) clearSession(env.store, scope, reader);
+      return { status: "expired", ...made };
+    }
     const budgetRead = env.budget?.(reader, epoch).catch(() => undefined);
     if (env.sessionNonce !== undefined && (await env.sessionNonce(reader)) !== session.nonce)
       return { status: "revoked", ...made };
@@ -78,6 +82,7 @@ export async function clickItem(env: ClickEnv, item: Item): Promise<ClickResult>
       store: env.store,
       locks: env.locks,
       scope,
+      token: env.deployment.token,
       now: env.now,
       ...(env.sessionFor === undefined ? {} : { sessionFor: env.sessionFor }),
       ...(env.countedElsewhere === undefined ? {} : { countedElsewhere: env.countedElsewhere }),

@@ -26,6 +26,8 @@ export interface ClickDeps {
   store: KeyValueStore;
   locks: Locks;
   scope: Scope;
+  /** The pool's token: like the pool itself (`scope.pool`), never a creator a click may credit. */
+  token: Address;
   now: () => number;
   /** Items (`itemKey`) this reader's click already counted this epoch elsewhere (a frame grant's). */
   countedElsewhere?: readonly string[];
@@ -62,7 +64,9 @@ export async function recordClick(
       return { status: "already", creatorClicks: countFor(clicks) };
 
     const next = addClick(clicks, item.creator);
-    const problem = clicksProblem(reader, next);
+    // A hostile page may name the pool or its token as the creator: refused before signing, or the
+    // cumulative tally would carry it, and every later click of this key this month would be refused.
+    const problem = clicksProblem(reader, next, { pool: deps.scope.pool, token: deps.token });
     if (problem !== undefined) throw new ClickRefused(problem);
     const seq = (previous === undefined ? 0n : BigInt(previous.seq)) + 1n;
     const tally = await signTally(deps.scope, session, epoch, seq, next);

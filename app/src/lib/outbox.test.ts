@@ -4,7 +4,7 @@ import type { Address } from "viem";
 
 import { signedTallySchema, toWireTally } from "@plaudit/protocol";
 
-import { creatorA, creatorB, fakeKeeper, readerWithSession, scope } from "../testing/fixtures.js";
+import { creatorA, creatorB, fakeKeeper, readerWithSession, scope, token } from "../testing/fixtures.js";
 import { recordClick } from "./clicker.js";
 import { mutexLocks } from "./locks.js";
 import { backoffDelay, BACKOFF_MAX_MS, discardFailed, flush, pendingEntries, retryFailed } from "./outbox.js";
@@ -117,6 +117,7 @@ describe("outbox", () => {
         store: memoryStore(),
         locks: mutexLocks(),
         scope,
+        token,
         now: f.now,
         sessionFor: (reader: Address, signer: Address) =>
           BigInt(reader) === BigInt(f.session.reader) && BigInt(signer) === BigInt(f.session.key)

@@ -11,6 +11,8 @@ import { memoryStore } from "../lib/storage.js";
 
 export const scope: Scope = { chainId: 31337, pool: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") };
 export const schedule = { startTime: 1_700_000_000n, epochLength: 2_592_000n };
+/** The pool's token in unit tests (never a creator). */
+export const token = getAddress("0x00000000000000000000000000000000000000e0");
 export const creatorA = getAddress("0x00000000000000000000000000000000000000a1");
 export const creatorB = getAddress("0x00000000000000000000000000000000000000b2");
 
@@ -30,7 +32,7 @@ export async function readerWithSession(epochs = 3, readerAccount = privateKeyTo
     advance: (ms: number) => void (clock += ms),
     readerAccount,
     session,
-    deps: { store, locks, scope, now },
+    deps: { store, locks, scope, token, now },
   };
 }
 
