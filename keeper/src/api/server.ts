@@ -59,6 +59,10 @@ export interface ApiOptions {
   keepAliveTimeoutMs?: number;
   /** ms a popular ranking is reused before it is computed again. */
   popularTtlMs?: number;
+  /** Page discoveries per second per IP (bursts of 3 s). */
+  discoverRate?: number;
+  /** IP addresses discovery may fetch although private or loopback (the local system's demo site). */
+  discoverAllowHosts?: readonly string[];
 }
 
 /** Default of `popularTtlMs`: rankings of distinct readers change slowly, and computing one scans an epoch. */
