@@ -17,6 +17,7 @@ import {
   MAX_ITEM_URL_LENGTH,
   MAX_PAGE_LIMIT,
   MAX_RANKED,
+  discoverRequestSchema,
   postTallyRequestSchema,
   signedProfileSchema,
   toWireProfile,
@@ -25,6 +26,7 @@ import {
   wireJsonSchema,
   type CreatorItemsResponse,
   type CurrentEpochResponse,
+  type DiscoverResponse,
   type ItemClicksResponse,
   type KeeperConfigResponse,
   type PopularCreatorsResponse,
@@ -42,6 +44,9 @@ import type { Metrics } from "../metrics.js";
 import type { RelayRoutes } from "../relay/routes.js";
 import { shortError } from "../retry.js";
 import { epochStatus } from "../settle/status.js";
+import { allowList } from "../discover/address-policy.js";
+import { DISCOVERY_DEFAULTS, discoverCreator, type DiscoveryLimits } from "../discover/discover.js";
+import { FetchFailed, FetchRefused } from "../discover/fetch-page.js";
 import { StoreUnavailableError } from "../store/errors.js";
 import type { CreatorCount, ItemCount, Store } from "../store/types.js";
 import { HttpError } from "./http-error.js";
@@ -63,7 +68,16 @@ export interface ApiOptions {
   discoverRate?: number;
   /** IP addresses discovery may fetch although private or loopback (the local system's demo site). */
   discoverAllowHosts?: readonly string[];
+  /** Discovery's fetch limits (defaults: DISCOVERY_DEFAULTS). */
+  discoverLimits?: Partial<Omit<DiscoveryLimits, "allow">>;
 }
+
+/** Default of `discoverRate`: a discovery fetches up to four documents from another server. */
+export const DEFAULT_DISCOVER_RATE = 0.2;
+/** Discoveries one IP may make at once before its rate applies. */
+const DISCOVER_BURST = 3;
+/** Discoveries in flight at once on this keeper, from everyone; more get 429. */
+const MAX_CONCURRENT_DISCOVERIES = 8;
 
 /** Default of `popularTtlMs`: rankings of distinct readers change slowly, and computing one scans an epoch. */
 export const DEFAULT_POPULAR_TTL_MS = 30_000;
@@ -112,6 +126,7 @@ export const ROUTE_LABELS = [
   "creator_items",
   "popular_items",
   "popular_creators",
+  "discover",
   "config",
   "schema",
   "relay_policy",
@@ -240,6 +255,14 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   const popularTtl = options.popularTtlMs ?? DEFAULT_POPULAR_TTL_MS;
   const popularItemsCache = new RankingCache<ItemCount>(popularTtl, MAX_CACHED_RANKINGS);
   const popularCreatorsCache = new RankingCache<CreatorCount>(popularTtl, MAX_CACHED_RANKINGS);
+  const discoverRate = options.discoverRate ?? DEFAULT_DISCOVER_RATE;
+  const discoverLimiter = new RateLimiter(discoverRate, Math.max(DISCOVER_BURST, discoverRate * BURST_SECONDS));
+  const discoveryLimits: DiscoveryLimits = {
+    ...DISCOVERY_DEFAULTS,
+    ...options.discoverLimits,
+    allow: allowList(options.discoverAllowHosts ?? []),
+  };
+  let discoveriesInFlight = 0;
   /** The answer in progress on a connection, and its route (for clientError). */
   const inProgress = new WeakMap<Duplex, { res: ServerResponse; route: RouteName; head: boolean }>();
   /** Connections Node timed out (answered 408 already). */
@@ -393,6 +416,42 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       status: result.status === "stored" ? 201 : 200,
       body: { status: result.status, version: profile.version.toString() } satisfies PutProfileResponse,
     };
+  }
+
+  async function discover({ req }: RequestContext): Promise<Reply> {
+    const ip = req.socket.remoteAddress ?? "unknown";
+    const parsed = discoverRequestSchema.safeParse(await readJson(req));
+    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    const wait = discoverLimiter.take(ip);
+    if (wait > 0) {
+      throw new HttpError(429, "rate_limited", `too many discoveries from ${ip}; retry in ${wait}s`, {
+        "retry-after": String(wait),
+      });
+    }
+    if (discoveriesInFlight >= MAX_CONCURRENT_DISCOVERIES) {
+      throw new HttpError(429, "rate_limited", "too many discoveries in progress; retry in 1s", { "retry-after": "1" });
+    }
+    discoveriesInFlight++;
+    try {
+      const url = new URL(parsed.data.url);
+      const result = await discoverCreator(url, discoveryLimits);
+      if (!result.found) {
+        throw new HttpError(404, "no_creator_found", `no creator found on ${clip(url.href, MAX_ISSUE_MESSAGE_CHARS)}`);
+      }
+      return {
+        status: 200,
+        body: { creator: result.creator, title: result.title, source: result.source } satisfies DiscoverResponse,
+      };
+    } catch (error) {
+      if (error instanceof FetchRefused) {
+        const code = error.reason === "redirect" ? "redirect_refused" : "address_refused";
+        throw new HttpError(422, code, `url: ${error.message}`);
+      }
+      if (error instanceof FetchFailed) throw new HttpError(502, "fetch_failed", `url: ${error.message}`);
+      throw error;
+    } finally {
+      discoveriesInFlight--;
+    }
   }
 
   async function postTally({ req }: RequestContext): Promise<Reply> {
@@ -636,6 +695,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         };
       },
     },
+    { name: "discover", pattern: /^\/v1\/discover$/, method: "POST", handle: discover },
     {
       name: "schema",
       pattern: /^\/v1\/schema$/,
