@@ -36,6 +36,8 @@ import {
   relaySubmittedResponseSchema,
   relaySubscribeBySignatureSchema,
   relaySubscribeWithAuthorizationSchema,
+  relayTipBySignatureSchema,
+  relayTipWithAuthorizationSchema,
   relayTransactionResponseSchema,
   relayWithdrawSchema,
 } from "./relay-api.js";
@@ -83,6 +85,8 @@ export const WIRE_SCHEMAS = {
   RelayWithdrawRequest: [relayWithdrawSchema, "POST /v1/relay/withdraw: body."],
   RelayRevokeSessionsRequest: [relayRevokeSessionsSchema, "POST /v1/relay/revoke-sessions: body."],
   RelayClaimRequest: [relayClaimSchema, "POST /v1/relay/claim: body."],
+  RelayTipWithAuthorizationRequest: [relayTipWithAuthorizationSchema, "POST /v1/relay/tip-with-authorization: body."],
+  RelayTipBySignatureRequest: [relayTipBySignatureSchema, "POST /v1/relay/tip-by-signature: body."],
   RelaySubmittedResponse: [relaySubmittedResponseSchema, "POST /v1/relay/<action>: 202, the transaction sent."],
   RelayTransactionResponse: [relayTransactionResponseSchema, "GET /v1/relay/transactions/:hash."],
   ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],

@@ -6,6 +6,7 @@
 import { z } from "zod";
 
 import { isPlainText, signedProfileSchema } from "./profile.js";
+import { RELAY_ERROR_CODES } from "./relay-api.js";
 import { addressSchema, signedTallySchema } from "./schemas.js";
 import { MAX_ITEM_TITLE_LENGTH, MAX_ITEM_URL_LENGTH } from "./snippet.js";
 
@@ -49,9 +50,12 @@ export const KEEPER_ERROR_CODES = [
 ] as const;
 export type KeeperErrorCode = (typeof KEEPER_ERROR_CODES)[number];
 
-/** Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault. */
+/**
+ * Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault. The relay's
+ * routes answer with its own codes too (`RELAY_ERROR_CODES`).
+ */
 export const errorBodySchema = z.strictObject({
-  error: z.strictObject({ code: z.enum(KEEPER_ERROR_CODES), message: z.string() }),
+  error: z.strictObject({ code: z.enum([...KEEPER_ERROR_CODES, ...RELAY_ERROR_CODES]), message: z.string() }),
 });
 export type ErrorBody = z.input<typeof errorBodySchema>;
 
