@@ -32,6 +32,10 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
     bytes32 public constant WITHDRAWAL_TYPEHASH = keccak256(
         "Withdrawal(address reader,uint256 relayerFee,uint256 nonce,uint256 deadline)"
     );
+    /// @notice keccak256("Tip(address reader,address creator,uint256 amount,uint256 relayerFee,uint256 nonce,uint256 deadline)")
+    bytes32 public constant TIP_TYPEHASH = keccak256(
+        "Tip(address reader,address creator,uint256 amount,uint256 relayerFee,uint256 nonce,uint256 deadline)"
+    );
     /// @notice keccak256("Revocation(address reader,uint256 nonce,uint256 deadline)")
     bytes32 public constant REVOCATION_TYPEHASH = keccak256(
         "Revocation(address reader,uint256 nonce,uint256 deadline)"
@@ -57,35 +61,7 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
             _recordSubscription(terms.reader, terms.amountPerEpoch, terms.epochs, terms.firstEpoch) + terms.relayerFee;
         bytes32 authorizationNonce = _hashTypedDataV4(_hashSubscription(terms));
 
-        IERC20 token = _fundingToken();
-        uint256 before = token.balanceOf(address(this));
-        if (signature.length == SPLIT_SIGNATURE_BYTES) {
-            // The form every EIP-3009 token has; tokens with both (USDC) check ERC-1271 wallets through it too.
-            IERC3009(address(token)).receiveWithAuthorization(
-                terms.reader,
-                address(this),
-                value,
-                AUTHORIZATION_VALID_AFTER,
-                terms.deadline,
-                authorizationNonce,
-                uint8(signature[64]),
-                bytes32(signature[0:32]),
-                bytes32(signature[32:64])
-            );
-        } else {
-            IERC3009(address(token)).receiveWithAuthorization(
-                terms.reader,
-                address(this),
-                value,
-                AUTHORIZATION_VALID_AFTER,
-                terms.deadline,
-                authorizationNonce,
-                signature
-            );
-        }
-        // A token may return without moving anything (PYUSD on a used nonce): only what arrived counts.
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received != value) revert TransferAmountMismatch(value, received);
+        _receiveWithAuthorization(terms.reader, value, terms.deadline, authorizationNonce, signature);
         _payRelayer(terms.reader, terms.nonce, terms.relayerFee);
     }
 
@@ -98,6 +74,66 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
         _useIntent(terms.reader, terms.nonce, terms.deadline, _hashSubscription(terms), signature);
         uint256 value =
             _recordSubscription(terms.reader, terms.amountPerEpoch, terms.epochs, terms.firstEpoch) + terms.relayerFee;
+        _applyPermit(terms.reader, value, permit);
+        _pull(terms.reader, value);
+        _payRelayer(terms.reader, terms.nonce, terms.relayerFee);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Tips
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IPlauditFunding
+    function tip(address creator, uint256 amount) external nonReentrant {
+        _creditTip(msg.sender, creator, amount);
+        _pull(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPlauditFunding
+    function tipWithPermit(
+        address creator,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        _creditTip(msg.sender, creator, amount);
+        // A permit someone front-ran reverts here although the allowance is in place: go on, and let
+        // transferFrom decide.
+        try
+            IERC20Permit(address(_fundingToken())).permit(msg.sender, address(this), amount, deadline, v, r, s)
+        {} catch {}
+        _pull(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPlauditFunding
+    function tipWithAuthorization(Tip calldata terms, bytes calldata signature) external nonReentrant {
+        // As subscribeWithAuthorization: the token checks the reader's signature of an authorization whose
+        // nonce is the tip's digest.
+        _checkDeadline(terms.deadline);
+        _useIntentNonce(terms.reader, terms.nonce);
+        _creditTip(terms.reader, terms.creator, terms.amount);
+        bytes32 authorizationNonce = _hashTypedDataV4(_hashTip(terms));
+        _receiveWithAuthorization(
+            terms.reader,
+            terms.amount + terms.relayerFee,
+            terms.deadline,
+            authorizationNonce,
+            signature
+        );
+        _payRelayer(terms.reader, terms.nonce, terms.relayerFee);
+    }
+
+    /// @inheritdoc IPlauditFunding
+    function tipBySignature(
+        Tip calldata terms,
+        TokenPermit calldata permit,
+        bytes calldata signature
+    ) external nonReentrant {
+        _useIntent(terms.reader, terms.nonce, terms.deadline, _hashTip(terms), signature);
+        _creditTip(terms.reader, terms.creator, terms.amount);
+        uint256 value = terms.amount + terms.relayerFee;
         _applyPermit(terms.reader, value, permit);
         _pull(terms.reader, value);
         _payRelayer(terms.reader, terms.nonce, terms.relayerFee);
@@ -151,6 +187,11 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
     }
 
     /// @inheritdoc IPlauditFunding
+    function tipDigest(Tip calldata terms) external view returns (bytes32) {
+        return _hashTypedDataV4(_hashTip(terms));
+    }
+
+    /// @inheritdoc IPlauditFunding
     function cancellationDigest(Cancellation calldata cancellation) external view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(CANCELLATION_TYPEHASH, cancellation)));
     }
@@ -183,6 +224,10 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
     /// @dev Pulls `amount` from `from` with `transferFrom`, refusing a token that delivers another amount.
     function _pull(address from, uint256 amount) internal virtual;
 
+    /// @dev Checks a tip and credits `amount` to `creator`'s claimable balance, with its event; the caller
+    /// then brings the funds in (or reverts).
+    function _creditTip(address reader, address creator, uint256 amount) internal virtual;
+
     /// @dev Takes back `reader`'s budgets from `fromEpoch` on; returns the refund, which the caller pays.
     function _cancel(address reader, uint64 fromEpoch) internal virtual returns (uint256 refund);
 
@@ -202,6 +247,51 @@ abstract contract PlauditFunding is IPlauditPool, EIP712, ReentrancyGuardTransie
     function _hashSubscription(Subscription calldata terms) private pure returns (bytes32) {
         // Every member is a static type: the struct's ABI encoding is EIP-712's `encodeData`.
         return keccak256(abi.encode(SUBSCRIPTION_TYPEHASH, terms));
+    }
+
+    function _hashTip(Tip calldata terms) private pure returns (bytes32) {
+        // Every member is a static type: the struct's ABI encoding is EIP-712's `encodeData`.
+        return keccak256(abi.encode(TIP_TYPEHASH, terms));
+    }
+
+    /// @dev Receives `value` from `reader` by its EIP-3009 authorization of `authorizationNonce`, refusing a
+    /// token that moved another amount.
+    function _receiveWithAuthorization(
+        address reader,
+        uint256 value,
+        uint256 deadline,
+        bytes32 authorizationNonce,
+        bytes calldata signature
+    ) private {
+        IERC20 token = _fundingToken();
+        uint256 before = token.balanceOf(address(this));
+        if (signature.length == SPLIT_SIGNATURE_BYTES) {
+            // The form every EIP-3009 token has; tokens with both (USDC) check ERC-1271 wallets through it too.
+            IERC3009(address(token)).receiveWithAuthorization(
+                reader,
+                address(this),
+                value,
+                AUTHORIZATION_VALID_AFTER,
+                deadline,
+                authorizationNonce,
+                uint8(signature[64]),
+                bytes32(signature[0:32]),
+                bytes32(signature[32:64])
+            );
+        } else {
+            IERC3009(address(token)).receiveWithAuthorization(
+                reader,
+                address(this),
+                value,
+                AUTHORIZATION_VALID_AFTER,
+                deadline,
+                authorizationNonce,
+                signature
+            );
+        }
+        // A token may return without moving anything (PYUSD on a used nonce): only what arrived counts.
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != value) revert TransferAmountMismatch(value, received);
     }
 
     /// @dev Checks an intent's deadline and the reader's signature of its struct hash, then uses its nonce.

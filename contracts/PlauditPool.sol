@@ -425,6 +425,16 @@ contract PlauditPool is IPlauditPool, EIP712, ReentrancyGuardTransient, PlauditF
         if (received != amount) revert TransferAmountMismatch(amount, received);
     }
 
+    /// @dev A tip goes straight to the creator's claimable balance: no budget, no split, no keeper share.
+    function _creditTip(address reader, address creator, uint256 amount) internal override {
+        if (amount == 0) revert ZeroAmount();
+        if (creator == address(0) || creator == address(this) || creator == address(TOKEN)) {
+            revert InvalidTipCreator(creator);
+        }
+        _claimable[creator] += amount;
+        emit Tipped(reader, creator, amount);
+    }
+
     /// @dev The epochs of `account` whose settlement deadline has passed and that may hold open budgets.
     function _sweepRange(ReaderAccount storage account) private view returns (uint64 from, uint64 until) {
         from = account.sweepFrom;

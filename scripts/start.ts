@@ -200,6 +200,8 @@ async function main(options: StartOptions): Promise<void> {
     host: "127.0.0.1",
     port: options.keeperPort,
     corsOrigins: [new URL(appUrl).origin],
+    // "Applaud a page" may find the demo site's creators: its server is on this loopback address.
+    discoverAllowHosts: ["127.0.0.1"],
     settle: true,
     graceSeconds: options.grace,
     pollIntervalMs: 2000,

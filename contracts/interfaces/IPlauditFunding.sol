@@ -55,6 +55,18 @@ interface IPlauditFunding {
         uint256 deadline;
     }
 
+    /// @notice A one-off tip the reader signs: EIP-712
+    /// `Tip(address reader,address creator,uint256 amount,uint256 relayerFee,uint256 nonce,uint256 deadline)`.
+    /// The reader pays `amount + relayerFee`; `creator`'s claimable balance grows by `amount`.
+    struct Tip {
+        address reader;
+        address creator;
+        uint256 amount;
+        uint256 relayerFee;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
     /// @notice Which permit of the token `subscribeBySignature` applies before it pulls the funds.
     enum PermitKind {
         /// No permit: the reader's allowance is already in place.
@@ -88,6 +100,8 @@ interface IPlauditFunding {
     error InvalidIntentSignature(address reader);
     /// @notice The signed relayer fee is more than the amount the intent pays out.
     error RelayerFeeExceedsPayout(uint256 relayerFee, uint256 payout);
+    /// @notice A tip may not go to the zero address, the pool or its token: a credit to them could never leave.
+    error InvalidTipCreator(address creator);
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -95,6 +109,8 @@ interface IPlauditFunding {
 
     /// @notice `relayer` (the caller) carried out `reader`'s signed intent of `nonce` and was paid `relayerFee`.
     event IntentExecuted(address indexed reader, uint256 indexed nonce, address indexed relayer, uint256 relayerFee);
+    /// @notice `reader` tipped `creator` `amount`, credited to the creator's claimable balance at once.
+    event Tipped(address indexed reader, address indexed creator, uint256 amount);
 
     // ---------------------------------------------------------------------------------------------
     // Funding paths
@@ -119,6 +135,29 @@ interface IPlauditFunding {
         TokenPermit calldata permit,
         bytes calldata signature
     ) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Tips: one-off amounts beside the budgets, credited to a creator's claimable balance. A tip never
+    // touches a budget, is not split and has no keeper share; the creator claims it as any credit.
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Tips `creator` `amount` from the caller, pulled with `transferFrom` (the caller's allowance).
+    function tip(address creator, uint256 amount) external;
+
+    /// @notice `tip` after applying the caller's EIP-2612 permit for exactly `amount` (a permit someone else
+    /// used first is ignored when the allowance suffices).
+    function tipWithPermit(address creator, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+
+    /// @notice Tips `terms.creator` from `terms.reader` with an EIP-3009 `ReceiveWithAuthorization` the reader
+    /// signed for the token: from the reader, to this pool, `value = amount + relayerFee`, `validAfter` 0,
+    /// `validBefore = terms.deadline`, and as its nonce `tipDigest(terms)`, which commits it to the terms. The
+    /// pool checks what it received and pays the caller `relayerFee`. Uses the reader's intent nonce.
+    function tipWithAuthorization(Tip calldata terms, bytes calldata signature) external;
+
+    /// @notice Tips `terms.creator` by the reader's signature of `terms` (EIP-712 under the pool's domain),
+    /// pulling `amount + relayerFee` with `transferFrom` after applying `permit`. Pays the caller `relayerFee`.
+    /// Uses the reader's intent nonce.
+    function tipBySignature(Tip calldata terms, TokenPermit calldata permit, bytes calldata signature) external;
 
     // ---------------------------------------------------------------------------------------------
     // Signed intents
@@ -157,6 +196,10 @@ interface IPlauditFunding {
     /// @notice The EIP-712 digest of `terms`: what the reader signs for `subscribeBySignature`, and the nonce
     /// of its EIP-3009 authorization for `subscribeWithAuthorization`.
     function subscriptionDigest(Subscription calldata terms) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest of `terms`: what the reader signs for `tipBySignature`, and the nonce of its
+    /// EIP-3009 authorization for `tipWithAuthorization`.
+    function tipDigest(Tip calldata terms) external view returns (bytes32);
 
     /// @notice The EIP-712 digest the reader signs for `cancelBySignature`.
     function cancellationDigest(Cancellation calldata cancellation) external view returns (bytes32);

@@ -116,6 +116,21 @@ export const SETTINGS = {
     env: "PLAUDIT_KEEP_ALIVE_TIMEOUT_MS",
     help: `ms an idle keep-alive connection stays open (default ${HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs})`,
   },
+  popularTtlMs: {
+    flag: "popular-ttl-ms",
+    env: "PLAUDIT_POPULAR_TTL_MS",
+    help: "ms a popular items/creators ranking is reused before it is computed again (default 30000)",
+  },
+  discoverRate: {
+    flag: "discover-rate",
+    env: "PLAUDIT_DISCOVER_RATE",
+    help: "page discoveries (POST /v1/discover) per second per IP, burst x3 (default 0.2)",
+  },
+  discoverAllowHosts: {
+    flag: "discover-allow-hosts",
+    env: "PLAUDIT_DISCOVER_ALLOW_HOSTS",
+    help: "comma-separated IP addresses discovery may fetch although private or loopback (default none)",
+  },
   logRangeBlocks: {
     flag: "log-range",
     env: "PLAUDIT_LOG_RANGE",
@@ -164,6 +179,13 @@ export const keeperConfigSchema = z
     headersTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs),
     requestTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs),
     keepAliveTimeoutMs: intFrom(10).default(HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs),
+    popularTtlMs: intFrom(0, 3_600_000).default(30_000),
+    discoverRate: z.coerce.number().positive().default(0.2),
+    discoverAllowHosts: z
+      .union([z.array(z.string()), z.string()])
+      .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
+      .pipe(z.array(z.union([z.ipv4("must be an IP address"), z.ipv6("must be an IP address")])))
+      .default([]),
     logRangeBlocks: intFrom(1, 100_000).default(DEFAULT_LOG_RANGE_BLOCKS),
     verifyWorkers: intFrom(0, 64).default(availableParallelism() > 1 ? 1 : 0),
     logLevel: z.enum(LOG_LEVELS).default("info"),

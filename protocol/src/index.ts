@@ -12,6 +12,7 @@ export * from "./schemas.js";
 export * from "./split.js";
 export * from "./tally.js";
 export * from "./snippet.js";
+export * from "./profile.js";
 export * from "./keeper-api.js";
 export * from "./keeper-client.js";
 export * from "./indexer-api.js";

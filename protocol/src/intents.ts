@@ -40,6 +40,17 @@ export const withdrawalTypes = {
   ],
 } as const;
 
+export const tipTypes = {
+  Tip: [
+    { name: "reader", type: "address" },
+    { name: "creator", type: "address" },
+    { name: "amount", type: "uint256" },
+    { name: "relayerFee", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 export const revocationTypes = {
   Revocation: [
     { name: "reader", type: "address" },
@@ -76,6 +87,16 @@ export interface WithdrawalMessage {
   deadline: bigint;
 }
 
+/** `Tip`: a one-off `amount` to `creator`'s claimable balance; the reader pays `amount + relayerFee`. */
+export interface TipMessage {
+  reader: Address;
+  creator: Address;
+  amount: bigint;
+  relayerFee: bigint;
+  nonce: bigint;
+  deadline: bigint;
+}
+
 /** `Revocation`: `revokeSessions()`. No fee: nothing is paid out. */
 export interface RevocationMessage {
   reader: Address;
@@ -97,6 +118,23 @@ export function withdrawalTypedData(domain: PlauditDomain, message: WithdrawalMe
 
 export function revocationTypedData(domain: PlauditDomain, message: RevocationMessage) {
   return { domain, types: revocationTypes, primaryType: "Revocation", message } as const;
+}
+
+export function tipTypedData(domain: PlauditDomain, message: TipMessage) {
+  return { domain, types: tipTypes, primaryType: "Tip", message } as const;
+}
+
+/** What the reader pays for a tip: the amount and the relayer's fee. */
+export function tipValue(terms: TipMessage): bigint {
+  return terms.amount + terms.relayerFee;
+}
+
+/**
+ * The EIP-712 digest of a tip under the pool's domain (the pool's `tipDigest`): what a reader signs for
+ * `tipBySignature`, and the nonce of its EIP-3009 authorization for `tipWithAuthorization`.
+ */
+export function tipDigest(domain: PlauditDomain, terms: TipMessage): Hex {
+  return hashTypedData(tipTypedData(domain, terms));
 }
 
 /** What the reader pays for `terms`: the budgets and the relayer's fee. */
@@ -152,6 +190,14 @@ export function subscribeWithAuthorizationArgs(terms: SubscriptionMessage, signa
 
 /** `subscribeBySignature`'s arguments: the terms, the token permit (or `NO_PERMIT`) and the reader's signature of the terms. */
 export function subscribeBySignatureArgs(terms: SubscriptionMessage, permit: TokenPermitStruct, signature: Hex) {
+  return [terms, permit, signature] as const;
+}
+
+export function tipWithAuthorizationArgs(terms: TipMessage, signature: Hex) {
+  return [terms, signature] as const;
+}
+
+export function tipBySignatureArgs(terms: TipMessage, permit: TokenPermitStruct, signature: Hex) {
   return [terms, permit, signature] as const;
 }
 

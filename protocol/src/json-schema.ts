@@ -10,17 +10,24 @@
 import { z } from "zod";
 
 import {
+  creatorItemsResponseSchema,
   currentEpochResponseSchema,
+  discoverRequestSchema,
+  discoverResponseSchema,
   epochStatusResponseSchema,
   errorBodySchema,
   healthResponseSchema,
   itemClicksResponseSchema,
   keeperConfigResponseSchema,
+  popularCreatorsResponseSchema,
+  popularItemsResponseSchema,
   postTallyRequestSchema,
   postTallyResponseSchema,
+  putProfileResponseSchema,
   readerTalliesResponseSchema,
   unhealthyResponseSchema,
 } from "./keeper-api.js";
+import { signedProfileSchema } from "./profile.js";
 import {
   relayCancelSchema,
   relayClaimSchema,
@@ -29,6 +36,8 @@ import {
   relaySubmittedResponseSchema,
   relaySubscribeBySignatureSchema,
   relaySubscribeWithAuthorizationSchema,
+  relayTipBySignatureSchema,
+  relayTipWithAuthorizationSchema,
   relayTransactionResponseSchema,
   relayWithdrawSchema,
 } from "./relay-api.js";
@@ -54,6 +63,16 @@ export const WIRE_SCHEMAS = {
   EpochStatusResponse: [epochStatusResponseSchema, "GET /v1/epochs/:epoch."],
   ItemClicksResponse: [itemClicksResponseSchema, "GET /v1/items/clicks?creator=&url=&epoch=."],
   KeeperConfigResponse: [keeperConfigResponseSchema, "GET /v1/config."],
+  SignedProfile: [
+    signedProfileSchema,
+    "A creator's signed profile: PUT /v1/creators/:address/profile body, and its GET answer.",
+  ],
+  PutProfileResponse: [putProfileResponseSchema, "PUT /v1/creators/:address/profile: 201 stored, or 200 unchanged."],
+  CreatorItemsResponse: [creatorItemsResponseSchema, "GET /v1/creators/:address/items?epoch=&cursor=&limit=."],
+  PopularItemsResponse: [popularItemsResponseSchema, "GET /v1/popular/items?epoch=&cursor=&limit=."],
+  PopularCreatorsResponse: [popularCreatorsResponseSchema, "GET /v1/popular/creators?epoch=&cursor=&limit=."],
+  DiscoverRequest: [discoverRequestSchema, "POST /v1/discover: body."],
+  DiscoverResponse: [discoverResponseSchema, "POST /v1/discover: 200, the creator found on the page."],
   HealthResponse: [healthResponseSchema, "GET /healthz, 200: every dependency answers."],
   UnhealthyResponse: [unhealthyResponseSchema, "GET /healthz, 503: the dependency that is down."],
   RelayPolicyResponse: [relayPolicyResponseSchema, "GET /v1/relay/policy."],
@@ -66,6 +85,8 @@ export const WIRE_SCHEMAS = {
   RelayWithdrawRequest: [relayWithdrawSchema, "POST /v1/relay/withdraw: body."],
   RelayRevokeSessionsRequest: [relayRevokeSessionsSchema, "POST /v1/relay/revoke-sessions: body."],
   RelayClaimRequest: [relayClaimSchema, "POST /v1/relay/claim: body."],
+  RelayTipWithAuthorizationRequest: [relayTipWithAuthorizationSchema, "POST /v1/relay/tip-with-authorization: body."],
+  RelayTipBySignatureRequest: [relayTipBySignatureSchema, "POST /v1/relay/tip-by-signature: body."],
   RelaySubmittedResponse: [relaySubmittedResponseSchema, "POST /v1/relay/<action>: 202, the transaction sent."],
   RelayTransactionResponse: [relayTransactionResponseSchema, "GET /v1/relay/transactions/:hash."],
   ErrorBody: [errorBodySchema, "Every 4xx and 5xx answer of a keeper."],

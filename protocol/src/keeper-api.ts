@@ -5,8 +5,10 @@
  */
 import { z } from "zod";
 
+import { isPlainText, signedProfileSchema } from "./profile.js";
+import { RELAY_ERROR_CODES } from "./relay-api.js";
 import { addressSchema, signedTallySchema } from "./schemas.js";
-import { MAX_ITEM_URL_LENGTH } from "./snippet.js";
+import { MAX_ITEM_TITLE_LENGTH, MAX_ITEM_URL_LENGTH } from "./snippet.js";
 
 /** Every `error.code` a keeper answers with, by the HTTP status it comes with. */
 export const KEEPER_ERROR_CODES = [
@@ -18,14 +20,14 @@ export const KEEPER_ERROR_CODES = [
   "bad_request",
   "wrong_chain",
   "wrong_pool",
-  // 403 (relay)
-  "relay_disabled",
+  "creator_mismatch",
   // 404, 405, 408, 409
   "not_found",
+  "no_creator_found",
   "method_not_allowed",
   "request_timeout",
   "stale_sequence",
-  "relay_in_flight",
+  "stale_version",
   // 413, 415
   "body_too_large",
   "unsupported_media_type",
@@ -35,20 +37,24 @@ export const KEEPER_ERROR_CODES = [
   "bad_signature",
   "bad_session",
   "no_budget",
-  "fee_below_policy",
-  "relay_reverts",
+  "address_refused",
+  "redirect_refused",
   // 429, 431
   "rate_limited",
   "headers_too_large",
-  // 500, 503
+  // 500, 502, 503
   "internal",
+  "fetch_failed",
   "storage_unavailable",
   "chain_unavailable",
-  "gas_price_above_ceiling",
+  // The relay's routes (403, 409, 422, 503)
+  ...RELAY_ERROR_CODES,
 ] as const;
 export type KeeperErrorCode = (typeof KEEPER_ERROR_CODES)[number];
 
-/** Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault. */
+/**
+ * Every error answer: `{ "error": { "code", "message" } }`; the message names the field at fault.
+ */
 export const errorBodySchema = z.strictObject({
   error: z.strictObject({ code: z.enum(KEEPER_ERROR_CODES), message: z.string() }),
 });
@@ -62,6 +68,13 @@ const countSchema = z.number().int().nonnegative();
 /** Unix seconds by chain time; read as bigints, like every on-chain time. */
 const unixSecondsSchema = decimalSchema;
 
+/** An item's title: 1 to 200 characters of text, no control or invisible characters (shown as text). */
+export const itemTitleSchema = z
+  .string()
+  .min(1, "empty title")
+  .max(MAX_ITEM_TITLE_LENGTH, `at most ${MAX_ITEM_TITLE_LENGTH} characters`)
+  .refine(isPlainText, "no control or invisible characters");
+
 /** `POST /v1/tallies` body. */
 export const postTallyRequestSchema = z.strictObject({
   tally: signedTallySchema,
@@ -70,6 +83,8 @@ export const postTallyRequestSchema = z.strictObject({
     .url({ protocol: /^https?$/, message: "not an http(s) URL" })
     .max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`)
     .optional(),
+  /** The item's title as its button declared it: plain text, recorded with the item. */
+  title: itemTitleSchema.optional(),
 });
 export type PostTallyRequest = z.input<typeof postTallyRequestSchema>;
 
@@ -190,3 +205,87 @@ export const unhealthyResponseSchema = z.strictObject({
   error: errorBodySchema.shape.error,
 });
 export type UnhealthyResponse = z.input<typeof unhealthyResponseSchema>;
+
+/** An opaque pagination cursor: pass a page's `nextCursor` back for the next page (null: no more). */
+export const cursorSchema = z.string().regex(/^[0-9]{1,6}$/, "not a cursor of this keeper");
+/** Items or creators per page of a listing (`limit`), and the default. */
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_PAGE_LIMIT = 20;
+/** How many of an epoch's items or creators a keeper ranks at most (pages beyond are empty). */
+export const MAX_RANKED = 1000;
+
+/** `PUT /v1/creators/:address/profile`: 201 stored (a higher version), 200 unchanged (the same profile). */
+export const putProfileResponseSchema = z.strictObject({
+  status: z.enum(["stored", "unchanged"]),
+  version: decimalSchema,
+});
+export type PutProfileResponse = z.input<typeof putProfileResponseSchema>;
+
+/** `GET /v1/creators/:address/profile`: the signed profile as the creator published it; verify it. */
+export const profileResponseSchema = signedProfileSchema;
+export type ProfileResponse = z.input<typeof profileResponseSchema>;
+
+const itemEntrySchema = z.strictObject({
+  url: z.string().max(MAX_ITEM_URL_LENGTH),
+  /** The title most of its readers' buttons declared; null when none did. */
+  title: z.string().max(MAX_ITEM_TITLE_LENGTH).nullable(),
+  /** Distinct readers who applauded it in the epoch. */
+  readers: countSchema,
+});
+
+/** `GET /v1/creators/:address/items?epoch=&cursor=&limit=`: a creator's items, most readers first. */
+export const creatorItemsResponseSchema = z.strictObject({
+  creator: addressSchema,
+  epoch: decimalSchema,
+  items: z.array(itemEntrySchema),
+  nextCursor: cursorSchema.nullable(),
+});
+export type CreatorItemsResponse = z.input<typeof creatorItemsResponseSchema>;
+export type CreatorItems = z.output<typeof creatorItemsResponseSchema>;
+
+/** `GET /v1/popular/items?epoch=&cursor=&limit=`: every creator's items by distinct readers, most first. */
+export const popularItemsResponseSchema = z.strictObject({
+  epoch: decimalSchema,
+  items: z.array(itemEntrySchema.extend({ creator: addressSchema })),
+  nextCursor: cursorSchema.nullable(),
+});
+export type PopularItemsResponse = z.input<typeof popularItemsResponseSchema>;
+export type PopularItems = z.output<typeof popularItemsResponseSchema>;
+
+/** `GET /v1/popular/creators?epoch=&cursor=&limit=`: creators by distinct readers, most first. */
+export const popularCreatorsResponseSchema = z.strictObject({
+  epoch: decimalSchema,
+  creators: z.array(
+    z.strictObject({
+      creator: addressSchema,
+      /** Distinct readers whose tallies of the epoch credit the creator. */
+      readers: countSchema,
+      /** The creator's items that readers applauded in the epoch. */
+      items: countSchema,
+    }),
+  ),
+  nextCursor: cursorSchema.nullable(),
+});
+export type PopularCreatorsResponse = z.input<typeof popularCreatorsResponseSchema>;
+export type PopularCreators = z.output<typeof popularCreatorsResponseSchema>;
+
+/** `POST /v1/discover` body: the page whose creator the keeper should find. */
+export const discoverRequestSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/, message: "not an http(s) URL" })
+    .max(MAX_ITEM_URL_LENGTH, `at most ${MAX_ITEM_URL_LENGTH} characters`),
+});
+export type DiscoverRequest = z.input<typeof discoverRequestSchema>;
+
+/** Where discovery found the creator, in the order it looks. */
+export const DISCOVERY_SOURCES = ["meta", "link_payment", "funding_manifest", "drips_funding_json"] as const;
+export type DiscoverySource = (typeof DISCOVERY_SOURCES)[number];
+
+/** `POST /v1/discover`, 200: the creator found, the page's title (text; null if none) and where it was found. */
+export const discoverResponseSchema = z.strictObject({
+  creator: addressSchema,
+  title: z.string().max(MAX_ITEM_TITLE_LENGTH).nullable(),
+  source: z.enum(DISCOVERY_SOURCES),
+});
+export type DiscoverResponse = z.input<typeof discoverResponseSchema>;
+export type Discovered = z.output<typeof discoverResponseSchema>;

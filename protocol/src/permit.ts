@@ -9,7 +9,14 @@
 import type { Address, Hex, TypedDataDomain } from "viem";
 
 import { plauditDomain, type PlauditDomain } from "./eip712.js";
-import { subscriptionDigest, subscriptionValue, type SubscriptionMessage } from "./intents.js";
+import {
+  subscriptionDigest,
+  subscriptionValue,
+  tipDigest,
+  tipValue,
+  type SubscriptionMessage,
+  type TipMessage,
+} from "./intents.js";
 import { domainFromEip712Domain, type Eip712DomainResult } from "./token-domain.js";
 
 export const permitTypes = {
@@ -132,5 +139,26 @@ export function subscriptionAuthorizationTypedData(
     validAfter: AUTHORIZATION_VALID_AFTER,
     validBefore: terms.deadline,
     nonce: subscriptionDigest(domain, terms),
+  });
+}
+
+/**
+ * The `ReceiveWithAuthorization` a reader signs for `tipWithAuthorization(terms, signature)`: from the reader
+ * to the pool, the tip plus the relayer's fee, valid before `terms.deadline`, with the tip's digest under the
+ * pool's domain as its nonce.
+ */
+export function tipAuthorizationTypedData(
+  tokenDomain: TokenDomainInput,
+  pool: PlauditDomain | { chainId: number; pool: Address },
+  terms: TipMessage,
+) {
+  const domain = "verifyingContract" in pool ? pool : plauditDomain(pool.chainId, pool.pool);
+  return receiveWithAuthorizationTypedData(tokenDomain, {
+    from: terms.reader,
+    to: domain.verifyingContract,
+    value: tipValue(terms),
+    validAfter: AUTHORIZATION_VALID_AFTER,
+    validBefore: terms.deadline,
+    nonce: tipDigest(domain, terms),
   });
 }

@@ -13,6 +13,7 @@ import {
   type CancellationMessage,
   type RevocationMessage,
   type SubscriptionMessage,
+  type TipMessage,
   type TokenPermitStruct,
   type WithdrawalMessage,
 } from "./intents.js";
@@ -27,6 +28,8 @@ export const RELAY_ACTIONS = [
   "withdraw",
   "revoke-sessions",
   "claim",
+  "tip-with-authorization",
+  "tip-by-signature",
 ] as const;
 export type RelayAction = (typeof RELAY_ACTIONS)[number];
 
@@ -36,6 +39,8 @@ export const FEE_BEARING_ACTIONS = [
   "subscribe-by-signature",
   "cancel",
   "withdraw",
+  "tip-with-authorization",
+  "tip-by-signature",
 ] as const satisfies readonly RelayAction[];
 
 /** Every `error.code` the relay answers with, beside the keeper's own (`KEEPER_ERROR_CODES`). */
@@ -100,6 +105,16 @@ export const revocationSchema = z.strictObject({
   deadline: uint256Schema,
 });
 
+/** `Tip`, as the reader signed it. */
+export const tipSchema = z.strictObject({
+  reader: addressSchema,
+  creator: addressSchema,
+  amount: uint256Schema.refine((value) => value > 0n, { message: "must be positive" }),
+  relayerFee: uint256Schema,
+  nonce: uint256Schema,
+  deadline: uint256Schema,
+});
+
 /** The reader's token permit for `subscribe-by-signature`: none (allowance in place), EIP-2612 or DAI's. */
 export const relayPermitSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("none") }),
@@ -129,6 +144,14 @@ export const relayRevokeSessionsSchema = z.strictObject({
   revocation: revocationSchema,
   signature: signatureSchema,
 });
+/** `POST /v1/relay/tip-with-authorization`: the tip and the reader's EIP-3009 authorization signature. */
+export const relayTipWithAuthorizationSchema = z.strictObject({ tip: tipSchema, signature: signatureSchema });
+/** `POST /v1/relay/tip-by-signature`: the tip, the reader's signature of it, and its token permit. */
+export const relayTipBySignatureSchema = z.strictObject({
+  tip: tipSchema,
+  permit: relayPermitSchema,
+  signature: signatureSchema,
+});
 /** `POST /v1/relay/claim`: `claim(creator)`, which pays the creator's balance to the creator. */
 export const relayClaimSchema = z.strictObject({ creator: addressSchema });
 
@@ -140,6 +163,8 @@ export const RELAY_REQUEST_SCHEMAS = {
   withdraw: relayWithdrawSchema,
   "revoke-sessions": relayRevokeSessionsSchema,
   claim: relayClaimSchema,
+  "tip-with-authorization": relayTipWithAuthorizationSchema,
+  "tip-by-signature": relayTipBySignatureSchema,
 } as const satisfies Record<RelayAction, z.ZodType>;
 
 export type RelayRequestInput<A extends RelayAction> = z.input<(typeof RELAY_REQUEST_SCHEMAS)[A]>;
@@ -248,6 +273,17 @@ export function withdrawalToWire(message: WithdrawalMessage): z.input<typeof wit
   };
 }
 
+export function tipToWire(terms: TipMessage): z.input<typeof tipSchema> {
+  return {
+    reader: terms.reader,
+    creator: terms.creator,
+    amount: terms.amount.toString(),
+    relayerFee: terms.relayerFee.toString(),
+    nonce: terms.nonce.toString(),
+    deadline: terms.deadline.toString(),
+  };
+}
+
 export function revocationToWire(message: RevocationMessage): z.input<typeof revocationSchema> {
   return { reader: message.reader, nonce: message.nonce.toString(), deadline: message.deadline.toString() };
 }
@@ -259,6 +295,7 @@ export function relayAccountOf<A extends RelayAction>(action: A, request: RelayR
   if ("cancellation" in body) return body.cancellation.reader;
   if ("withdrawal" in body) return body.withdrawal.reader;
   if ("revocation" in body) return body.revocation.reader;
+  if ("tip" in body) return body.tip.reader;
   if ("creator" in body) return body.creator;
   throw new Error(`no account in a ${action} request`);
 }
@@ -269,6 +306,7 @@ export function relayFeeOf<A extends RelayAction>(request: RelayRequest<A>): big
   if ("subscription" in body) return body.subscription.relayerFee;
   if ("cancellation" in body) return body.cancellation.relayerFee;
   if ("withdrawal" in body) return body.withdrawal.relayerFee;
+  if ("tip" in body) return body.tip.relayerFee;
   return 0n;
 }
 
@@ -300,6 +338,14 @@ export function relayCalldataOf<A extends RelayAction>(action: A, request: Relay
     case "revoke-sessions": {
       const { revocation, signature } = body as RelayRequest<"revoke-sessions">;
       return encodeFunctionData({ abi, functionName: "revokeSessionsBySignature", args: [revocation, signature] });
+    }
+    case "tip-with-authorization": {
+      const { tip, signature } = body as RelayRequest<"tip-with-authorization">;
+      return encodeFunctionData({ abi, functionName: "tipWithAuthorization", args: [tip, signature] });
+    }
+    case "tip-by-signature": {
+      const { tip, permit, signature } = body as RelayRequest<"tip-by-signature">;
+      return encodeFunctionData({ abi, functionName: "tipBySignature", args: [tip, tokenPermitOf(permit), signature] });
     }
     default: {
       const { creator } = body as RelayRequest<"claim">;

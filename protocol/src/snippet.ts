@@ -2,6 +2,8 @@
 import type { Address } from "viem";
 
 export const MAX_ITEM_URL_LENGTH = 2048;
+/** Longest item title (`data-plaudit-title`), in UTF-16 code units. */
+export const MAX_ITEM_TITLE_LENGTH = 200;
 
 /** The canonical form of an item URL: http(s) only, no fragment. Throws on anything else. */
 export function normalizeItemUrl(input: string): string {

@@ -15,12 +15,15 @@ import {
   revocationTypedData,
   subscriptionAuthorizationTypedData,
   subscriptionTypedData,
+  tipAuthorizationTypedData,
+  tipTypedData,
   withdrawalTypedData,
   type CancellationMessage,
   type DaiPermitRequest,
   type PermitRequest,
   type RevocationMessage,
   type SubscriptionMessage,
+  type TipMessage,
   type WithdrawalMessage,
 } from "@plaudit/protocol";
 import type {
@@ -174,6 +177,17 @@ export const signSubscriptionAuthorization = (
   poolDomain: PoolDomain,
   terms: SubscriptionMessage,
 ) => signTyped(signer, subscriptionAuthorizationTypedData(tokenDomain, poolDomain, terms));
+
+export const signTip = (signer: Signer, domain: PoolDomain, message: TipMessage) =>
+  signTyped(signer, tipTypedData(domain, message));
+
+/** The reader's EIP-3009 `ReceiveWithAuthorization` for `tipWithAuthorization(terms, signature)`. */
+export const signTipAuthorization = (
+  signer: Signer,
+  tokenDomain: TypedDataDomain,
+  poolDomain: PoolDomain,
+  terms: TipMessage,
+) => signTyped(signer, tipAuthorizationTypedData(tokenDomain, poolDomain, terms));
 
 export const signPermit = (signer: Signer, tokenDomain: TypedDataDomain, request: PermitRequest) =>
   signTyped(signer, permitTypedData(tokenDomain, request));

@@ -26,10 +26,13 @@ import {
   NO_CLICKS,
   plauditDomain,
   plauditPoolAbi,
+  profileTypedData,
   sessionTypedData,
   tallyTypedData,
   toWireTally,
   type Clicks,
+  type ProfileMessage,
+  type SignedProfileInput,
   type SignedTally,
   type SignedTallyInput,
 } from "@plaudit/protocol";
@@ -290,4 +293,26 @@ export class TallySigner {
     };
     return toWireTally(tally);
   }
+}
+
+/** A profile of `creator` (an EOA, or a wallet `owner` signs for), signed: wire JSON as a creator publishes it. */
+export async function signedProfile(
+  chainId: number,
+  owner: PrivateKeyAccount,
+  fields: Partial<Omit<ProfileMessage, "version">> & { version?: bigint },
+): Promise<SignedProfileInput> {
+  const message: ProfileMessage = {
+    creator: fields.creator ?? owner.address,
+    name: fields.name ?? "Ada Lovelace",
+    bio: fields.bio ?? "Notes on the analytical engine.\nMostly footnotes.",
+    avatar: fields.avatar ?? "https://ada.example/avatar.png",
+    website: fields.website ?? "https://ada.example/",
+    links: fields.links ?? ["https://social.example/@ada"],
+    version: fields.version ?? 1n,
+  };
+  const signature = await owner.signTypedData({
+    ...profileTypedData(chainId, message),
+    message: { ...message, links: [...message.links] },
+  });
+  return { chainId, ...message, links: [...message.links], version: message.version.toString(), signature };
 }

@@ -19,8 +19,11 @@ import {
   signedTallySchema,
   subscriptionAuthorizationTypedData,
   subscriptionToWire,
+  tipAuthorizationTypedData,
+  tipToWire,
   type KeeperClient,
   type SubscriptionMessage,
+  type TipMessage,
 } from "@plaudit/protocol";
 import type { RunningKeeper } from "../../keeper/src/index.js";
 import { createLocalChain, deployPool, TallySigner, USD, type LocalChain, type PoolFixture } from "./chain-fixture.js";
@@ -168,6 +171,37 @@ describe("keeper relay", function () {
     const untyped = await fetch(`${keeper.url}/v1/relay/cancel`, { method: "POST", body: '{"cancellation":1}' });
     expect(untyped.status).to.equal(415);
     expect(await relaySpend()).to.deep.equal(spent);
+  });
+
+  it("tips a creator for a reader who holds no native coin (EIP-3009), refusing a fee below policy first", async () => {
+    const reader = await gaslessReader();
+    const creator = privateKeyToAccount(generatePrivateKey()).address;
+    const tokenDomain = { name: "USD Coin", version: "2", chainId: fixture.chainId, verifyingContract: fixture.token };
+    const signedTip = async (relayerFee: bigint) => {
+      const terms: TipMessage = {
+        reader: reader.address,
+        creator,
+        amount: 2n * USD,
+        relayerFee,
+        nonce: await chain.publicClient.readContract({
+          ...pool(),
+          functionName: "intentNonceOf",
+          args: [reader.address],
+        }),
+        deadline: (await chain.latestTime()) + 3600n,
+      };
+      const signature = await reader.signTypedData(tipAuthorizationTypedData(tokenDomain, domain(), terms));
+      return { tip: tipToWire(terms), signature };
+    };
+    const spent = await relaySpend();
+    await expectRefused(client.relay("tip-with-authorization", await signedTip(MIN_FEE - 1n)), 422, "fee_below_policy");
+    expect(await relaySpend()).to.deep.equal(spent);
+    const submitted = await client.relay("tip-with-authorization", await signedTip(MIN_FEE));
+    const outcome = await client.relayTransaction(submitted.hash);
+    expect(outcome).to.deep.include({ action: "tip-with-authorization", account: reader.address, status: "confirmed" });
+    expect(await chain.publicClient.readContract({ ...pool(), functionName: "claimableOf", args: [creator] })).to.equal(
+      2n * USD,
+    );
   });
 
   it("relays a creator's claim (claim(creator) pays the creator), and refuses one with nothing to claim", async () => {

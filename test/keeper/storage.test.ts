@@ -10,7 +10,13 @@ import pg from "pg";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
+import {
+  signedProfileSchema,
+  signedTallySchema,
+  toWireProfile,
+  toWireTally,
+  type SignedTally,
+} from "@plaudit/protocol";
 import { openStore } from "../../keeper/src/store/index.js";
 import { MIGRATIONS } from "../../keeper/src/store/migrations.js";
 import { SETTLEMENT_LEASE } from "../../keeper/src/store/lease.js";
@@ -166,6 +172,53 @@ function storageSuite(name: string, open: () => Promise<StorageEnv>) {
       expect(await store.itemClicks(1n, creator, url)).to.equal(2);
       expect(await store.itemClicks(2n, creator, url)).to.equal(1);
       expect(await store.itemClicks(1n, creator, "https://blog.example/b")).to.equal(0);
+    });
+
+    it("keeps the highest profile version per creator, compared as numbers", async () => {
+      const creator = address();
+      const profile = (version: bigint, name: string) =>
+        signedProfileSchema.parse({
+          chainId: 31337,
+          creator,
+          name,
+          bio: "",
+          avatar: "",
+          website: "",
+          links: [],
+          version: version.toString(),
+          signature: `0x${"33".repeat(65)}`,
+        });
+      const put = (p: ReturnType<typeof profile>) => store.putProfile(p, toWireProfile(p));
+      expect(await store.profile(creator)).to.equal(undefined);
+      expect(await put(profile(9n, "Nine"))).to.deep.equal({ status: "stored" });
+      expect(await put(profile(10n, "Ten"))).to.deep.equal({ status: "stored" });
+      expect(await put(profile(10n, "Ten"))).to.deep.equal({ status: "unchanged" });
+      expect(await put(profile(10n, "Other ten"))).to.deep.equal({ status: "stale", storedVersion: 10n });
+      expect(await put(profile(2n, "Two"))).to.deep.equal({ status: "stale", storedVersion: 10n });
+      expect(await store.profile(creator)).to.deep.equal(toWireProfile(profile(10n, "Ten")));
+    });
+
+    it("ranks items by distinct readers with their majority title, and creators by distinct readers", async () => {
+      const [r1, r2, r3] = [address(), address(), address()];
+      const creator1 = "0x0000000000000000000000000000000000000001" as Address; // tally()'s first creator
+      const creator2 = "0x0000000000000000000000000000000000000002" as Address;
+      await store.putTally(tally(r1, r1, 6n, 1n, [1]), 1, "https://a.example/x", "X");
+      await store.putTally(tally(r2, r2, 6n, 1n, [1]), 1, "https://a.example/x", "X");
+      await store.putTally(tally(r3, r3, 6n, 1n, [1]), 1, "https://a.example/x", "Renamed");
+      await store.putTally(tally(r1, r1, 6n, 2n, [1, 1]), 2, "https://a.example/y", "Y");
+      await store.putTally(tally(r2, r2, 7n, 1n, [1]), 1, "https://a.example/z");
+      expect(await store.popularItems(6n, 10)).to.deep.equal([
+        { creator: creator1, url: "https://a.example/x", title: "X", readers: 3 },
+        { creator: creator2, url: "https://a.example/y", title: "Y", readers: 1 },
+      ]);
+      expect(await store.popularItems(6n, 1)).to.have.length(1);
+      expect(await store.creatorItems(7n, creator1, 10)).to.deep.equal([
+        { creator: creator1, url: "https://a.example/z", title: null, readers: 1 },
+      ]);
+      expect(await store.popularCreators(6n, 10)).to.deep.equal([
+        { creator: creator1, readers: 3, items: 1 },
+        { creator: creator2, readers: 1, items: 1 },
+      ]);
     });
 
     it("records transactions with their sender and outcomes through the lock; a settled outcome is final", async () => {

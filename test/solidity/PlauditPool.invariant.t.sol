@@ -7,7 +7,7 @@ import {MockStablecoin} from "../../contracts/mocks/MockStablecoin.sol";
 import {PoolHandler} from "./PoolHandler.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
-/// @title PlauditPool invariants under random subscribe / cancel / settle / withdraw / claim sequences
+/// @title PlauditPool invariants under random subscribe / cancel / settle / withdraw / tip / claim sequences
 /// @notice The fuzzer calls only {PoolHandler}, which bounds inputs, keeps a reference model and reverts
 /// on any disagreement with the pool (`failOnRevert`). After every call the invariants below compare the
 /// pool's books, the token balances and the model. Runs, depth and `failOnRevert` come from the Solidity
@@ -43,7 +43,7 @@ contract PlauditPoolInvariantTest is TestBase {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = PoolHandler.subscribe.selector;
         selectors[1] = PoolHandler.cancel.selector;
         selectors[2] = PoolHandler.warp.selector;
@@ -53,6 +53,7 @@ contract PlauditPoolInvariantTest is TestBase {
         selectors[6] = PoolHandler.revokeSessions.selector;
         selectors[7] = PoolHandler.settleGood.selector;
         selectors[8] = PoolHandler.warpFar.selector;
+        selectors[9] = PoolHandler.tipCreator.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), selectors);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IPlauditFunding} from "../../contracts/interfaces/IPlauditFunding.sol";
 import {IPlauditPool} from "../../contracts/interfaces/IPlauditPool.sol";
 import {PlauditPool} from "../../contracts/PlauditPool.sol";
 import {MockERC1271Wallet} from "../../contracts/mocks/MockERC1271Wallet.sol";
@@ -69,6 +70,8 @@ contract PoolHandler is TestBase {
     uint256 public returned;
     uint256 public claimed;
     uint256 public tips;
+    /// @dev One-off tips readers sent creators (`pool.tip`): in `deposited` and credited, never in a budget.
+    uint256 public readerTips;
     mapping(address reader => uint256) public depositedBy;
     mapping(address reader => uint256) public refundedTo;
     mapping(address reader => uint256) public returnedTo;
@@ -306,6 +309,47 @@ contract PoolHandler is TestBase {
             _expectError(err, IPlauditPool.NothingToWithdraw.selector, "withdraw");
             assertEq(owed, 0, "pool refused to return expired budgets");
         }
+    }
+
+    /// @notice A reader tips a creator (or tries an invalid tip): credited at once, no budget touched.
+    function tipCreator(uint256 readerSeed, uint256 creatorSeed, uint256 amount) external {
+        _sync();
+        (address reader, ) = _reader(readerSeed);
+        amount = bound(amount, 0, MAX_AMOUNT);
+        if (amount == 0) {
+            calls["tip:zero"]++;
+            vm.prank(reader);
+            try pool.tip(creators[creatorSeed % CREATORS], 0) {
+                revert("a zero tip succeeded");
+            } catch (bytes memory err) {
+                _expectError(err, IPlauditPool.ZeroAmount.selector, "zero tip");
+            }
+            return;
+        }
+        if (creatorSeed % 8 == 7) {
+            // The pool and its token are no creators: a credit to them could never leave.
+            calls["tip:pool"]++;
+            address notCreator = creatorSeed % 16 == 7 ? address(pool) : address(token);
+            vm.prank(reader);
+            try pool.tip(notCreator, amount) {
+                revert("a tip to the pool or its token succeeded");
+            } catch (bytes memory err) {
+                _expectError(err, IPlauditFunding.InvalidTipCreator.selector, "tip to pool");
+            }
+            return;
+        }
+        calls["tip"]++;
+        address creator = creators[creatorSeed % CREATORS];
+        uint256 claimableBefore = pool.claimableOf(creator);
+        token.mint(reader, amount);
+        vm.startPrank(reader);
+        token.approve(address(pool), amount);
+        pool.tip(creator, amount);
+        vm.stopPrank();
+        assertEq(pool.claimableOf(creator), claimableBefore + amount, "tip credit");
+        deposited += amount;
+        readerTips += amount;
+        creditedTo[creator] += amount;
     }
 
     function claim(uint256 creatorSeed, bool toWallet) external {

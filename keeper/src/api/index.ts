@@ -23,6 +23,9 @@ export function createServer(parts: KeeperParts, config: KeeperConfig): Server {
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      popularTtlMs: config.popularTtlMs,
+      discoverRate: config.discoverRate,
+      discoverAllowHosts: config.discoverAllowHosts,
     },
   );
 }

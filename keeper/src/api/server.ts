@@ -12,27 +12,45 @@ import { z } from "zod";
 
 import {
   addressSchema,
+  cursorSchema,
+  DEFAULT_PAGE_LIMIT,
   MAX_ITEM_URL_LENGTH,
+  MAX_PAGE_LIMIT,
+  MAX_RANKED,
+  discoverRequestSchema,
   postTallyRequestSchema,
+  signedProfileSchema,
+  toWireProfile,
   totalClicks,
+  verifyProfile,
   wireJsonSchema,
+  type CreatorItemsResponse,
   type CurrentEpochResponse,
+  type DiscoverResponse,
   type ItemClicksResponse,
   type KeeperConfigResponse,
+  type PopularCreatorsResponse,
+  type PopularItemsResponse,
   type PostTallyResponse,
+  type ProfileResponse,
+  type PutProfileResponse,
   type ReaderTalliesResponse,
 } from "@plaudit/protocol";
 import { Rejection, type TallyAdmission } from "../admission.js";
-import { CHAIN_RETRY_AFTER_SECONDS, ChainUnavailableError, type ChainView } from "../chain.js";
+import { CHAIN_RETRY_AFTER_SECONDS, ChainUnavailableError, isTransportFailure, type ChainView } from "../chain.js";
 import { HTTP_TIMEOUT_DEFAULTS } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { RelayRoutes } from "../relay/routes.js";
 import { shortError } from "../retry.js";
 import { epochStatus } from "../settle/status.js";
+import { allowList } from "../discover/address-policy.js";
+import { DISCOVERY_DEFAULTS, discoverCreator, type DiscoveryLimits } from "../discover/discover.js";
+import { FetchFailed, FetchRefused } from "../discover/fetch-page.js";
 import { StoreUnavailableError } from "../store/errors.js";
-import type { Store } from "../store/types.js";
+import type { CreatorCount, ItemCount, Store } from "../store/types.js";
 import { HttpError } from "./http-error.js";
+import { page, RankingCache } from "./ranking-cache.js";
 import { RateLimiter } from "./rate-limit.js";
 
 export interface ApiOptions {
@@ -44,7 +62,27 @@ export interface ApiOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** ms a popular ranking is reused before it is computed again. */
+  popularTtlMs?: number;
+  /** Page discoveries per second per IP (bursts of 3 s). */
+  discoverRate?: number;
+  /** IP addresses discovery may fetch although private or loopback (the local system's demo site). */
+  discoverAllowHosts?: readonly string[];
+  /** Discovery's fetch limits (defaults: DISCOVERY_DEFAULTS). */
+  discoverLimits?: Partial<Omit<DiscoveryLimits, "allow">>;
 }
+
+/** Default of `discoverRate`: a discovery fetches up to four documents from another server. */
+export const DEFAULT_DISCOVER_RATE = 0.2;
+/** Discoveries one IP may make at once before its rate applies. */
+const DISCOVER_BURST = 3;
+/** Discoveries in flight at once on this keeper, from everyone; more get 429. */
+const MAX_CONCURRENT_DISCOVERIES = 8;
+
+/** Default of `popularTtlMs`: rankings of distinct readers change slowly, and computing one scans an epoch. */
+export const DEFAULT_POPULAR_TTL_MS = 30_000;
+/** Rankings kept at once (kinds times epochs asked for). */
+const MAX_CACHED_RANKINGS = 64;
 
 export interface ApiDeps {
   chain: ChainView;
@@ -84,6 +122,11 @@ export const ROUTE_LABELS = [
   "epoch_current",
   "epoch_status",
   "item_clicks",
+  "creator_profile",
+  "creator_items",
+  "popular_items",
+  "popular_creators",
+  "discover",
   "config",
   "schema",
   "relay_policy",
@@ -98,6 +141,12 @@ const epochParam = z
   .string()
   .regex(/^[0-9]{1,20}$/, "must be a decimal epoch number")
   .transform((v) => BigInt(v));
+
+const limitParam = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, `must be a number from 1 to ${MAX_PAGE_LIMIT}`)
+  .transform((v) => Number(v))
+  .refine((v) => v >= 1 && v <= MAX_PAGE_LIMIT, `must be a number from 1 to ${MAX_PAGE_LIMIT}`);
 
 /** `text`, or its start and how much was left out. */
 export function clip(text: string, max = MAX_ERROR_MESSAGE_CHARS): string {
@@ -173,7 +222,7 @@ interface Route {
   name: Exclude<RouteName, "not_found" | "invalid_request">;
   pattern: RegExp;
   /** GET routes answer HEAD too. */
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   handle(ctx: RequestContext): Promise<Reply>;
 }
 
@@ -203,6 +252,17 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   const headersTimeout = options.headersTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs;
   const requestTimeout = options.requestTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs;
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs;
+  const popularTtl = options.popularTtlMs ?? DEFAULT_POPULAR_TTL_MS;
+  const popularItemsCache = new RankingCache<ItemCount>(popularTtl, MAX_CACHED_RANKINGS);
+  const popularCreatorsCache = new RankingCache<CreatorCount>(popularTtl, MAX_CACHED_RANKINGS);
+  const discoverRate = options.discoverRate ?? DEFAULT_DISCOVER_RATE;
+  const discoverLimiter = new RateLimiter(discoverRate, Math.max(DISCOVER_BURST, discoverRate * BURST_SECONDS));
+  const discoveryLimits: DiscoveryLimits = {
+    ...DISCOVERY_DEFAULTS,
+    ...options.discoverLimits,
+    allow: allowList(options.discoverAllowHosts ?? []),
+  };
+  let discoveriesInFlight = 0;
   /** The answer in progress on a connection, and its route (for clientError). */
   const inProgress = new WeakMap<Duplex, { res: ServerResponse; route: RouteName; head: boolean }>();
   /** Connections Node timed out (answered 408 already). */
@@ -275,25 +335,135 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     });
   }
 
-  async function postTally({ req }: RequestContext): Promise<Reply> {
+  /** A JSON body (415 for another content type, 400 for malformed JSON). */
+  async function readJson(req: IncomingMessage): Promise<unknown> {
     if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
     }
-    const started = performance.now();
     const text = await readBody(req);
-    let json: unknown;
     try {
-      json = JSON.parse(text);
+      return JSON.parse(text);
     } catch (error) {
       throw new HttpError(400, "malformed_json", `body is not valid JSON: ${(error as Error).message}`);
     }
+  }
+
+  /** The address of a `/v1/creators/:address/…` path. */
+  function creatorParam(raw: string): ReturnType<typeof addressSchema.parse> {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      throw new HttpError(400, "invalid_query", "address: not a valid percent-encoded path segment");
+    }
+    return parseParam("address", addressSchema, decoded);
+  }
+
+  /** `?epoch=` or the current epoch. */
+  async function epochQuery(url: URL): Promise<bigint> {
+    const raw = url.searchParams.get("epoch");
+    return raw === null ? chain.currentEpoch() : parseParam("epoch", epochParam, raw);
+  }
+
+  /** `?cursor=&limit=` of a listing. */
+  function pageQuery(url: URL): { offset: number; limit: number } {
+    const cursor = url.searchParams.get("cursor");
+    const limit = url.searchParams.get("limit");
+    return {
+      offset: cursor === null ? 0 : Number(parseParam("cursor", cursorSchema, cursor)),
+      limit: limit === null ? DEFAULT_PAGE_LIMIT : parseParam("limit", limitParam, limit),
+    };
+  }
+
+  async function putProfile({ req, params }: RequestContext): Promise<Reply> {
+    const creator = creatorParam(params[0] as string);
+    const parsed = signedProfileSchema.safeParse(await readJson(req));
+    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    const profile = parsed.data;
+    if (profile.creator !== creator) {
+      throw new HttpError(400, "creator_mismatch", `creator: ${profile.creator} is not the path's ${creator}`);
+    }
+    if (profile.chainId !== chain.deployment.chainId) {
+      throw new HttpError(
+        400,
+        "wrong_chain",
+        `chainId: ${profile.chainId} is not this keeper's chain ${chain.deployment.chainId}`,
+      );
+    }
+    let valid: boolean;
+    try {
+      valid = await verifyProfile(chain.client, profile);
+    } catch (error) {
+      if (isTransportFailure(error)) throw new ChainUnavailableError(shortError(error), { cause: error });
+      throw error;
+    }
+    if (!valid) {
+      throw new HttpError(
+        422,
+        "bad_signature",
+        `signature: not ${creator}'s signature of this profile (EOA or ERC-1271)`,
+      );
+    }
+    const result = await store.putProfile(profile, toWireProfile(profile));
+    if (result.status === "stale") {
+      throw new HttpError(
+        409,
+        "stale_version",
+        `version ${profile.version} is not above the stored version ${result.storedVersion}`,
+      );
+    }
+    return {
+      status: result.status === "stored" ? 201 : 200,
+      body: { status: result.status, version: profile.version.toString() } satisfies PutProfileResponse,
+    };
+  }
+
+  async function discover({ req }: RequestContext): Promise<Reply> {
+    const ip = req.socket.remoteAddress ?? "unknown";
+    const parsed = discoverRequestSchema.safeParse(await readJson(req));
+    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    const wait = discoverLimiter.take(ip);
+    if (wait > 0) {
+      throw new HttpError(429, "rate_limited", `too many discoveries from ${ip}; retry in ${wait}s`, {
+        "retry-after": String(wait),
+      });
+    }
+    if (discoveriesInFlight >= MAX_CONCURRENT_DISCOVERIES) {
+      throw new HttpError(429, "rate_limited", "too many discoveries in progress; retry in 1s", { "retry-after": "1" });
+    }
+    discoveriesInFlight++;
+    try {
+      const url = new URL(parsed.data.url);
+      const result = await discoverCreator(url, discoveryLimits);
+      if (!result.found) {
+        throw new HttpError(404, "no_creator_found", `no creator found on ${clip(url.href, MAX_ISSUE_MESSAGE_CHARS)}`);
+      }
+      return {
+        status: 200,
+        body: { creator: result.creator, title: result.title, source: result.source } satisfies DiscoverResponse,
+      };
+    } catch (error) {
+      if (error instanceof FetchRefused) {
+        const code = error.reason === "redirect" ? "redirect_refused" : "address_refused";
+        throw new HttpError(422, code, `url: ${error.message}`);
+      }
+      if (error instanceof FetchFailed) throw new HttpError(502, "fetch_failed", `url: ${error.message}`);
+      throw error;
+    } finally {
+      discoveriesInFlight--;
+    }
+  }
+
+  async function postTally({ req }: RequestContext): Promise<Reply> {
+    const started = performance.now();
+    const json = await readJson(req);
     const parsed = postTallyRequestSchema.safeParse(json);
     if (!parsed.success) {
       const counts = nonPositiveCounts(parsed.error);
       if (counts !== undefined) throw new HttpError(422, "bad_clicks", counts);
       throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
     }
-    const { tally, item } = parsed.data;
+    const { tally, item, title } = parsed.data;
 
     // The reader's limit is charged only for tallies it signed and the keeper stored (below), so
     // unsigned junk or replays that name a reader cannot use it up.
@@ -312,7 +482,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       }
       throw error;
     }
-    const result = await store.putTally(tally, totalClicks(tally), item);
+    const result = await store.putTally(tally, totalClicks(tally), item, item === undefined ? undefined : title);
     metrics.ingestSeconds.observe((performance.now() - started) / 1000);
     if (result.status === "stale") {
       throw new HttpError(
@@ -452,6 +622,81 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       },
     },
     {
+      name: "creator_profile",
+      pattern: /^\/v1\/creators\/([^/]+)\/profile$/,
+      method: "PUT",
+      handle: putProfile,
+    },
+    {
+      name: "creator_profile",
+      pattern: /^\/v1\/creators\/([^/]+)\/profile$/,
+      method: "GET",
+      async handle({ params }) {
+        const creator = creatorParam(params[0] as string);
+        const profile = await store.profile(creator);
+        if (profile === undefined) throw new HttpError(404, "not_found", `no profile of ${creator}`);
+        return { status: 200, body: profile satisfies ProfileResponse };
+      },
+    },
+    {
+      name: "creator_items",
+      pattern: /^\/v1\/creators\/([^/]+)\/items$/,
+      method: "GET",
+      async handle({ url, params }) {
+        const creator = creatorParam(params[0] as string);
+        const epoch = await epochQuery(url);
+        const { offset, limit } = pageQuery(url);
+        const items = offset >= MAX_RANKED ? [] : await store.creatorItems(epoch, creator, MAX_RANKED);
+        const { items: shown, nextCursor } = page(items, offset, limit);
+        return {
+          status: 200,
+          body: {
+            creator,
+            epoch: epoch.toString(),
+            items: shown.map(({ url: item, title, readers }) => ({ url: item, title, readers })),
+            nextCursor,
+          } satisfies CreatorItemsResponse,
+        };
+      },
+    },
+    {
+      name: "popular_items",
+      pattern: /^\/v1\/popular\/items$/,
+      method: "GET",
+      async handle({ url }) {
+        const epoch = await epochQuery(url);
+        const { offset, limit } = pageQuery(url);
+        const ranked = await popularItemsCache.get(epoch.toString(), () => store.popularItems(epoch, MAX_RANKED));
+        const { items, nextCursor } = page(ranked, offset, limit);
+        return {
+          status: 200,
+          body: {
+            epoch: epoch.toString(),
+            items: items.map(({ creator, url: item, title, readers }) => ({ creator, url: item, title, readers })),
+            nextCursor,
+          } satisfies PopularItemsResponse,
+          headers: { "cache-control": `public, max-age=${Math.floor(popularTtl / 1000)}` },
+        };
+      },
+    },
+    {
+      name: "popular_creators",
+      pattern: /^\/v1\/popular\/creators$/,
+      method: "GET",
+      async handle({ url }) {
+        const epoch = await epochQuery(url);
+        const { offset, limit } = pageQuery(url);
+        const ranked = await popularCreatorsCache.get(epoch.toString(), () => store.popularCreators(epoch, MAX_RANKED));
+        const { items, nextCursor } = page(ranked, offset, limit);
+        return {
+          status: 200,
+          body: { epoch: epoch.toString(), creators: items, nextCursor } satisfies PopularCreatorsResponse,
+          headers: { "cache-control": `public, max-age=${Math.floor(popularTtl / 1000)}` },
+        };
+      },
+    },
+    { name: "discover", pattern: /^\/v1\/discover$/, method: "POST", handle: discover },
+    {
       name: "schema",
       pattern: /^\/v1\/schema$/,
       method: "GET",
@@ -492,12 +737,25 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         ] satisfies Route[])),
   ];
 
-  function findRoute(path: string): { route: Route; params: string[] } | undefined {
+  /** The route of `path` for `method` (HEAD as GET), else the first route of the path (for its 405). */
+  function findRoute(path: string, method: string): { route: Route; params: string[] } | undefined {
+    let first: { route: Route; params: string[] } | undefined;
+    const wanted = method === "HEAD" ? "GET" : method;
     for (const route of routes) {
       const match = route.pattern.exec(path);
-      if (match !== null) return { route, params: match.slice(1) };
+      if (match === null) continue;
+      if (route.method === wanted) return { route, params: match.slice(1) };
+      first ??= { route, params: match.slice(1) };
     }
-    return undefined;
+    return first;
+  }
+
+  /** Every method a path answers, for 405's `Allow`. */
+  function methodsOf(path: string): string[] {
+    const methods = routes
+      .filter((r) => r.pattern.test(path))
+      .flatMap((r) => (r.method === "GET" ? ["GET", "HEAD"] : [r.method]));
+    return [...new Set(methods)];
   }
 
   async function handle(
@@ -520,7 +778,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     }
     if (found === undefined) throw new HttpError(404, "not_found", `no route ${method} ${url.pathname}`);
     const { route, params } = found;
-    const allowedMethods = route.method === "GET" ? ["GET", "HEAD"] : [route.method];
+    const allowedMethods = methodsOf(url.pathname);
     if (!allowedMethods.includes(method)) {
       throw new HttpError(405, "method_not_allowed", `use ${allowedMethods.join(" or ")} ${url.pathname}`, {
         allow: [...allowedMethods, "OPTIONS"].join(", "),
@@ -603,7 +861,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         send(res, 400, { error: { code: "bad_url", message: "unparseable request URL" } });
         return;
       }
-      const found = findRoute(url.pathname);
+      const found = findRoute(url.pathname, req.method ?? "GET");
       const route: RouteName = found?.route.name ?? "not_found";
       inProgress.set(socket, { res, route, head });
       if (req.method === "OPTIONS") {
@@ -614,7 +872,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
           status,
           status === 204
             ? {
-                "access-control-allow-methods": "GET, HEAD, POST, OPTIONS",
+                "access-control-allow-methods": "GET, HEAD, POST, PUT, OPTIONS",
                 "access-control-allow-headers": "content-type",
                 "access-control-max-age": "600",
               }

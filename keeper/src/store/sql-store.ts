@@ -4,11 +4,21 @@
  */
 import type { Address, Hex } from "viem";
 
-import { signedTallySchema, toWireTally, type SignedTally, type SignedTallyInput } from "@plaudit/protocol";
+import {
+  signedTallySchema,
+  toWireTally,
+  type SignedProfile,
+  type SignedProfileInput,
+  type SignedTally,
+  type SignedTallyInput,
+} from "@plaudit/protocol";
 import { MIGRATIONS, padUint64 } from "./migrations.js";
 import {
   SettlementLockLost,
+  type CreatorCount,
   type EpochStats,
+  type ItemCount,
+  type PutProfileResult,
   type PutTallyResult,
   type ReaderOutcome,
   type SettlementLock,
@@ -101,11 +111,44 @@ export function risenCreators(previous: SignedTallyInput | undefined, next: Sign
   return next.creators.filter((c, i) => (next.counts[i] as number) > (before.get(c.toLowerCase()) ?? 0));
 }
 
-function insertItemClick(tx: SqlTx, epoch: bigint, creator: Address, item: string, reader: Address): Promise<number> {
+function insertItemClick(
+  tx: SqlTx,
+  epoch: bigint,
+  creator: Address,
+  item: string,
+  reader: Address,
+  title?: string,
+): Promise<number> {
   return tx.run(
-    `INSERT INTO item_clicks (epoch, creator, item, reader) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [epoch.toString(), creator, item, reader],
+    `INSERT INTO item_clicks (epoch, creator, item, reader, title) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    [epoch.toString(), creator, item, reader, title ?? null],
   );
+}
+
+/**
+ * Items of an epoch with their distinct readers and the title most of their readers declared (ties: the
+ * first by text), so that one hostile reader cannot rename an item. `$1` is the epoch; `where` may filter
+ * on `c.creator` with `$3`; `$2` is the limit.
+ */
+function itemCountsSql(where: string): string {
+  return `SELECT creator, item, readers, title FROM (
+      SELECT c.creator AS creator, c.item AS item, c.readers AS readers, t.title AS title,
+        ROW_NUMBER() OVER (PARTITION BY c.creator, c.item ORDER BY t.n DESC, t.title) AS pick
+      FROM (SELECT creator, item, COUNT(*) AS readers FROM item_clicks WHERE epoch = $1 GROUP BY creator, item) c
+      LEFT JOIN (SELECT creator, item, title, COUNT(*) AS n FROM item_clicks
+                 WHERE epoch = $1 AND title IS NOT NULL GROUP BY creator, item, title) t
+        ON t.creator = c.creator AND t.item = c.item
+      ${where}) ranked
+    WHERE pick = 1 ORDER BY readers DESC, creator, item LIMIT $2`;
+}
+
+function toItemCount(row: Row): ItemCount {
+  return {
+    creator: str(row, "creator") as Address,
+    url: str(row, "item"),
+    title: optional(row, "title"),
+    readers: num(row, "readers"),
+  };
 }
 
 export async function migrate(driver: SqlDriver): Promise<void> {
@@ -133,13 +176,21 @@ export class SqlStore implements Store {
     return this.db.kind;
   }
 
-  async putTally(tally: SignedTally, clicks: number, item?: string): Promise<PutTallyResult> {
+  async putTally(tally: SignedTally, clicks: number, item?: string, title?: string): Promise<PutTallyResult> {
     const body = JSON.stringify(toWireTally(tally));
     return this.db.groupedWrite(async (tx) => {
       const result = await this.putTallyIn(tx, tally, clicks, body);
-      if (result.status === "stored" && item !== undefined) {
+      if (result.status === "stored") {
         const risen = risenCreators(result.previous, tally);
-        if (risen.length === 1) await insertItemClick(tx, tally.epoch, risen[0] as Address, item, tally.reader);
+        for (const creator of risen) {
+          await tx.run(
+            `INSERT INTO creator_readers (epoch, creator, reader) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+            [tally.epoch.toString(), creator, tally.reader],
+          );
+        }
+        if (item !== undefined && risen.length === 1) {
+          await insertItemClick(tx, tally.epoch, risen[0] as Address, item, tally.reader, title);
+        }
       }
       return result;
     });
@@ -221,6 +272,54 @@ export class SqlStore implements Store {
       [epoch.toString(), creator, item],
     );
     return row === undefined ? 0 : num(row, "n");
+  }
+
+  async creatorItems(epoch: bigint, creator: Address, limit: number): Promise<ItemCount[]> {
+    const rows = await this.db.query(itemCountsSql("WHERE c.creator = $3"), [epoch.toString(), limit, creator]);
+    return rows.map(toItemCount);
+  }
+
+  async popularItems(epoch: bigint, limit: number): Promise<ItemCount[]> {
+    const rows = await this.db.query(itemCountsSql(""), [epoch.toString(), limit]);
+    return rows.map(toItemCount);
+  }
+
+  async popularCreators(epoch: bigint, limit: number): Promise<CreatorCount[]> {
+    const rows = await this.db.query(
+      `SELECT r.creator AS creator, r.readers AS readers, COALESCE(i.items, 0) AS items
+       FROM (SELECT creator, COUNT(*) AS readers FROM creator_readers WHERE epoch = $1 GROUP BY creator) r
+       LEFT JOIN (SELECT creator, COUNT(DISTINCT item) AS items FROM item_clicks WHERE epoch = $1 GROUP BY creator) i
+         ON i.creator = r.creator
+       ORDER BY r.readers DESC, r.creator LIMIT $2`,
+      [epoch.toString(), limit],
+    );
+    return rows.map((row) => ({
+      creator: str(row, "creator") as Address,
+      readers: num(row, "readers"),
+      items: num(row, "items"),
+    }));
+  }
+
+  async putProfile(profile: SignedProfile, body: SignedProfileInput): Promise<PutProfileResult> {
+    const text = JSON.stringify(body);
+    return this.db.groupedWrite(async (tx) => {
+      const changed = await tx.run(
+        `INSERT INTO profiles (creator, version, body, received_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (creator) DO UPDATE SET version = excluded.version, body = excluded.body,
+           received_at = excluded.received_at
+         WHERE profiles.version < excluded.version`,
+        [profile.creator, padUint64(profile.version), text, Date.now()],
+      );
+      if (changed > 0) return { status: "stored" };
+      const [stored] = await tx.query(`SELECT version, body FROM profiles WHERE creator = $1`, [profile.creator]);
+      if (stored !== undefined && str(stored, "body") === text) return { status: "unchanged" };
+      return { status: "stale", storedVersion: stored === undefined ? 0n : BigInt(str(stored, "version")) };
+    });
+  }
+
+  async profile(creator: Address): Promise<SignedProfileInput | undefined> {
+    const [row] = await this.db.query(`SELECT body FROM profiles WHERE creator = $1`, [creator]);
+    return row === undefined ? undefined : (JSON.parse(str(row, "body")) as SignedProfileInput);
   }
 
   async transactions(epoch: bigint): Promise<TxRecord[]> {

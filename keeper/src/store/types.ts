@@ -1,7 +1,7 @@
 /** What the keeper keeps: latest tallies, item clicks, settle transactions and per-reader outcomes. */
 import type { Address, Hex } from "viem";
 
-import type { SignedTally, SignedTallyInput } from "@plaudit/protocol";
+import type { SignedProfile, SignedProfileInput, SignedTally, SignedTallyInput } from "@plaudit/protocol";
 
 export type PutTallyResult =
   | { status: "stored"; previous: SignedTallyInput | undefined }
@@ -45,6 +45,25 @@ export interface ReaderOutcome {
   txHash: Hex | null;
 }
 
+/** `stored`: the profile replaced a lower version (or was the first); `stale`: a version as high is stored. */
+export type PutProfileResult =
+  { status: "stored" } | { status: "unchanged" } | { status: "stale"; storedVersion: bigint };
+
+/** An item of a creator in an epoch: distinct readers who applauded it, and the title most of them declared. */
+export interface ItemCount {
+  creator: Address;
+  url: string;
+  title: string | null;
+  readers: number;
+}
+
+/** A creator in an epoch: distinct readers whose tallies credit it, and how many of its items were applauded. */
+export interface CreatorCount {
+  creator: Address;
+  readers: number;
+  items: number;
+}
+
 export interface EpochStats {
   readers: number;
   /** Clicks in every stored tally of the epoch. */
@@ -82,15 +101,26 @@ export interface Store {
   /**
    * Keeps `tally` if its seq is higher than the stored one of its (reader, signer, epoch). With `item`,
    * a stored tally also records (epoch, creator, item, reader) for the one creator whose count rose
-   * (none when several rose), in the same transaction.
+   * (none when several rose), with the `title` that reader's click declared, in the same transaction. Every
+   * creator whose count rose is recorded as read by the reader in the epoch (`creatorReaders`).
    */
-  putTally(tally: SignedTally, clicks: number, item?: string): Promise<PutTallyResult>;
+  putTally(tally: SignedTally, clicks: number, item?: string, title?: string): Promise<PutTallyResult>;
   readerTallies(reader: Address, epoch: bigint): Promise<SignedTallyInput[]>;
   epochTallies(epoch: bigint): Promise<SignedTally[]>;
   epochStats(epoch: bigint): Promise<EpochStats>;
   /** Records one reader's click of an item once; returns whether it was new. */
   recordItemClick(epoch: bigint, creator: Address, item: string, reader: Address): Promise<boolean>;
   itemClicks(epoch: bigint, creator: Address, item: string): Promise<number>;
+  /** A creator's items of `epoch`, most readers first (then by URL), at most `limit`. */
+  creatorItems(epoch: bigint, creator: Address, limit: number): Promise<ItemCount[]>;
+  /** Every creator's items of `epoch`, most readers first (then by creator, URL), at most `limit`. */
+  popularItems(epoch: bigint, limit: number): Promise<ItemCount[]>;
+  /** Creators of `epoch` by distinct readers, most first (then by address), at most `limit`. */
+  popularCreators(epoch: bigint, limit: number): Promise<CreatorCount[]>;
+  /** Keeps `profile` if its version is above the stored one of its creator. */
+  putProfile(profile: SignedProfile, body: SignedProfileInput): Promise<PutProfileResult>;
+  /** The stored signed profile of `creator`, as it was posted (undefined if none). */
+  profile(creator: Address): Promise<SignedProfileInput | undefined>;
   transactions(epoch: bigint): Promise<TxRecord[]>;
   outcomes(epoch: bigint): Promise<ReaderOutcome[]>;
   /** The latest epoch with stored tallies whose every reader has an outcome (undefined if none). */

@@ -18,6 +18,7 @@ import {
   RELAY_ACTIONS,
   subscriptionAuthorizationTypedData,
   subscriptionToWire,
+  tipToWire,
   type SubscriptionMessage,
 } from "@plaudit/protocol";
 import type { RunningKeeper } from "../../../keeper/src/index.js";
@@ -118,6 +119,16 @@ describe("keeper relay under hostile requests (fast-check)", function () {
       signature,
     };
     valid["claim"] = { creator: fixture.creators[0] as Address };
+    const tip = tipToWire({
+      reader: reader.address,
+      creator: fixture.creators[0] as Address,
+      amount: USD,
+      relayerFee: 0n,
+      nonce: 0n,
+      deadline,
+    });
+    valid["tip-with-authorization"] = { tip, signature };
+    valid["tip-by-signature"] = { tip, permit: { kind: "none" }, signature };
   });
 
   after(async () => {
@@ -195,7 +206,9 @@ describe("keeper relay under hostile requests (fast-check)", function () {
   }
 
   it("answers hostile edits of valid relay requests with 4xx JSON errors that cost nothing", async () => {
-    const actions = RELAY_ACTIONS.filter((a) => a !== "claim" && a !== "subscribe-with-authorization");
+    const actions = RELAY_ACTIONS.filter(
+      (a) => a !== "claim" && a !== "subscribe-with-authorization" && a !== "tip-with-authorization",
+    );
     const codes = new Set<string>();
     await fc.assert(
       fc.asyncProperty(
