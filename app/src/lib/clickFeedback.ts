@@ -79,7 +79,13 @@ const KEEPER_SENTENCES: Record<KeeperErrorCode, string> = {
   internal: KEEPER_DOWN,
   storage_unavailable: KEEPER_DOWN,
   chain_unavailable: KEEPER_DOWN,
-  // The relay's refusals never answer a click.
+  // Profiles, discovery and the relay never answer a click.
+  creator_mismatch: KEEPER_FAULT,
+  no_creator_found: KEEPER_FAULT,
+  stale_version: KEEPER_FAULT,
+  address_refused: KEEPER_FAULT,
+  redirect_refused: KEEPER_FAULT,
+  fetch_failed: KEEPER_DOWN,
   relay_disabled: KEEPER_FAULT,
   relay_in_flight: KEEPER_FAULT,
   fee_below_policy: KEEPER_FAULT,
