@@ -92,7 +92,10 @@ export function readerPastFromIndexer(indexed: IndexedReaderHistory): ReaderPast
     }
   }
   const firsts = indexed.subscriptions.map((s) => s.firstEpoch);
-  const firstFundedEpoch = firsts.reduce<bigint | undefined>((min, e) => (min === undefined || e < min ? e : min), undefined);
+  const firstFundedEpoch = firsts.reduce<bigint | undefined>(
+    (min, e) => (min === undefined || e < min ? e : min),
+    undefined,
+  );
   return { history: { settled, skipped }, firstFundedEpoch };
 }
 
@@ -175,14 +178,18 @@ export async function readerPastFromLogs(
   const firstFundedEpoch = logs
     .filter(named("Subscribed"))
     .filter((log) => isAddressEqual(log.args.reader, reader))
-    .reduce<bigint | undefined>((min, log) => (min === undefined || log.args.firstEpoch < min ? log.args.firstEpoch : min), undefined);
+    .reduce<bigint | undefined>(
+      (min, log) => (min === undefined || log.args.firstEpoch < min ? log.args.firstEpoch : min),
+      undefined,
+    );
   return { history: readerHistory(reader, settled, skipped, inputs), firstFundedEpoch };
 }
 
 export function creatorPastFromLogs(creator: Address, logs: readonly PoolLog[]): CreatorPast {
   const perEpoch = new Map<bigint, bigint>();
   for (const log of logs.filter(named("CreatorCredited")))
-    if (isAddressEqual(log.args.creator, creator)) perEpoch.set(log.args.epoch, (perEpoch.get(log.args.epoch) ?? 0n) + log.args.amount);
+    if (isAddressEqual(log.args.creator, creator))
+      perEpoch.set(log.args.epoch, (perEpoch.get(log.args.epoch) ?? 0n) + log.args.amount);
   const claimed = logs
     .filter(named("Claimed"))
     .filter((log) => isAddressEqual(log.args.creator, creator))

@@ -19,7 +19,9 @@ export const DEFAULT_LOG_RANGE = 2000n;
 export const REORG_DEPTH = 5n;
 
 /** The pool's events (every log of the pool decodes as one of them). */
-const POOL_EVENTS = plauditPoolAbi.filter((item): item is Extract<(typeof plauditPoolAbi)[number], AbiEvent> => item.type === "event");
+const POOL_EVENTS = plauditPoolAbi.filter(
+  (item): item is Extract<(typeof plauditPoolAbi)[number], AbiEvent> => item.type === "event",
+);
 
 /** A decoded pool log with every argument present (strict decoding drops the rest). */
 export type PoolLog = GetLogsReturnType<undefined, typeof POOL_EVENTS, true>[number];
@@ -45,7 +47,11 @@ export interface LogScanner {
 /** What an RPC answers when a log query spans too much; the suggested window, when it names one. */
 export function tooLargeRange(error: unknown): { suggested: bigint | null } | null {
   const text = messagesOf(error);
-  if (!/block range|range (is )?too (large|wide|big)|more than \d+ (results|logs)|too many (results|logs)|limit exceeded|-32005/i.test(text))
+  if (
+    !/block range|range (is )?too (large|wide|big)|more than \d+ (results|logs)|too many (results|logs)|limit exceeded|-32005/i.test(
+      text,
+    )
+  )
     return null;
   const window = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i.exec(text);
   if (window?.[1] !== undefined && window[2] !== undefined) {
@@ -76,19 +82,29 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   let scannedTo = options.fromBlock - 1n;
   let logs: PoolLog[] = [];
   let running: Promise<readonly PoolLog[]> | undefined;
+  /** Whether the last sync reached its target block. */
+  let complete = false;
 
   async function readRange(from: bigint, to: bigint): Promise<PoolLog[]> {
-    return options.client.getLogs({ address: options.pool, events: POOL_EVENTS, fromBlock: from, toBlock: to, strict: true });
+    return options.client.getLogs({
+      address: options.pool,
+      events: POOL_EVENTS,
+      fromBlock: from,
+      toBlock: to,
+      strict: true,
+    });
   }
 
   async function run(target: bigint | undefined): Promise<readonly PoolLog[]> {
     const head = target ?? (await options.client.getBlockNumber({ cacheTime: 0 }));
-    // The newest blocks already read are read again: a reorg there replaces their logs.
+    // After a complete read, its newest blocks are read again: a reorg there replaces their logs. After a
+    // failed one, the read resumes where it stopped.
     const rescanFrom = scannedTo - REORG_DEPTH + 1n;
-    if (rescanFrom > options.fromBlock && rescanFrom <= scannedTo) {
+    if (complete && rescanFrom > options.fromBlock && rescanFrom <= scannedTo) {
       logs = logs.filter((log) => log.blockNumber < rescanFrom);
       scannedTo = rescanFrom - 1n;
     }
+    complete = false;
     while (scannedTo < head) {
       const from = scannedTo + 1n;
       const to = from + range - 1n < head ? from + range - 1n : head;
@@ -98,13 +114,15 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
       } catch (error) {
         const refused = tooLargeRange(error);
         if (refused === null || to === from) throw error;
-        const smaller = refused.suggested !== null && refused.suggested < to - from + 1n ? refused.suggested : (to - from + 1n) / 2n;
+        const smaller =
+          refused.suggested !== null && refused.suggested < to - from + 1n ? refused.suggested : (to - from + 1n) / 2n;
         range = smaller < 1n ? 1n : smaller;
         continue;
       }
       logs = logs.concat(found);
       scannedTo = to;
     }
+    complete = true;
     return logs;
   }
 
