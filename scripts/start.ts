@@ -331,7 +331,7 @@ async function main(options: StartOptions): Promise<void> {
     siteUrl,
     keeperUrl: keeper.url,
     indexerUrl: indexer.url,
-    rpcUrl: chainUrlFor("wallet"),
+    rpcUrl: node.rpcUrl,
     readers,
     creators,
     items,
@@ -367,7 +367,7 @@ function printBanner(p: {
     `  indexer API   ${p.indexerUrl}   (/v1/epochs, /v1/readers/:reader/history, /v1/creators/:creator/earnings, /ready)`,
   );
   say(
-    `  chain RPC     ${p.rpcUrl}   chain id ${d.chainId}${p.options.rpcLimits === "public" ? " (through the limits proxy)" : ""}`,
+    `  chain RPC     ${p.rpcUrl}   chain id ${d.chainId}${p.options.rpcLimits === "public" ? " (for wallets; the dApp, keeper and indexer go through the limits proxy)" : ""}`,
   );
   say(`  pool          ${d.pool}`);
   say(
