@@ -158,10 +158,21 @@ async function paidTo(page: Page, epoch: number, creator: Address): Promise<stri
     .textContent();
 }
 
+/** Waits for `testId`; on a timeout, the error carries what the page showed instead. */
+async function shown(page: Page, testId: string) {
+  try {
+    await page.getByTestId(testId).waitFor({ timeout: 60_000 });
+  } catch (error) {
+    throw new Error(`${testId} never showed; the page said:\n${await page.locator("main").innerText()}`, {
+      cause: error,
+    });
+  }
+}
+
 async function checkPages(page: Page) {
   await page.goto(`${app.url}#/reader`);
   await page.getByRole("button", { name: `Connect ${WALLET_NAME}` }).click();
-  await page.getByTestId("paid-0").waitFor({ timeout: 60_000 });
+  await shown(page, "paid-0");
   await page.getByTestId("paid-1").waitFor({ timeout: 60_000 });
   // Month 0: both creators, to the last digit; the tip; the settle transaction.
   assert.equal(await page.getByTestId("paid-0").getByTestId("split-row").count(), 2);
