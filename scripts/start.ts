@@ -1,8 +1,10 @@
 /**
  * `npm start`: the whole Plaudit system on this machine. A Hardhat node (in-memory chain), the mock
  * stablecoin and a pool with short epochs deployed by Ignition (LocalPlaudit), funded demo readers, the
- * keeper (SQLite under .plaudit/, settlement loop on), the built dApp with its plaudit.json, and a demo
- * creator site embedding Plaudit buttons. Ctrl-C stops all of it. Options: `npm start -- --help`.
+ * keeper (SQLite under .plaudit/, settlement loop on), the indexer (Ponder, embedded PGlite under
+ * .plaudit/), the built dApp with its plaudit.json, and a demo creator site embedding Plaudit buttons.
+ * With `--rpc-limits public` the dApp, the keeper and the indexer reach the chain through the limits
+ * proxy (a free tier's log range, rate and batch caps). Ctrl-C stops all of it. Options: `npm start -- --help`.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import { formatUnits } from "viem";
 
 import { DEFAULT_KEEPER_TIP_BPS } from "../ignition/modules/PlauditPool.js";
+import { startIndexer } from "../indexer/launch.js";
 import { startKeeper, type RunningKeeper } from "../keeper/src/index.js";
 import type { Deployment } from "@plaudit/protocol";
 import { hardhatAccount, HARDHAT_CHAIN_ID, type TestAccount } from "./local/accounts.js";
@@ -24,6 +27,8 @@ import { mineBlock, repoRoot, spawnHardhatNode } from "./local/hardhat-node.js";
 import { parseStartOptions, portSetting, startHelpText, type StartOptions } from "./local/options.js";
 import { checkPortsFree, PortInUseError } from "./local/ports.js";
 import { serveApp, serveEmbeddingPage } from "./local/servers.js";
+import { RPC_LIMIT_PROFILES } from "./rpc-limits/limits.js";
+import { startRpcLimitsProxy } from "./rpc-limits/proxy.js";
 import { CliOptionsError } from "../keeper/src/cli-options.js";
 
 /** Whole tokens minted to each demo reader (scaled by the token's decimals). */
@@ -31,6 +36,10 @@ const READER_TOKENS = 1000n;
 /** Said first, so a first run's silence while compiling and building is expected. */
 const FIRST_RUN_NOTE =
   "a first run compiles the contracts and builds the dApp: about two minutes; later starts take seconds";
+/** The indexer's database schema on the local PGlite (Ponder's `start` requires one). */
+const LOCAL_INDEXER_SCHEMA = "plaudit_local";
+/** How often the local indexer asks the chain for a new block. */
+const LOCAL_INDEXER_POLLING_MS = 1000;
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`[plaudit] ${line}`);
 
@@ -90,6 +99,7 @@ setInterval(() => {
 async function main(options: StartOptions): Promise<void> {
   const chainHost = "127.0.0.1";
   const keeperUrl = `http://127.0.0.1:${options.keeperPort}`;
+  const indexerUrl = `http://127.0.0.1:${options.indexerPort}`;
   const appUrl = `http://localhost:${options.appPort}/`;
   const siteUrl = `http://127.0.0.1:${options.sitePort}/`;
 
@@ -109,6 +119,22 @@ async function main(options: StartOptions): Promise<void> {
       purpose: "the demo creator site",
       setting: portSetting("sitePort"),
     },
+    {
+      port: options.indexerPort,
+      hosts: ["127.0.0.1"],
+      purpose: "the indexer's API",
+      setting: portSetting("indexerPort"),
+    },
+    ...(options.rpcLimits === "public"
+      ? [
+          {
+            port: options.rpcLimitsPort,
+            hosts: ["127.0.0.1"],
+            purpose: "the RPC limits proxy",
+            setting: portSetting("rpcLimitsPort"),
+          },
+        ]
+      : []),
   ]);
 
   // A fresh state directory per chain port: the chain is new each start, so is everything recorded about it.
@@ -185,13 +211,46 @@ async function main(options: StartOptions): Promise<void> {
   );
   await fundReaders(node.rpcUrl, deployment.token, deployer, readers, readerFunds);
 
-  const json = deploymentFile({ ...deployment, rpcUrl: node.rpcUrl, keeperUrl });
-  const app = await serveApp(appDist, () => json, { port: options.appPort, host: "127.0.0.1" });
-  stoppers.push({ name: "dApp server", stop: () => app.stop() });
+  // The chain as each part reaches it: directly, or through a free tier's limits (each part its own client).
+  let chainUrlFor = (_client: string) => node.rpcUrl;
+  let logRange: number | undefined;
+  if (options.rpcLimits === "public") {
+    const limits = RPC_LIMIT_PROFILES.public;
+    const proxy = await startRpcLimitsProxy({
+      upstream: node.rpcUrl,
+      limits,
+      host: "127.0.0.1",
+      port: options.rpcLimitsPort,
+    });
+    stoppers.push({ name: "RPC limits proxy", stop: () => proxy.close() });
+    chainUrlFor = (client) => proxy.urlFor(client);
+    logRange = limits.maxLogRange;
+    step(
+      `RPC limits proxy on ${proxy.url}: eth_getLogs over ${limits.maxLogRange} blocks refused, ${limits.requestsPerSecond} calls/s per client, ` +
+        `batches of ${limits.maxBatch}, ${limits.timeoutRate * 100}% timeouts; counts at ${proxy.url}/limits/stats`,
+    );
+  }
+
+  const indexerDir = join(stateDir, "indexer");
+  step(`starting the indexer on ${indexerUrl} (Ponder, PGlite in ${indexerDir.replace(repoRoot, "")})`);
+  const indexer = startIndexer({
+    deploymentFile: join(stateDir, "deployments", `${deployment.chainId}.json`),
+    rpcUrls: [chainUrlFor("indexer")],
+    logRange,
+    pollingMs: LOCAL_INDEXER_POLLING_MS,
+    port: options.indexerPort,
+    pgliteDir: indexerDir,
+    databaseSchema: LOCAL_INDEXER_SCHEMA,
+  });
+  stoppers.push({ name: "indexer", stop: () => indexer.stop() });
+  void indexer.exited.then((how) => {
+    if (!shuttingDown) void shutdown(`the indexer exited unexpectedly (${how}):\n${indexer.log().slice(-2000)}`, 1);
+  });
+  const indexerStarted = indexer.started();
 
   step(`starting the keeper on ${keeperUrl} (SQLite in ${join(stateDir, "keeper").replace(repoRoot, "")})`);
   const keeper: RunningKeeper = await startKeeper({
-    rpcUrl: node.rpcUrl,
+    rpcUrl: chainUrlFor("keeper"),
     pool: deployment.pool,
     chainId: HARDHAT_CHAIN_ID,
     privateKey: keeperAccount.privateKey,
@@ -208,6 +267,17 @@ async function main(options: StartOptions): Promise<void> {
     logLevel: options.keeperLogLevel,
   });
   stoppers.push({ name: "keeper", stop: () => keeper.stop() });
+  await indexerStarted;
+
+  const json = deploymentFile({
+    ...deployment,
+    rpcUrl: chainUrlFor("dapp"),
+    keeperUrl,
+    indexerUrl: indexer.url,
+    ...(logRange === undefined ? {} : { logRange }),
+  });
+  const app = await serveApp(appDist, () => json, { port: options.appPort, host: "127.0.0.1" });
+  stoppers.push({ name: "dApp server", stop: () => app.stop() });
 
   const items: DemoItem[] = [
     {
@@ -262,6 +332,7 @@ async function main(options: StartOptions): Promise<void> {
     appUrl,
     siteUrl,
     keeperUrl: keeper.url,
+    indexerUrl: indexer.url,
     rpcUrl: node.rpcUrl,
     readers,
     creators,
@@ -277,6 +348,7 @@ function printBanner(p: {
   appUrl: string;
   siteUrl: string;
   keeperUrl: string;
+  indexerUrl: string;
   rpcUrl: string;
   readers: TestAccount[];
   creators: TestAccount[];
@@ -293,7 +365,12 @@ function printBanner(p: {
   say(`  dApp          ${p.appUrl}   (#/reader, #/creator, #/status)`);
   say(`  demo site     ${p.siteUrl}   (a creator's site on another origin, with Plaudit buttons)`);
   say(`  keeper API    ${p.keeperUrl}   (/healthz, /v1/config, /v1/epochs/current, /v1/relay/policy)`);
-  say(`  chain RPC     ${p.rpcUrl}   chain id ${d.chainId}`);
+  say(
+    `  indexer API   ${p.indexerUrl}   (/v1/epochs, /v1/readers/:reader/history, /v1/creators/:creator/earnings, /ready)`,
+  );
+  say(
+    `  chain RPC     ${p.rpcUrl}   chain id ${d.chainId}${p.options.rpcLimits === "public" ? " (for wallets; the dApp, keeper and indexer go through the limits proxy)" : ""}`,
+  );
   say(`  pool          ${d.pool}`);
   say(
     `  token         ${d.token} (${d.tokenSymbol}, ${d.tokenDecimals} decimals, anyone may mint; --token ${p.options.token})`,

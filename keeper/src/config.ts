@@ -41,7 +41,11 @@ export const DEFAULT_LOG_RANGE_BLOCKS = 10;
 
 /** Every setting, with its flag, its environment variable and its default. */
 export const SETTINGS = {
-  rpcUrl: { flag: "rpc-url", env: "PLAUDIT_RPC_URL", help: "JSON-RPC endpoint of the chain (required)" },
+  rpcUrl: {
+    flag: "rpc-url",
+    env: "PLAUDIT_RPC_URL",
+    help: "JSON-RPC endpoint of the chain (required); several, comma-separated, are tried in order (viem fallback)",
+  },
   pool: { flag: "pool", env: "PLAUDIT_POOL", help: "PlauditPool address (required)" },
   chainId: { flag: "chain-id", env: "PLAUDIT_CHAIN_ID", help: "expected chain id; start fails if the RPC differs" },
   privateKey: {
@@ -147,9 +151,23 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 
+/** The URLs of an `rpcUrl` setting: one, or several separated by commas (tried in order). */
+export function rpcUrlList(value: string): string[] {
+  return value
+    .split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+}
+
 export const keeperConfigSchema = z
   .strictObject({
-    rpcUrl: z.string().url("must be an http(s) or ws(s) URL").optional(),
+    rpcUrl: z
+      .string()
+      .refine(
+        (value) => rpcUrlList(value).length > 0 && rpcUrlList(value).every((url) => z.url().safeParse(url).success),
+        "must be an http(s) or ws(s) URL, or several separated by commas",
+      )
+      .optional(),
     pool: addressSchema,
     chainId: intFrom(1).optional(),
     privateKey: privateKeySchema.optional(),

@@ -1,10 +1,10 @@
 /** Wires the keeper's parts from one parsed config: chain, store, admission, settler. */
-import { http, webSocket, type Transport } from "viem";
+import { fallback, http, webSocket, type Transport } from "viem";
 import { privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
 import { TallyAdmission } from "./admission.js";
 import { ChainView } from "./chain.js";
-import { ConfigError, type KeeperConfig } from "./config.js";
+import { ConfigError, rpcUrlList, type KeeperConfig } from "./config.js";
 import { decryptKeystore } from "./keystore.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -31,10 +31,12 @@ export interface KeeperParts {
 export function transportFor(config: KeeperConfig, transport?: Transport): Transport {
   if (transport !== undefined) return transport;
   if (config.rpcUrl === undefined) throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
-  // The keeper retries with its own backoff; viem's retries would multiply it.
-  return config.rpcUrl.startsWith("ws")
-    ? webSocket(config.rpcUrl, { retryCount: 0 })
-    : http(config.rpcUrl, { retryCount: 0, timeout: 20_000 });
+  // The keeper retries with its own backoff (429s included); viem's retries would multiply it.
+  const one = (url: string) =>
+    url.startsWith("ws") ? webSocket(url, { retryCount: 0 }) : http(url, { retryCount: 0, timeout: 20_000 });
+  const urls = rpcUrlList(config.rpcUrl);
+  // Several URLs: each call goes to the first that answers (viem `fallback`), in the order given.
+  return urls.length === 1 ? one(urls[0] as string) : fallback(urls.map(one), { retryCount: 0 });
 }
 
 export async function signerOf(config: KeeperConfig): Promise<LocalAccount | undefined> {

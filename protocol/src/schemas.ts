@@ -94,6 +94,9 @@ export function toWireTally(tally: SignedTally): SignedTallyInput {
   };
 }
 
+/** At most this many extra RPC URLs in a deployment file. */
+export const MAX_RPC_URLS = 8;
+
 /** What a deployment writes and the keeper, the dApp and scripts read. */
 export const deploymentSchema = z.strictObject({
   chainId: z.number().int().positive(),
@@ -107,6 +110,12 @@ export const deploymentSchema = z.strictObject({
   keeperTipBps: z.number().int().min(0),
   deployBlock: z.number().int().nonnegative(),
   keeperUrl: z.string().url().optional(),
+  /** More JSON-RPC URLs of the chain, tried after `rpcUrl` in order (viem `fallback`). */
+  rpcUrls: z.array(z.string().url()).min(1).max(MAX_RPC_URLS).optional(),
+  /** The indexer's base URL: pages read history from it instead of scanning logs. */
+  indexerUrl: z.string().url().optional(),
+  /** The largest `eth_getLogs` block range the RPC accepts (10 on Alchemy's free tier); unset: learnt from its errors. */
+  logRange: z.number().int().positive().optional(),
 });
 
 export type Deployment = z.output<typeof deploymentSchema>;

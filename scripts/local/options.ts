@@ -44,6 +44,21 @@ export const START_OPTIONS = {
     env: "PLAUDIT_SITE_PORT",
     help: "port of the demo creator site, http://127.0.0.1:PORT (default 5174)",
   },
+  indexerPort: {
+    flag: "indexer-port",
+    env: "PLAUDIT_INDEXER_PORT",
+    help: "port of the indexer's HTTP API on 127.0.0.1 (default 42069)",
+  },
+  rpcLimits: {
+    flag: "rpc-limits",
+    env: "PLAUDIT_RPC_LIMITS",
+    help: "none (default), or public: a free tier's limits proxy in front of the chain for the dApp, keeper and indexer",
+  },
+  rpcLimitsPort: {
+    flag: "rpc-limits-port",
+    env: "PLAUDIT_RPC_LIMITS_PORT",
+    help: "port of the limits proxy on 127.0.0.1 with --rpc-limits public (default 8546)",
+  },
   epochLength: {
     flag: "epoch-length",
     env: "PLAUDIT_EPOCH_LENGTH",
@@ -84,6 +99,9 @@ export const startOptionsSchema = z
     keeperPort: port.default(8787),
     appPort: port.default(5173),
     sitePort: port.default(5174),
+    indexerPort: port.default(42069),
+    rpcLimits: z.enum(["none", "public"], { error: "must be none or public" }).default("none"),
+    rpcLimitsPort: port.default(8546),
     epochLength: seconds(30, 30 * 24 * 60 * 60).default(300),
     grace: seconds(0, 3600).default(15),
     mineInterval: seconds(1, 60).default(2),
@@ -112,7 +130,9 @@ export function describeOption(name: string): string {
 }
 
 /** How a user moves a port: "--chain-port or PLAUDIT_CHAIN_PORT". */
-export function portSetting(name: "chainPort" | "keeperPort" | "appPort" | "sitePort"): string {
+export function portSetting(
+  name: "chainPort" | "keeperPort" | "appPort" | "sitePort" | "indexerPort" | "rpcLimitsPort",
+): string {
   return `--${START_OPTIONS[name].flag} or ${START_OPTIONS[name].env}`;
 }
 
@@ -133,7 +153,7 @@ export function parseStartOptions(argv: readonly string[], env: NodeJS.ProcessEn
 export function startHelpText(): string {
   const rows = optionRows(START_OPTIONS, 18, 26);
   return [
-    "npm start: the whole Plaudit system on this machine (chain, pool, keeper, dApp, a demo creator site).",
+    "npm start: the whole Plaudit system on this machine (chain, pool, keeper, indexer, dApp, a demo creator site).",
     "",
     "Usage: npm start [-- options]",
     "",

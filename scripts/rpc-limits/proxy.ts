@@ -11,6 +11,7 @@
 import type { AddressInfo } from "node:net";
 
 import { serve, type ServerType } from "@hono/node-server";
+import { cors } from "hono/cors";
 import { Hono, type Context } from "hono";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 
@@ -228,6 +229,16 @@ export async function startRpcLimitsProxy(options: RpcLimitsProxyOptions): Promi
   }
 
   const app = new Hono();
+  // Public RPCs answer any origin (a dApp calls them from the browser); Retry-After stays readable there.
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST"],
+      allowHeaders: ["content-type"],
+      exposeHeaders: ["retry-after"],
+    }),
+  );
   app.get("/limits/stats", (c) => c.json(stats));
   app.post("/limits/reset", (c) => {
     stats = emptyStats();

@@ -11,6 +11,9 @@ describe("local system: options", () => {
       keeperPort: 8787,
       appPort: 5173,
       sitePort: 5174,
+      indexerPort: 42069,
+      rpcLimits: "none",
+      rpcLimitsPort: 8546,
       epochLength: 300,
       grace: 15,
       mineInterval: 2,
@@ -25,6 +28,14 @@ describe("local system: options", () => {
     expect(parseStartOptions([], { PLAUDIT_TOKEN: "usdt" })).to.include({ token: "usdt" });
     expect(() => parseStartOptions(["--token", "eurc"], {})).to.throw(
       /--token \(PLAUDIT_TOKEN\): must be one of usdc, usdt, dai, musd/,
+    );
+  });
+
+  it("puts a free tier's limits in front of the chain on request, and names the choices of a bad value", () => {
+    expect(parseStartOptions(["--rpc-limits", "public"], {})).to.include({ rpcLimits: "public", rpcLimitsPort: 8546 });
+    expect(parseStartOptions([], { PLAUDIT_RPC_LIMITS: "public" })).to.include({ rpcLimits: "public" });
+    expect(() => parseStartOptions(["--rpc-limits", "alchemy"], {})).to.throw(
+      /--rpc-limits \(PLAUDIT_RPC_LIMITS\): must be none or public/,
     );
   });
 

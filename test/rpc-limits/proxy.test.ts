@@ -230,6 +230,26 @@ describe("rpc-limits proxy", function () {
     });
   });
 
+  describe("browsers", () => {
+    it("answers any origin's preflight and lets a page read a 429's Retry-After, as public RPCs do", async () => {
+      const proxy = await proxyWith({ requestsPerSecond: 1 });
+      const preflight = await fetch(proxy.urlFor("dapp"), {
+        method: "OPTIONS",
+        headers: {
+          origin: "http://localhost:5173",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+      expect(preflight.status).to.be.below(300);
+      expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+      expect(preflight.headers.get("access-control-allow-headers")).to.match(/content-type/i);
+      const answers = await Promise.all([1, 2].map((id) => post(proxy.urlFor("dapp"), call("eth_chainId", [], id))));
+      const limited = answers.find((answer) => answer.status === 429);
+      expect(limited?.headers.get("access-control-expose-headers")).to.match(/retry-after/i);
+    });
+  });
+
   describe("counters", () => {
     it("counts calls by method and client, serves them at /limits/stats and resets them", async () => {
       const proxy = await proxyWith({});

@@ -11,7 +11,8 @@ import { formatRounded, formatToken, roundParts, ROUNDED_DIGITS, shortAddress } 
 
 export interface SplitRow {
   creator: Address;
-  clicks: number;
+  /** Undefined when not known (shown as a dash). */
+  clicks: number | undefined;
   amount: bigint;
   /** Items this browser counted for the creator (another device's are not known here). */
   items?: readonly string[];
@@ -80,7 +81,7 @@ export function SplitTable({
                 </ul>
               )}
             </td>
-            <td>{row.clicks}</td>
+            <td>{row.clicks ?? <span className="note">—</span>}</td>
             <td aria-hidden="true" className="bar-cell">
               <span
                 className="bar"

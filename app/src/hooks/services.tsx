@@ -2,11 +2,13 @@
 import { createContext, useContext, useMemo, type ReactNode } from "react";
 import type { PublicClient } from "viem";
 
-import type { EpochSchedule } from "@plaudit/protocol";
+import { createIndexerClient, type EpochSchedule, type IndexerClient } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { browserEnv } from "../lib/browserEnv.js";
 import { scheduleOf } from "../lib/clickService.js";
 import type { ErrorContext } from "../lib/errors.js";
+import { indexerHistory, logHistory, type HistorySource } from "../lib/history.js";
+import { createLogScanner } from "../lib/logScanner.js";
 import type { KeeperClient } from "@plaudit/protocol";
 import type { Locks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
@@ -20,6 +22,10 @@ export interface Services {
   locks: Locks;
   keeper: KeeperClient | undefined;
   client: PublicClient;
+  /** The indexer, when the deployment names one. */
+  indexer: IndexerClient | undefined;
+  /** Where history is read: the indexer, or bounded log reads when there is none. */
+  history: HistorySource;
   errorContext: ErrorContext;
   chainTime: () => Promise<bigint>;
   now: () => number;
@@ -30,8 +36,23 @@ const ServicesContext = createContext<Services | null>(null);
 export function ServicesProvider({ deployment, children }: { deployment: AppDeployment; children: ReactNode }) {
   const services = useMemo<Services>(() => {
     const env = browserEnv(deployment);
+    const indexer = deployment.indexerUrl === undefined ? undefined : createIndexerClient(deployment.indexerUrl);
+    const history =
+      indexer !== undefined
+        ? indexerHistory(indexer)
+        : logHistory(
+            createLogScanner({
+              client: env.client,
+              pool: deployment.pool,
+              fromBlock: BigInt(deployment.deployBlock),
+              maxRange: deployment.logRange === undefined ? undefined : BigInt(deployment.logRange),
+            }),
+            env.client,
+          );
     return {
       ...env,
+      indexer,
+      history,
       scope: { chainId: deployment.chainId, pool: deployment.pool },
       schedule: scheduleOf(deployment),
       errorContext: { tokenSymbol: deployment.tokenSymbol, tokenDecimals: deployment.tokenDecimals },

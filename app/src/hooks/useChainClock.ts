@@ -1,6 +1,7 @@
 /** Chain time (latest block) and the current epoch, refreshed every few seconds and ticked locally. */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { PublicClient } from "viem";
 
 import { epochAt, epochBounds, type EpochBounds } from "@plaudit/protocol";
 import { useServices } from "./services.js";
@@ -13,13 +14,24 @@ export interface ChainClock {
   started: boolean;
 }
 
+/** How often the latest block is read: the page's clock, and its new-block signal when there is no indexer. */
+const CHAIN_TIME_REFRESH_MS = 4000;
+
+/** The latest block's time and number (one `eth_getBlockByNumber`), shared by every hook that asks. */
+export function chainTimeQuery(client: Pick<PublicClient, "getBlock">) {
+  return {
+    queryKey: ["chain-time"],
+    queryFn: async () => {
+      const latest = await client.getBlock({ blockTag: "latest" });
+      return { time: latest.timestamp, number: latest.number, seenAt: Date.now() };
+    },
+    refetchInterval: CHAIN_TIME_REFRESH_MS,
+  } as const;
+}
+
 export function useChainClock() {
   const { client, schedule } = useServices();
-  const block = useQuery({
-    queryKey: ["chain-time"],
-    queryFn: async () => ({ time: (await client.getBlock({ blockTag: "latest" })).timestamp, seenAt: Date.now() }),
-    refetchInterval: 4000,
-  });
+  const block = useQuery(chainTimeQuery(client));
   const [tick, setTick] = useState(() => Date.now());
   useEffect(() => {
     const id = setInterval(() => setTick(Date.now()), 1000);

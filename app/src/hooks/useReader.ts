@@ -1,10 +1,17 @@
-/** A reader's budgets and balances, from the chain (its settlement history: useReaderHistory). */
+/**
+ * A reader's budgets and balances: live state read through wagmi (`useReadContracts`, one multicall per
+ * read), refreshed when the reader's account sees activity (useLiveRefresh); which epochs to show comes
+ * from the reader's history (its first subscription). Its settlement history: useReaderHistory.
+ */
 import { useQuery } from "@tanstack/react-query";
+import { useCallback } from "react";
 import type { Address } from "viem";
+import { useReadContracts } from "wagmi";
 
 import { budgetStatusNames, plauditPoolAbi } from "@plaudit/protocol";
 import { tokenAbi } from "../contracts/pool.js";
 import { useServices } from "./services.js";
+import { HISTORY_QUERY_KEY, useLiveRefresh } from "./useLiveRefresh.js";
 
 const MAX_EPOCHS_SHOWN = 36n;
 
@@ -16,41 +23,81 @@ export interface EpochBudget {
   sessionNonce: number;
 }
 
-export function useReader(reader: Address | undefined) {
-  const { client, deployment } = useServices();
+/** The reader's past (settled and skipped months, first funded epoch), from the history source. */
+export function useReaderPast(reader: Address | undefined) {
+  const { history } = useServices();
   return useQuery({
-    queryKey: ["reader", reader],
+    queryKey: [HISTORY_QUERY_KEY, history.kind, "reader", reader],
     enabled: reader !== undefined,
-    refetchInterval: 8000,
-    queryFn: async () => {
+    placeholderData: (previous) => previous,
+    queryFn: () => {
       if (reader === undefined) throw new Error("no reader");
-      const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
-      const fromBlock = BigInt(deployment.deployBlock);
-      const [[sweepFrom, fundedUntil], withdrawable, balance, subscribed] = await Promise.all([
-        client.readContract({ ...pool, functionName: "readerEpochs", args: [reader] }),
-        client.readContract({ ...pool, functionName: "withdrawableOf", args: [reader] }),
-        client.readContract({ address: deployment.token, abi: tokenAbi, functionName: "balanceOf", args: [reader] }),
-        client.getContractEvents({ ...pool, eventName: "Subscribed", args: { reader }, fromBlock }),
-      ]);
-      const firstSubscribed = subscribed.reduce<bigint | undefined>((min, log) => {
-        const e = log.args.firstEpoch;
-        return e === undefined ? min : min === undefined || e < min ? e : min;
-      }, undefined);
-      let first = firstSubscribed ?? sweepFrom;
-      if (fundedUntil - first > MAX_EPOCHS_SHOWN) first = fundedUntil - MAX_EPOCHS_SHOWN;
-      const epochs: bigint[] = [];
-      for (let e = first; e < fundedUntil; e++) epochs.push(e);
-      const budgets: EpochBudget[] = await Promise.all(
-        epochs.map(async (epoch) => {
-          const [amount, status, sessionNonce] = await client.readContract({
-            ...pool,
-            functionName: "budgetOf",
-            args: [reader, epoch],
-          });
-          return { epoch, amount, sessionNonce, status: budgetStatusNames[status] ?? "Open" };
-        }),
-      );
-      return { sweepFrom, fundedUntil, withdrawable, balance, budgets };
+      return history.reader(reader);
     },
   });
+}
+
+/** The epochs to show: from the first funded one (or the first not swept yet) up to the funded end. */
+export function epochsShown(first: bigint | undefined, sweepFrom: bigint, fundedUntil: bigint): bigint[] {
+  let from = first ?? sweepFrom;
+  if (fundedUntil - from > MAX_EPOCHS_SHOWN) from = fundedUntil - MAX_EPOCHS_SHOWN;
+  const epochs: bigint[] = [];
+  for (let e = from; e < fundedUntil; e++) epochs.push(e);
+  return epochs;
+}
+
+export function useReader(reader: Address | undefined) {
+  const { deployment } = useServices();
+  const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
+  const account = reader ?? deployment.pool;
+  const live = useReadContracts({
+    allowFailure: false,
+    contracts: [
+      { ...pool, functionName: "readerEpochs", args: [account] },
+      { ...pool, functionName: "withdrawableOf", args: [account] },
+      { address: deployment.token, abi: tokenAbi, functionName: "balanceOf", args: [account] },
+    ],
+    query: { enabled: reader !== undefined },
+  });
+  const past = useReaderPast(reader);
+  const epochs =
+    live.data === undefined || past.data === undefined
+      ? []
+      : epochsShown(past.data.firstFundedEpoch, live.data[0][0], live.data[0][1]);
+  const budgets = useReadContracts({
+    allowFailure: false,
+    contracts: epochs.map((epoch) => ({ ...pool, functionName: "budgetOf", args: [account, epoch] }) as const),
+    query: { enabled: reader !== undefined && live.data !== undefined && past.data !== undefined },
+  });
+  const { refetch: refetchLive } = live;
+  const { refetch: refetchBudgets } = budgets;
+  useLiveRefresh(
+    reader,
+    useCallback(() => {
+      void refetchLive();
+      void refetchBudgets();
+    }, [refetchLive, refetchBudgets]),
+  );
+
+  const ready = live.data !== undefined && past.data !== undefined && budgets.data !== undefined;
+  const data =
+    ready && live.data !== undefined && budgets.data !== undefined
+      ? {
+          sweepFrom: live.data[0][0],
+          fundedUntil: live.data[0][1],
+          withdrawable: live.data[1],
+          balance: live.data[2],
+          budgets: budgets.data.map(([amount, status, sessionNonce], i): EpochBudget => ({
+            epoch: epochs[i] as bigint,
+            amount,
+            sessionNonce,
+            status: budgetStatusNames[status] ?? "Open",
+          })),
+        }
+      : undefined;
+  return {
+    data,
+    isLoading: reader !== undefined && data === undefined && (live.error ?? past.error ?? budgets.error) === null,
+    error: live.error ?? past.error ?? budgets.error,
+  };
 }

@@ -2,17 +2,22 @@
  * A browser's click environment: localStorage and Web Locks (the page's own, or a Storage Access
  * handle's), the keeper, and the chain's clock, the reader's session nonce and budget.
  */
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, type PublicClient } from "viem";
 
 import { createKeeperClient, plauditPoolAbi } from "@plaudit/protocol";
-import { chainOf } from "../config/chain.js";
+import { chainOf, transportOf } from "../config/chain.js";
 import type { AppDeployment } from "../config/deployment.js";
 import type { ClickEnv } from "./clickService.js";
 import { webLocks, type Locks } from "./locks.js";
 import { webStore, type KeyValueStore } from "./storage.js";
 
 export function publicClientFor(deployment: AppDeployment): PublicClient {
-  return createPublicClient({ chain: chainOf(deployment), transport: http(deployment.rpcUrl) });
+  // Several reads at once go out as one deployless multicall (no Multicall3 deployment needed).
+  return createPublicClient({
+    chain: chainOf(deployment),
+    transport: transportOf(deployment),
+    batch: { multicall: { deployless: true } },
+  });
 }
 
 export interface StorageSource {

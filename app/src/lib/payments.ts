@@ -13,7 +13,8 @@ import { decodeSettlementBatch, plauditPoolAbi, splitBudget, type Clicks } from 
 
 export interface CreatorPayment {
   creator: Address;
-  clicks: number;
+  /** The reader's clicks for the creator; undefined when the source names only amounts (the indexer). */
+  clicks: number | undefined;
   amount: bigint;
 }
 

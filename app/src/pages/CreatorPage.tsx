@@ -1,14 +1,14 @@
-/** The creator: earnings per epoch (CreatorCredited events), claimable balance, claim, button snippets. */
-import { useQuery } from "@tanstack/react-query";
+/** The creator: earnings per epoch (useCreator: indexer or bounded log reads), claimable balance, claim, button snippets. */
 import { useState } from "react";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 
-import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH, plauditPoolAbi } from "@plaudit/protocol";
+import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { TxStatus } from "../components/TxStatus.js";
 import { useServices } from "../hooks/services.js";
+import { useCreator } from "../hooks/useCreator.js";
 import { useTx } from "../hooks/useTx.js";
 import { formatToken } from "../lib/format.js";
 import { snippetForm } from "../lib/snippetForm.js";
@@ -49,40 +49,11 @@ export function CreatorPage() {
 }
 
 function CreatorView({ creator }: { creator: Address }) {
-  const { client, deployment } = useServices();
+  const { deployment } = useServices();
   const { address } = useConnection();
   const tx = useTx();
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
-  const data = useQuery({
-    queryKey: ["creator", creator],
-    refetchInterval: 8000,
-    queryFn: async () => {
-      const pool = { address: deployment.pool, abi: plauditPoolAbi } as const;
-      const [claimable, credited, claimed] = await Promise.all([
-        client.readContract({ ...pool, functionName: "claimableOf", args: [creator] }),
-        client.getContractEvents({
-          ...pool,
-          eventName: "CreatorCredited",
-          args: { creator },
-          fromBlock: BigInt(deployment.deployBlock),
-        }),
-        client.getContractEvents({
-          ...pool,
-          eventName: "Claimed",
-          args: { creator },
-          fromBlock: BigInt(deployment.deployBlock),
-        }),
-      ]);
-      const perEpoch = new Map<bigint, bigint>();
-      for (const { args } of credited) {
-        if (args.epoch !== undefined && args.amount !== undefined)
-          perEpoch.set(args.epoch, (perEpoch.get(args.epoch) ?? 0n) + args.amount);
-      }
-      const earnings = [...perEpoch.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-      const totalClaimed = claimed.reduce((sum, log) => sum + (log.args.amount ?? 0n), 0n);
-      return { claimable, earnings, totalClaimed };
-    },
-  });
+  const data = useCreator(creator);
   return (
     <>
       <section aria-labelledby="earnings-title">

@@ -1,11 +1,12 @@
 /** The current epoch with a countdown, the keeper's health, and settlement progress of past epochs. */
 import { useQuery } from "@tanstack/react-query";
 
-import { epochBounds, plauditPoolAbi, settlementProgress } from "@plaudit/protocol";
+import { epochBounds, settlementProgress } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { Countdown } from "../components/Countdown.js";
 import { useServices } from "../hooks/services.js";
 import { useChainClock } from "../hooks/useChainClock.js";
+import { HISTORY_QUERY_KEY } from "../hooks/useLiveRefresh.js";
 import { describeError } from "../lib/errors.js";
 import { formatTime } from "../lib/format.js";
 
@@ -13,7 +14,7 @@ const PAST_EPOCHS = 6n;
 
 export function StatusPage() {
   const { clock, isLoading, error } = useChainClock();
-  const { keeper, client, deployment, schedule, errorContext } = useServices();
+  const { keeper, history, schedule, errorContext } = useServices();
   const health = useQuery({
     queryKey: ["keeper-health"],
     enabled: keeper !== undefined,
@@ -22,22 +23,15 @@ export function StatusPage() {
   });
   const current = clock?.epoch;
   const progress = useQuery({
-    queryKey: ["settlement", current?.toString()],
+    queryKey: [HISTORY_QUERY_KEY, history.kind, "settlement", current?.toString()],
     enabled: current !== undefined,
     refetchInterval: 10000,
     queryFn: async () => {
       const epochs: bigint[] = [];
       for (let e = current ?? 0n; e > 0n && epochs.length < PAST_EPOCHS;) epochs.push(--e);
-      const batches = await client.getContractEvents({
-        address: deployment.pool,
-        abi: plauditPoolAbi,
-        eventName: "BatchSettled",
-        fromBlock: BigInt(deployment.deployBlock),
-      });
+      const onChain = await history.epochs(epochs);
       return Promise.all(
-        epochs.map(async (epoch) => {
-          const onChain = batches.filter((b) => b.args.epoch === epoch);
-          const settledOnChain = onChain.reduce((sum, b) => sum + (b.args.settled ?? 0n), 0n);
+        onChain.map(async ({ epoch, settledReaders: settledOnChain, batches }) => {
           let keeperView: Awaited<ReturnType<NonNullable<typeof keeper>["epochStatus"]>> | undefined;
           let keeperError: string | undefined;
           if (keeper !== undefined) {
@@ -47,7 +41,7 @@ export function StatusPage() {
               keeperError = describeError(error, errorContext);
             }
           }
-          return { epoch, batches: onChain.length, settledOnChain, keeperView, keeperError };
+          return { epoch, batches, settledOnChain, keeperView, keeperError };
         }),
       );
     },
