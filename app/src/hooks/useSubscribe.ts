@@ -86,7 +86,6 @@ export function planSubscription(
   return { ok: true, perEpoch, epochs, total, firstEpoch: form.startNext ? currentEpoch + 1n : currentEpoch };
 }
 
-
 /** What the reader is about to do, in words, before anything is signed; `fee` is the relay's, in words. */
 export function planWords(plan: SubscribePlan, fee: string): string {
   switch (plan.kind) {

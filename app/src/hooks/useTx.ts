@@ -135,7 +135,9 @@ export function useTx() {
     async (calls: readonly Call[], atomic: boolean, words: CallWords, { step, pending }: Progress): Promise<Sent> => {
       const account = walletAccount();
       if (atomic) {
-        step(`Confirm the ${calls.length} calls (${calls.map((c, i) => words(c, i, calls)).join(", then ")}) in your wallet: it sends them together…`);
+        step(
+          `Confirm the ${calls.length} calls (${calls.map((c, i) => words(c, i, calls)).join(", then ")}) in your wallet: it sends them together…`,
+        );
         const { id } = await sendWalletCalls(config, {
           account,
           chainId: deployment.chainId,

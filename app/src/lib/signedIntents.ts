@@ -20,10 +20,7 @@ import {
 export const INTENT_LIFETIME_SECONDS = 3600n;
 
 /** The reader's wallet signing EIP-712 typed data (wagmi's `signTypedData`, or a viem account in tests). */
-export type SignTypedData = <
-  const T extends TypedData | Record<string, unknown>,
-  P extends keyof T | "EIP712Domain",
->(
+export type SignTypedData = <const T extends TypedData | Record<string, unknown>, P extends keyof T | "EIP712Domain">(
   typedData: TypedDataDefinition<T, P>,
 ) => Promise<Hex>;
 

@@ -115,7 +115,10 @@ export async function subscribeAction(
       if (plan.kind === "authorization")
         return {
           via: "wallet",
-          call: { functionName: "subscribeWithAuthorization", args: subscribeWithAuthorizationArgs(message, signature) },
+          call: {
+            functionName: "subscribeWithAuthorization",
+            args: subscribeWithAuthorizationArgs(message, signature),
+          },
         };
       return {
         via: "relay",

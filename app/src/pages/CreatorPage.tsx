@@ -124,9 +124,7 @@ function CreatorView({ creator }: { creator: Address }) {
                   className="secondary"
                   data-testid="claim-relayed"
                   disabled={relayTx.busy || data.data.claimable === 0n}
-                  onClick={() =>
-                    void relayTx.track((progress) => relayTx.relay("claim", { creator }, progress))
-                  }
+                  onClick={() => void relayTx.track((progress) => relayTx.relay("claim", { creator }, progress))}
                 >
                   Claim without gas (the keeper sends it)
                 </button>
