@@ -7,8 +7,12 @@ import type { Address } from "viem";
 
 import { useServices } from "./services.js";
 
-/** Gas of the costliest transaction a reader sends (a first subscription with a permit stays well under it). */
-export const READER_TX_GAS = 300_000n;
+/**
+ * Gas a reader's transaction is assumed to need when deciding between its wallet and the relay: a first
+ * subscription of 12 months takes about 380,000 to 420,000 gas (docs/operations.md). A heuristic: a longer
+ * subscription costs more, and a wallet short of it says so (too little ETH for gas).
+ */
+export const READER_TX_GAS = 500_000n;
 const GAS_REFRESH_MS = 15_000;
 
 export function hasGasFor(balance: bigint, gasPrice: bigint, gas: bigint = READER_TX_GAS): boolean {
