@@ -4,7 +4,7 @@
  * request for the keeper's relay, one pool call from the reader's wallet, or the approve path's calls.
  * Signatures are asked for here, in the order the reader sees them; nothing is sent. No token is named.
  */
-import { parseSignature, type Address, type Hex, type TypedDataDomain } from "viem";
+import { parseSignature, type Address, type TypedDataDomain } from "viem";
 
 import {
   approveAndSubscribeCalls,
