@@ -53,7 +53,14 @@ export function useIntentRoutes(reader: Address) {
   return { route, policy, fee: policy?.minRelayerFee ?? 0n, hasNativeGas, loading: gasLoading || policyLoading };
 }
 
-const NEEDS_GAS = "Your account holds no native coin for gas, and no keeper relays this for you.";
+/** Why an action cannot go, in words: still reading the reader's balance, or no gas and no relay. */
+function cannotSend(route: IntentRoute | undefined): Error {
+  return new Error(
+    route === undefined
+      ? "Still reading your balance to know how to send this; try again in a moment."
+      : "Your account holds no native coin for gas, and no keeper relays this for you.",
+  );
+}
 
 export function useReaderIntents(reader: Address, clock: ChainClock) {
   const signer = useIntentSigner(reader);
@@ -66,7 +73,7 @@ export function useReaderIntents(reader: Address, clock: ChainClock) {
     cancelTx.track(async (progress) => {
       const route = routes.route("cancel");
       if (route === "wallet") return cancelTx.sendPoolCall({ functionName: "cancel", args: [fromEpoch] }, progress);
-      if (route !== "relay") throw new Error(NEEDS_GAS);
+      if (route !== "relay") throw cannotSend(route);
       progress.step("Sign the cancellation in your wallet (no gas)…");
       return cancelTx.relay("cancel", await cancelRequest(signer, fromEpoch, routes.fee, clock.now), progress);
     });
@@ -75,7 +82,7 @@ export function useReaderIntents(reader: Address, clock: ChainClock) {
     withdrawTx.track(async (progress) => {
       const route = routes.route("withdraw");
       if (route === "wallet") return withdrawTx.sendPoolCall({ functionName: "withdraw", args: [] }, progress);
-      if (route !== "relay") throw new Error(NEEDS_GAS);
+      if (route !== "relay") throw cannotSend(route);
       progress.step("Sign the withdrawal in your wallet (no gas)…");
       return withdrawTx.relay("withdraw", await withdrawRequest(signer, routes.fee, clock.now), progress);
     });
@@ -84,7 +91,7 @@ export function useReaderIntents(reader: Address, clock: ChainClock) {
     revokeTx.track(async (progress) => {
       const route = routes.route("revoke-sessions");
       if (route === "wallet") return revokeTx.sendPoolCall({ functionName: "revokeSessions", args: [] }, progress);
-      if (route !== "relay") throw new Error(NEEDS_GAS);
+      if (route !== "relay") throw cannotSend(route);
       progress.step("Sign the revocation in your wallet (no gas)…");
       return revokeTx.relay("revoke-sessions", await revokeRequest(signer, clock.now), progress);
     });
