@@ -13,7 +13,6 @@ import { erc20Abi, parseUnits, type Address } from "viem";
 import { useCapabilities, useConfig } from "wagmi";
 
 import {
-  approvalsNeeded,
   canBatchAtomically,
   chooseSubscribePlan,
   detectFunding,
@@ -208,7 +207,6 @@ export function useSubscribe(reader: Address, clock: ChainClock, balance: bigint
     plan,
     route,
     relayerFee,
-    approvals: route === undefined || !plan.ok ? 0 : approvalsNeeded(allowance.data ?? 0n, plan.total),
     words: route === undefined ? undefined : planWords(route, fmt(relayerFee)),
     tx,
     subscribe,
