@@ -3,9 +3,12 @@
  * requests cross into Node through a Playwright binding, where a viem local account signs typed data
  * and transactions and everything else goes to the local node's JSON-RPC. `rejectNext` makes the next
  * signature or transaction fail as a user rejection (code 4001).
+ * EIP-5792: by default the wallet answers `methodNotFound` to `wallet_getCapabilities` and
+ * `wallet_sendCalls`, as Rabby does; with `batching: "atomic"` it reports the `atomic` capability and
+ * mines a batch's calls in one block (the node's automine paused while they are sent).
  */
 import type { BrowserContext } from "playwright-core";
-import { toHex, type Hex, type LocalAccount, type TypedDataDefinition } from "viem";
+import { keccak256, toHex, type Hash, type Hex, type LocalAccount, type TypedDataDefinition } from "viem";
 
 import { clients } from "./chain.js";
 
@@ -51,11 +54,24 @@ export interface TestWallet {
   requests: string[];
 }
 
+export interface TestWalletOptions {
+  /** "atomic": EIP-5792 with the atomic capability; "none": methodNotFound, as Rabby answers. */
+  batching?: "atomic" | "none";
+}
+
+/** JSON-RPC's "method not found". */
+const METHOD_NOT_FOUND = -32601;
+/** Gas for each call of a batch: estimating a call after an approval still pending in the batch would fail. */
+const BATCH_CALL_GAS = 1_000_000n;
+
 export async function injectWallet(
   context: BrowserContext,
   rpcUrl: string,
   account: LocalAccount,
+  options: TestWalletOptions = {},
 ): Promise<TestWallet> {
+  const batching = options.batching ?? "none";
+  const batches = new Map<string, Hash[]>();
   const { chain, walletFor } = clients(rpcUrl);
   const wallet = walletFor(account as Parameters<typeof walletFor>[0]);
   let reject = false;
@@ -126,6 +142,45 @@ export async function injectWallet(
           ...(tx.value === undefined ? {} : { value: BigInt(tx.value) }),
           ...(tx.gas === undefined ? {} : { gas: BigInt(tx.gas) }),
         });
+      }
+      case "wallet_getCapabilities":
+        if (batching === "none") throw new RpcError(METHOD_NOT_FOUND, "Method not found");
+        return { [toHex(chain.id)]: { atomic: { status: "supported" } } };
+      case "wallet_sendCalls": {
+        if (batching === "none") throw new RpcError(METHOD_NOT_FOUND, "Method not found");
+        consumeRejection();
+        const [batch] = params as [{ calls: { to: Hex; data?: Hex; value?: Hex }[] }];
+        await forward("evm_setAutomine", [false]);
+        const hashes: Hash[] = [];
+        try {
+          for (const call of batch.calls)
+            hashes.push(
+              await wallet.sendTransaction({
+                account: wallet.account,
+                chain,
+                to: call.to,
+                gas: BATCH_CALL_GAS,
+                ...(call.data === undefined ? {} : { data: call.data }),
+                ...(call.value === undefined ? {} : { value: BigInt(call.value) }),
+              }),
+            );
+          await forward("evm_mine", []);
+        } finally {
+          await forward("evm_setAutomine", [true]);
+        }
+        const id = keccak256(toHex(hashes.join("")));
+        batches.set(id, hashes);
+        return { id };
+      }
+      case "wallet_getCallsStatus": {
+        const hashes = batches.get(String(params[0]));
+        if (hashes === undefined) throw new RpcError(5730, "Unknown bundle id");
+        const receipts = (await Promise.all(hashes.map((hash) => forward("eth_getTransactionReceipt", [hash])))) as ({
+          status: Hex;
+        } | null)[];
+        const mined = receipts.filter((r): r is { status: Hex } => r !== null);
+        const status = mined.length < hashes.length ? 100 : mined.every((r) => r.status === "0x1") ? 200 : 500;
+        return { version: "2.0.0", id: params[0], chainId: toHex(chain.id), atomic: true, status, receipts: mined };
       }
       default:
         return forward(method, params);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import {
   currentEpochResponseSchema,
   epochStatusResponseSchema,
-  errorBodySchema,
+  KEEPER_ERROR_CODES,
   itemClicksResponseSchema,
   keeperConfigResponseSchema,
   postTallyResponseSchema,
@@ -20,6 +20,7 @@ import {
   type ReaderTallies,
 } from "./keeper-api.js";
 import {
+  RELAY_ERROR_CODES,
   relayPolicyResponseSchema,
   relaySubmittedResponseSchema,
   relayTransactionResponseSchema,
@@ -30,6 +31,11 @@ import {
   type RelayTransaction,
 } from "./relay-api.js";
 import type { SignedTallyInput } from "./schemas.js";
+
+/** A refusal of the keeper's own routes or of its relay's: the relay's codes (`RELAY_ERROR_CODES`) too. */
+const refusalBodySchema = z.strictObject({
+  error: z.strictObject({ code: z.enum([...KEEPER_ERROR_CODES, ...RELAY_ERROR_CODES]), message: z.string() }),
+});
 
 export type KeeperErrorKind = "unreachable" | "rejected" | "server" | "invalid_response";
 
@@ -86,7 +92,7 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
       body = undefined;
     }
     if (!response.ok) {
-      const parsed = errorBodySchema.safeParse(body);
+      const parsed = refusalBodySchema.safeParse(body);
       const kind: KeeperErrorKind = response.status >= 500 ? "server" : "rejected";
       if (parsed.success) {
         throw new KeeperError(kind, parsed.data.error.message, parsed.data.error.code, response.status);

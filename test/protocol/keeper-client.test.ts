@@ -70,6 +70,17 @@ describe("keeper client", () => {
     expect(isRetryable(new KeeperError("server", "x", "chain_unavailable", 503))).to.equal(true);
   });
 
+  it("carries the relay's refusal codes and messages too", async () => {
+    const message = "relayerFee 0 is below this keeper's minimum of 10000 token units (GET /v1/relay/policy)";
+    const client = createKeeperClient("http://k.test", {
+      fetch: answering(422, { error: { code: "fee_below_policy", message } }),
+    });
+    const error = await failure(client.relay("claim", { creator: "0x00000000000000000000000000000000000000a1" }));
+    expect(error.code).to.equal("fee_below_policy");
+    expect(error.message).to.equal(message);
+    expect(error.kind).to.equal("rejected");
+  });
+
   it("rejects a malformed answer instead of trusting it", async () => {
     const client = createKeeperClient("http://k.test", { fetch: answering(200, { epoch: "soon" }) });
     expect((await failure(client.currentEpoch())).kind).to.equal("invalid_response");

@@ -1,7 +1,8 @@
 /**
  * The one-click workflow: whether this browser holds a live session key (not expired, not revoked on
  * chain), whether the reader has a budget its clicks can count against, turning it on (one `Session`
- * signature, the key stays in first-party storage), off, or off with `revokeSessions` on chain.
+ * signature and no transaction, the key stays in first-party storage), off, or off with `revokeSessions` on
+ * chain (sent by the wallet, or relayed by the keeper for a reader without gas).
  * `oneClickStatus`, `budgetCoverage` and `enableOneClick` are the workflow without React, unit-tested;
  * `useOneClick` binds them to the wallet, the chain and storage.
  */
@@ -20,7 +21,7 @@ import { useServices } from "./services.js";
 import type { ChainClock } from "./useChainClock.js";
 import type { EpochBudget } from "./useReader.js";
 import { useStoreVersion } from "./useStoreVersion.js";
-import { useTx } from "./useTx.js";
+import { useReaderIntents } from "./useIntents.js";
 
 /** How often the reader's session nonce is read again (a revocation from another device shows). */
 const NONCE_REFRESH_MS = 10_000;
@@ -107,7 +108,7 @@ export function useOneClick(reader: Address, clock: ChainClock) {
   });
   const [version, bump] = useStoreVersion();
   const [state, setState] = useState<EnableState>({ phase: "idle" });
-  const revokeTx = useTx();
+  const { revoke: revokeEverywhere, revokeTx, routes } = useReaderIntents(reader, clock);
   void version;
   const loaded = oneClickStatus(loadSession(store, scope, reader), clock.bounds.end, nonce.data);
   const [forgotten, setForgotten] = useState<StoredSession | undefined>();
@@ -153,10 +154,10 @@ export function useOneClick(reader: Address, clock: ChainClock) {
     setState({ phase: "idle" });
   };
 
+  /** Revokes every key on chain: from the wallet, or by a signed revocation the keeper relays. */
   const revoke = async () => {
-    const receipt = await revokeTx.run(async () => ({ functionName: "revokeSessions", args: [] }));
-    if (receipt !== undefined) turnOff();
+    if ((await revokeEverywhere()) !== undefined) turnOff();
   };
 
-  return { status, state, enable, turnOff, revoke, revokeTx };
+  return { status, state, enable, turnOff, revoke, revokeTx, revokeRoute: routes.route("revoke-sessions") };
 }

@@ -1,23 +1,10 @@
-import { getAddress, hashTypedData, recoverAddress, type Hex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { MAX_SUBSCRIPTION_EPOCHS, permitTypedData, type Eip712DomainResult } from "@plaudit/protocol";
-import { scope } from "../testing/fixtures.js";
-import { PERMIT_LIFETIME_SECONDS, planSubscription, subscribeCall, type PermitSigner } from "./useSubscribe.js";
+import { MAX_SUBSCRIPTION_EPOCHS, type SubscribePlan } from "@plaudit/protocol";
+import { planSubscription, planWords } from "./useSubscribe.js";
 
 const USD = 1_000_000n;
 const mUSD = { decimals: 6, symbol: "mUSD" };
-const token = getAddress("0x00000000000000000000000000000000000070c1");
-const tokenDomain: Eip712DomainResult = [
-  "0x0f",
-  "Mock USD",
-  "1",
-  BigInt(scope.chainId),
-  token,
-  `0x${"00".repeat(32)}`,
-  [],
-];
 const form = (amount: string, months = "3", startNext = false) => ({ amount, months, startNext });
 
 describe("planSubscription", () => {
@@ -69,51 +56,46 @@ describe("planSubscription", () => {
       problem: "Too little balance: you have 9.999998 mUSD and need 9.999999 mUSD.",
     });
   });
+
+  it("counts the relay's fee against the balance, and names it", () => {
+    expect(planSubscription(form("10", "1"), mUSD, 10n * USD, 0n, 10_000n)).toEqual({
+      ok: false,
+      field: "amount",
+      total: 10n * USD,
+      problem: "Too little balance: you have 10 mUSD and need 10.01 mUSD (with the relay's fee of 0.01 mUSD).",
+    });
+    expect(planSubscription(form("10", "1"), mUSD, 10n * USD + 10_000n, 0n, 10_000n)).toMatchObject({ ok: true });
+  });
 });
 
-describe("subscribeCall", () => {
-  it("signs one permit for the whole amount and passes it to subscribeWithPermit", async () => {
-    const reader = privateKeyToAccount(generatePrivateKey());
-    const signer: PermitSigner = {
-      pool: scope.pool,
-      reader: reader.address,
-      readToken: async () => ({ domain: tokenDomain, nonce: 7n }),
-      sign: (typedData) => reader.signTypedData(typedData),
-    };
-    const step = vi.fn();
-    const plan = planSubscription(form("10", "2"), mUSD, 100n * USD, 3n);
-    if (!plan.ok) throw new Error(plan.problem);
-    const now = 1_700_000_000n;
-    const call = await subscribeCall(plan, signer, now, step);
-    expect(step).toHaveBeenCalledWith("Sign the permit in your wallet (no gas)…");
-    expect(call.functionName).toBe("subscribeWithPermit");
-    const [perEpoch, epochs, firstEpoch, deadline, v, r, s] = call.args;
-    expect([perEpoch, epochs, firstEpoch, deadline]).toEqual([10n * USD, 2n, 3n, now + PERMIT_LIFETIME_SECONDS]);
-    // The permit the token will check: owner, pool, the whole 20 mUSD, the reader's nonce, the deadline.
-    const digest = hashTypedData(
-      permitTypedData(tokenDomain, {
-        owner: reader.address,
-        spender: scope.pool,
-        value: 20n * USD,
-        nonce: 7n,
-        deadline,
-      }),
+describe("planWords", () => {
+  it("tells a reader without gas that the keeper sends it, for the fee it will pay", () => {
+    expect(planWords({ kind: "relay-authorization" }, "0.01 USDC")).toMatch(/^No gas needed: .* fee of 0\.01 USDC/);
+    expect(planWords({ kind: "relay-permit", permit: "eip2612" }, "0 USDC")).toMatch(
+      /^No gas needed: .* fee of 0 USDC/,
     );
-    const signature = { r, s, v: BigInt(v) } as { r: Hex; s: Hex; v: bigint };
-    expect(await recoverAddress({ hash: digest, signature })).toBe(reader.address);
   });
 
-  it("sends nothing when the wallet refuses the permit", async () => {
-    const signer: PermitSigner = {
-      pool: scope.pool,
-      reader: privateKeyToAccount(generatePrivateKey()).address,
-      readToken: async () => ({ domain: tokenDomain, nonce: 0n }),
-      sign: async () => {
-        throw new Error("User rejected the request.");
-      },
-    };
-    const plan = planSubscription(form("1", "1"), mUSD, USD, 0n);
-    if (!plan.ok) throw new Error(plan.problem);
-    await expect(subscribeCall(plan, signer, 0n, () => undefined)).rejects.toThrow(/rejected/);
+  it("explains the approve path's transactions one by one, with the zero-first approval when there is one", () => {
+    expect(planWords({ kind: "approve-then-subscribe", transactions: 2 }, "")).toMatch(/two transactions/);
+    const three = planWords({ kind: "approve-then-subscribe", transactions: 3 }, "");
+    expect(three).toMatch(/three transactions/);
+    expect(three).toMatch(/old allowance to zero/);
+    expect(planWords({ kind: "approve-batch" }, "")).toMatch(/one batch/);
+  });
+
+  it("has words for every plan", () => {
+    const plans: SubscribePlan[] = [
+      { kind: "relay-authorization" },
+      { kind: "relay-permit", permit: "dai" },
+      { kind: "authorization" },
+      { kind: "permit" },
+      { kind: "dai-permit" },
+      { kind: "subscribe" },
+      { kind: "approve-batch" },
+      { kind: "approve-then-subscribe", transactions: 2 },
+      { kind: "needs-gas" },
+    ];
+    for (const plan of plans) expect(planWords(plan, "0 X").length).toBeGreaterThan(20);
   });
 });

@@ -1,23 +1,35 @@
 /**
- * The subscribe workflow: the form's values checked as the reader types (amount, months, balance),
- * then one transaction, `subscribeWithPermit`, after an EIP-2612 permit signature (no approval
- * transaction). `planSubscription` and `subscribeCall` are the workflow without React, unit-tested;
- * `useSubscribe` binds them to the form, the wallet and `useTx`.
+ * The subscribe workflow: the form's values checked as the reader types (amount, months, balance and
+ * any relayer fee), then the best funding path the protocol finds (`detectFunding` reads the token,
+ * `chooseSubscribePlan` decides from the reader's gas, the keeper's relay and the wallet's EIP-5792
+ * batching): a signature the keeper relays for a reader without gas, a permit or an authorization and
+ * one transaction, or approve and subscribe (one atomic batch, or transactions one after the other,
+ * explained on screen). `planSubscription` and `planWords` are the workflow without React, unit-tested
+ * (the signing in lib/subscribeAction.ts); `useSubscribe` binds them to the form, the wallet and `useTx`.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { parseSignature, parseUnits, type Address, type Hex } from "viem";
-import { useConfig } from "wagmi";
-import { signTypedData } from "wagmi/actions";
+import { erc20Abi, parseUnits, type Address } from "viem";
+import { useCapabilities, useConfig } from "wagmi";
 
-import { MAX_SUBSCRIPTION_EPOCHS, permitTypedData, type Eip712DomainResult } from "@plaudit/protocol";
-import { tokenAbi } from "../contracts/pool.js";
+import {
+  canBatchAtomically,
+  chooseSubscribePlan,
+  detectFunding,
+  MAX_SUBSCRIPTION_EPOCHS,
+  plauditPoolAbi,
+  tokenProbeAbi,
+  type SubscribePlan,
+  type WalletCapabilities,
+} from "@plaudit/protocol";
 import { formatToken } from "../lib/format.js";
+import { describeCall, subscribeAction, type FundingContext } from "../lib/subscribeAction.js";
 import { useServices } from "./services.js";
 import type { ChainClock } from "./useChainClock.js";
-import { useTx, type PoolCall, type Step } from "./useTx.js";
-
-/** How long the permit stays valid: long enough to confirm in a wallet, short enough to go stale. */
-export const PERMIT_LIFETIME_SECONDS = 3600n;
+import { walletSigner } from "./useIntents.js";
+import { useNativeGas } from "./useNativeGas.js";
+import { useRelayPolicy } from "./useRelay.js";
+import { useTx } from "./useTx.js";
 
 export interface SubscribeForm {
   /** Per month, in the token's units as typed ("10", "2.5"). */
@@ -41,6 +53,7 @@ export function planSubscription(
   token: Token,
   balance: bigint,
   currentEpoch: bigint,
+  relayerFee = 0n,
 ): SubscriptionPlan {
   const amount = form.amount.trim();
   const amountProblem = `Enter an amount per month in ${token.symbol}, like 10 or 2.5.`;
@@ -59,46 +72,43 @@ export function planSubscription(
   if (epochs < 1 || epochs > MAX_SUBSCRIPTION_EPOCHS)
     return { ok: false, field: "months", problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
   const total = perEpoch * BigInt(epochs);
-  if (total > balance) {
+  if (total + relayerFee > balance) {
     const fmt = (v: bigint) => formatToken(v, token.decimals, token.symbol);
+    const fee = relayerFee === 0n ? "" : ` (with the relay's fee of ${fmt(relayerFee)})`;
     return {
       ok: false,
       field: "amount",
       total,
-      problem: `Too little balance: you have ${fmt(balance)} and need ${fmt(total)}.`,
+      problem: `Too little balance: you have ${fmt(balance)} and need ${fmt(total + relayerFee)}${fee}.`,
     };
   }
   return { ok: true, perEpoch, epochs, total, firstEpoch: form.startNext ? currentEpoch + 1n : currentEpoch };
 }
 
-/** What `subscribeCall` needs from the token and the reader's wallet. */
-export interface PermitSigner {
-  pool: Address;
-  reader: Address;
-  /** The token's EIP-712 domain (ERC-5267) and the reader's permit nonce. */
-  readToken(): Promise<{ domain: Eip712DomainResult; nonce: bigint }>;
-  /** The wallet's signature of a permit. */
-  sign(typedData: ReturnType<typeof permitTypedData>): Promise<Hex>;
-}
-
-/** Signs the permit for `plan.total` and returns the one pool call that subscribes with it. */
-export async function subscribeCall(
-  plan: Extract<SubscriptionPlan, { ok: true }>,
-  signer: PermitSigner,
-  now: bigint,
-  step: Step,
-): Promise<PoolCall<"subscribeWithPermit">> {
-  const { domain, nonce } = await signer.readToken();
-  const deadline = now + PERMIT_LIFETIME_SECONDS;
-  step("Sign the permit in your wallet (no gas)…");
-  const signature = await signer.sign(
-    permitTypedData(domain, { owner: signer.reader, spender: signer.pool, value: plan.total, nonce, deadline }),
-  );
-  const { r, s, v, yParity } = parseSignature(signature);
-  return {
-    functionName: "subscribeWithPermit",
-    args: [plan.perEpoch, BigInt(plan.epochs), plan.firstEpoch, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
-  };
+/** What the reader is about to do, in words, before anything is signed; `fee` is the relay's, in words. */
+export function planWords(plan: SubscribePlan, fee: string): string {
+  switch (plan.kind) {
+    case "relay-authorization":
+      return `No gas needed: you sign one transfer authorization and the keeper sends it for you, for a fee of ${fee} added to the amount.`;
+    case "relay-permit":
+      return `No gas needed: you sign a permit and the subscription's terms, and the keeper sends them for you, for a fee of ${fee} added to the amount.`;
+    case "authorization":
+      return "One transaction: you sign a transfer authorization, then the pool takes the whole amount and budgets it month by month.";
+    case "permit":
+      return "One transaction: you sign a permit, then the pool takes the whole amount and budgets it month by month.";
+    case "dai-permit":
+      return "One transaction: you sign the token's permit and the subscription's terms, then the pool takes the whole amount.";
+    case "subscribe":
+      return "One transaction: the pool may already take the amount, and budgets it month by month.";
+    case "approve-batch":
+      return "Your wallet sends the approval and the subscription together, in one batch you confirm once.";
+    case "approve-then-subscribe":
+      return plan.transactions === 3
+        ? "This token has no permit and your wallet cannot batch calls: three transactions, one after the other. The first sets the pool's old allowance to zero (this token refuses to change one allowance into another), the second allows the pool to take the amount, the third subscribes."
+        : "This token has no permit and your wallet cannot batch calls: two transactions, one after the other. The first allows the pool to take the amount, the second subscribes.";
+    case "needs-gas":
+      return "Your account holds no native coin for gas, and this token can only be spent by a transaction of yours (no permit, no authorization) or no keeper relays for you: get a little of the chain's coin first.";
+  }
 }
 
 export function useSubscribe(reader: Address, clock: ChainClock, balance: bigint) {
@@ -107,31 +117,97 @@ export function useSubscribe(reader: Address, clock: ChainClock, balance: bigint
   const tx = useTx();
   const [form, setForm] = useState<SubscribeForm>({ amount: "10", months: "3", startNext: false });
   const token = { decimals: deployment.tokenDecimals, symbol: deployment.tokenSymbol };
-  const plan = planSubscription(form, token, balance, clock.epoch);
 
-  const signer: PermitSigner = {
-    pool: deployment.pool,
+  const funding = useQuery({
+    queryKey: ["funding", deployment.chainId, deployment.token],
+    staleTime: Infinity,
+    queryFn: () => detectFunding(client, deployment.token),
+  });
+  const allowance = useQuery({
+    queryKey: ["allowance", reader],
+    queryFn: () =>
+      client.readContract({
+        address: deployment.token,
+        abi: erc20Abi,
+        functionName: "allowance",
+        args: [reader, deployment.pool],
+      }),
+  });
+  const { hasNativeGas } = useNativeGas(reader);
+  const { policy } = useRelayPolicy();
+  // A wallet without EIP-5792 (Rabby answers methodNotFound) has no capabilities: it cannot batch.
+  const capabilities = useCapabilities({ account: reader, query: { retry: false } });
+  const atomicBatch = canBatchAtomically(capabilities.data as WalletCapabilities | undefined, deployment.chainId);
+
+  const relayAvailable = policy !== undefined;
+  const draft = planSubscription(form, token, balance, clock.epoch);
+  const ready = funding.data !== undefined && allowance.data !== undefined && hasNativeGas !== undefined;
+  const route =
+    ready && draft.ok
+      ? chooseSubscribePlan(funding.data, {
+          hasNativeGas,
+          relayAvailable,
+          atomicBatch,
+          allowance: allowance.data,
+          total: draft.total,
+        })
+      : undefined;
+  const relayed = route?.kind === "relay-authorization" || route?.kind === "relay-permit";
+  const relayerFee = relayed ? (policy?.minRelayerFee ?? 0n) : 0n;
+  const plan = planSubscription(form, token, balance, clock.epoch, relayerFee);
+  const fmt = (v: bigint) => formatToken(v, token.decimals, token.symbol);
+
+  const context = (): FundingContext => ({
     reader,
-    readToken: async () => {
-      const [domain, nonce] = await Promise.all([
-        client.readContract({ address: deployment.token, abi: tokenAbi, functionName: "eip712Domain" }),
-        client.readContract({ address: deployment.token, abi: tokenAbi, functionName: "nonces", args: [reader] }),
-      ]);
-      return { domain, nonce };
-    },
-    sign: (typedData) => signTypedData(config, { account: reader, ...typedData }),
-  };
+    pool: deployment.pool,
+    token: deployment.token,
+    chainId: deployment.chainId,
+    tokenDomain: funding.data?.domain,
+    relayerFee,
+    allowance: allowance.data ?? 0n,
+    now: clock.now,
+    readIntentNonce: () =>
+      client.readContract({
+        address: deployment.pool,
+        abi: plauditPoolAbi,
+        functionName: "intentNonceOf",
+        args: [reader],
+      }),
+    readPermitNonce: () =>
+      client.readContract({ address: deployment.token, abi: tokenProbeAbi, functionName: "nonces", args: [reader] }),
+    sign: walletSigner(config, reader),
+  });
 
   const subscribe = () =>
-    tx.run(async (step) => {
+    tx.track(async (progress) => {
       if (!plan.ok) throw new Error(plan.problem);
-      return subscribeCall(plan, signer, clock.now, step);
+      if (route === undefined) throw new Error("Still reading what the token and your wallet support; try again.");
+      if (route.kind === "needs-gas") throw new Error(planWords(route, fmt(relayerFee)));
+      const action = await subscribeAction(route, plan, context(), progress.step);
+      switch (action.via) {
+        case "relay":
+          return action.action === "subscribe-with-authorization"
+            ? tx.relay(action.action, action.request, progress)
+            : tx.relay(action.action, action.request, progress);
+        case "wallet":
+          return tx.sendPoolCall(action.call, progress);
+        case "calls":
+          return tx.sendCalls(
+            action.calls,
+            action.atomic,
+            (call, index, calls) => describeCall(call, index, calls, deployment.token),
+            progress,
+          );
+      }
     });
 
   return {
     form,
     setForm: (change: Partial<SubscribeForm>) => setForm((f) => ({ ...f, ...change })),
     plan,
+    route,
+    relayerFee,
+    words: route === undefined ? undefined : planWords(route, fmt(relayerFee)),
     tx,
     subscribe,
   };

@@ -1,4 +1,8 @@
-/** The creator: earnings per epoch (useCreator: indexer or bounded log reads), claimable balance, claim, button snippets. */
+/**
+ * The creator: earnings per epoch (useCreator: indexer or bounded log reads), claimable balance, claim
+ * (from a wallet, or gasless: the keeper's relay sends `claim(creator)`, which pays only the creator),
+ * button snippets.
+ */
 import { useState } from "react";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
@@ -9,7 +13,9 @@ import { BarChart } from "../components/BarChart.js";
 import { TxStatus } from "../components/TxStatus.js";
 import { useServices } from "../hooks/services.js";
 import { useCreator } from "../hooks/useCreator.js";
+import { useRelayPolicy } from "../hooks/useRelay.js";
 import { useTx } from "../hooks/useTx.js";
+import { relays } from "../lib/relay.js";
 import { formatToken } from "../lib/format.js";
 import { snippetForm } from "../lib/snippetForm.js";
 
@@ -52,6 +58,9 @@ function CreatorView({ creator }: { creator: Address }) {
   const { deployment } = useServices();
   const { address } = useConnection();
   const tx = useTx();
+  const relayTx = useTx();
+  const { policy } = useRelayPolicy();
+  const gasless = relays(policy, "claim");
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
   const data = useCreator(creator);
   return (
@@ -81,12 +90,26 @@ function CreatorView({ creator }: { creator: Address }) {
               >
                 Claim to {creator === address ? "my wallet" : "the creator"}
               </button>
+              {gasless && (
+                <button
+                  type="button"
+                  className="secondary"
+                  data-testid="claim-relayed"
+                  disabled={relayTx.busy || data.data.claimable === 0n}
+                  onClick={() => void relayTx.track((progress) => relayTx.relay("claim", { creator }, progress))}
+                >
+                  Claim without gas (the keeper sends it)
+                </button>
+              )}
               {address === undefined && (
                 <p className="note">
-                  Connect a wallet to send the claim transaction (anyone may pay it; funds go to the creator).
+                  {gasless
+                    ? "No wallet needed: the keeper sends the claim for free, and the funds go to the creator."
+                    : "Connect a wallet to send the claim transaction (anyone may pay it; funds go to the creator)."}
                 </p>
               )}
               <TxStatus state={tx.state} label="Claim" />
+              <TxStatus state={relayTx.state} label="Gasless claim" />
             </>
           )}
         </AsyncState>

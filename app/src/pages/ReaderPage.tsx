@@ -59,6 +59,7 @@ function ReaderView({
           <>
             <SubscribeSection reader={reader} clock={clock} balance={data.data.balance} />
             <BudgetsSection
+              reader={reader}
               budgets={data.data.budgets}
               clock={clock}
               withdrawable={data.data.withdrawable}

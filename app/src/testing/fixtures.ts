@@ -1,8 +1,16 @@
 /** Shared fixtures of the unit tests: a scope, a reader with a delegated session, a fake keeper. */
-import { getAddress, type Address } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { signedTallySchema, toWireTally, type SignedTally } from "@plaudit/protocol";
+import {
+  RELAY_ACTIONS,
+  RELAY_REQUEST_SCHEMAS,
+  signedTallySchema,
+  toWireTally,
+  type RelayAction,
+  type RelayStatus,
+  type SignedTally,
+} from "@plaudit/protocol";
 import { createKeeperClient, type KeeperClient } from "@plaudit/protocol";
 import { mutexLocks } from "../lib/locks.js";
 import type { Scope } from "../lib/records.js";
@@ -85,4 +93,42 @@ export function fakeKeeper() {
     items,
     latestFor: (reader: Address, signer: Address, epoch: bigint) => latest.get(`${reader}:${signer}:${epoch}`),
   };
+}
+
+/**
+ * The keeper's relay as the real API answers it: `POST /v1/relay/<action>` validated against the protocol's
+ * request schema (202 with the hash it sent, or the refusal set in `refuseWith`), then
+ * `GET /v1/relay/transactions/:hash` answering `statuses` in turn (the last one repeats).
+ */
+export function fakeRelay(statuses: RelayStatus[] = ["pending", "confirmed"]) {
+  const posted: { action: RelayAction; body: unknown }[] = [];
+  const state = { refuseWith: undefined as undefined | { status: number; code: string }, polls: 0 };
+  const hash: Hex = `0x${"ab".repeat(32)}`;
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    const post = /^\/v1\/relay\/([a-z-]+)$/.exec(url.pathname);
+    if (post !== null && init?.method === "POST") {
+      const action = post[1] as RelayAction;
+      if (!RELAY_ACTIONS.includes(action)) return Response.json({}, { status: 404 });
+      if (state.refuseWith !== undefined) {
+        const { status, code } = state.refuseWith;
+        return Response.json({ error: { code, message: `refused: ${code}` } }, { status });
+      }
+      const body: unknown = JSON.parse(String(init.body));
+      if (!RELAY_REQUEST_SCHEMAS[action].safeParse(body).success)
+        return Response.json({ error: { code: "invalid_body", message: "bad" } }, { status: 400 });
+      posted.push({ action, body });
+      return Response.json({ hash, action, status: "pending" }, { status: 202 });
+    }
+    if (url.pathname === `/v1/relay/transactions/${hash}`) {
+      const status = statuses[Math.min(state.polls, statuses.length - 1)] ?? "pending";
+      state.polls++;
+      const action = posted.at(-1)?.action ?? "claim";
+      const mined = status === "pending" ? null : "7";
+      return Response.json({ hash, action, account: creatorA, status, blockNumber: mined, gasUsed: mined });
+    }
+    return Response.json({ error: { code: "not_found", message: "no route" } }, { status: 404 });
+  };
+  const client: KeeperClient = createKeeperClient("http://keeper.test", { fetch: fetchImpl, timeoutMs: 1000 });
+  return { client, posted, state, hash };
 }

@@ -1,12 +1,16 @@
-/** The reader's budgets per month, cancelling future months, and withdrawing budgets that came back. */
+/**
+ * The reader's budgets per month, cancelling future months, and withdrawing budgets that came back: from
+ * the wallet, or (a reader without gas) by signed intents the keeper relays, its fee shown first.
+ */
 import { useState } from "react";
+import type { Address } from "viem";
 
 import { epochBounds, type EpochSchedule } from "@plaudit/protocol";
 import { TxStatus } from "../../components/TxStatus.js";
 import { useServices } from "../../hooks/services.js";
 import type { ChainClock } from "../../hooks/useChainClock.js";
 import type { EpochBudget } from "../../hooks/useReader.js";
-import { useTx } from "../../hooks/useTx.js";
+import { useReaderIntents } from "../../hooks/useIntents.js";
 import { formatToken } from "../../lib/format.js";
 
 /** A month's budget state in words, at chain time `now`. */
@@ -19,16 +23,17 @@ function statusWords(schedule: EpochSchedule, budget: EpochBudget, current: bigi
 }
 
 export function BudgetsSection(props: {
+  reader: Address;
   budgets: EpochBudget[];
   clock: ChainClock;
   withdrawable: bigint;
   fundedUntil: bigint;
 }) {
-  const { budgets, clock, withdrawable, fundedUntil } = props;
+  const { reader, budgets, clock, withdrawable, fundedUntil } = props;
   const { deployment, schedule } = useServices();
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
-  const cancelTx = useTx();
-  const withdrawTx = useTx();
+  const { routes, cancel, withdraw, cancelTx, withdrawTx } = useReaderIntents(reader, clock);
+  const relayed = routes.route("withdraw") === "relay" || routes.route("cancel") === "relay";
   const future = budgets.filter((b) => b.epoch > clock.epoch && b.amount > 0n);
   const [from, setFrom] = useState<string>("");
   const fromEpoch = from === "" ? future[0]?.epoch : BigInt(from);
@@ -80,7 +85,8 @@ export function BudgetsSection(props: {
               type="button"
               className="secondary"
               disabled={cancelTx.busy || fromEpoch === undefined}
-              onClick={() => void cancelTx.run(async () => ({ functionName: "cancel", args: [fromEpoch ?? 0n] }))}
+              data-testid="cancel"
+              onClick={() => fromEpoch !== undefined && void cancel(fromEpoch)}
             >
               Cancel future months
             </button>
@@ -91,11 +97,17 @@ export function BudgetsSection(props: {
           className="secondary"
           data-testid="withdraw"
           disabled={withdrawTx.busy || withdrawable === 0n}
-          onClick={() => void withdrawTx.run(async () => ({ functionName: "withdraw", args: [] }))}
+          onClick={() => void withdraw()}
         >
           Withdraw budgets that came back ({fmt(withdrawable)})
         </button>
       </div>
+      {relayed && (
+        <p className="note" data-testid="intent-relay-note">
+          You hold no coin for gas: you sign, and the keeper sends the transaction for you. Its fee,{" "}
+          <span data-testid="intent-relay-fee">{fmt(routes.fee)}</span>, is taken from what comes back to you.
+        </p>
+      )}
       <TxStatus state={cancelTx.state} label="Cancel" />
       <TxStatus state={withdrawTx.state} label="Withdraw" />
     </section>

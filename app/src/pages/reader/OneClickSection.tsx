@@ -33,7 +33,7 @@ export function OneClickSection({
   clock: ChainClock;
   budgets: readonly EpochBudget[];
 }) {
-  const { status, state, enable, turnOff, revoke, revokeTx } = useOneClick(reader, clock);
+  const { status, state, enable, turnOff, revoke, revokeTx, revokeRoute } = useOneClick(reader, clock);
   const [months, setMonths] = useState("3");
   const monthsProblem = oneClickMonthsProblem(months);
   const coverage = budgetCoverage(budgets, clock.epoch);
@@ -58,10 +58,19 @@ export function OneClickSection({
             <button type="button" className="secondary" onClick={turnOff}>
               Turn off
             </button>
-            <button type="button" className="secondary" disabled={revokeTx.busy} onClick={() => void revoke()}>
+            <button
+              type="button"
+              className="secondary"
+              data-testid="revoke-sessions"
+              disabled={revokeTx.busy}
+              onClick={() => void revoke()}
+            >
               Turn off and revoke every key on chain
             </button>
           </div>
+          {revokeRoute === "relay" && (
+            <p className="note">You hold no coin for gas: you sign the revocation and the keeper sends it, for free.</p>
+          )}
           <TxStatus state={revokeTx.state} label="Revoke" />
         </>
       ) : (

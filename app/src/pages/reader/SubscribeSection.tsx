@@ -1,4 +1,7 @@
-/** Subscribe: an amount per month for some months, with one permit signature and one transaction. */
+/**
+ * Subscribe: an amount per month for some months, by the best path the token and the wallet allow, said in
+ * words before anything is signed (with the keeper's fee when it relays for a reader without gas).
+ */
 import type { Address } from "viem";
 
 import { TxStatus } from "../../components/TxStatus.js";
@@ -12,22 +15,30 @@ export const SUBSCRIBE_AMOUNT_ID = "subscribe-amount";
 
 export function SubscribeSection({ reader, clock, balance }: { reader: Address; clock: ChainClock; balance: bigint }) {
   const { deployment } = useServices();
-  const { form, setForm, plan, tx, subscribe } = useSubscribe(reader, clock, balance);
+  const { form, setForm, plan, route, relayerFee, words, tx, subscribe } = useSubscribe(reader, clock, balance);
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
   const problemId = "subscribe-problem";
   const invalid = (field: "amount" | "months") => (!plan.ok && plan.field === field ? true : undefined);
   return (
     <section aria-labelledby="subscribe-title">
       <h2 id="subscribe-title">Subscribe</h2>
+      <p className="note" data-testid="subscribe-path" data-path={route?.kind}>
+        {words ?? "Reading what your token and wallet support…"}
+      </p>
       <p className="note">
-        One transaction: you sign a permit, then the pool takes the whole amount and budgets it month by month. Balance:{" "}
-        <span data-testid="balance">{fmt(balance)}</span>.
+        Balance: <span data-testid="balance">{fmt(balance)}</span>.
+        {relayerFee > 0n || route?.kind.startsWith("relay-") ? (
+          <>
+            {" "}
+            Keeper&apos;s relay fee: <span data-testid="relay-fee">{fmt(relayerFee)}</span>.
+          </>
+        ) : null}
       </p>
       <form
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          if (plan.ok && !tx.busy) void subscribe();
+          if (plan.ok && !tx.busy && route !== undefined) void subscribe();
         }}
       >
         <label>
@@ -65,8 +76,12 @@ export function SubscribeSection({ reader, clock, balance }: { reader: Address; 
             <option value="next">next month ({(clock.epoch + 1n).toString()})</option>
           </select>
         </label>
-        <button type="submit" data-testid="subscribe" disabled={!plan.ok || tx.busy}>
-          Subscribe{plan.total !== undefined ? ` (${fmt(plan.total)})` : ""}
+        <button
+          type="submit"
+          data-testid="subscribe"
+          disabled={!plan.ok || tx.busy || route === undefined || route.kind === "needs-gas"}
+        >
+          Subscribe{plan.total !== undefined ? ` (${fmt(plan.total + relayerFee)})` : ""}
         </button>
       </form>
       <p id={problemId} className="note error" role="status" aria-live="polite">

@@ -1,0 +1,197 @@
+/**
+ * What the dApp sends to subscribe a reader, once the protocol's `chooseSubscribePlan` has picked the path
+ * (funding.ts: from what the token supports, the reader's gas, the relay and the wallet's batching): a
+ * request for the keeper's relay, one pool call from the reader's wallet, or the approve path's calls.
+ * Signatures are asked for here, in the order the reader sees them; nothing is sent. No token is named.
+ */
+import { parseSignature, type Address, type TypedDataDomain } from "viem";
+
+import {
+  approveAndSubscribeCalls,
+  daiPermitTypedData,
+  permitTypedData,
+  PermitKind,
+  plauditDomain,
+  subscribeBySignatureArgs,
+  subscribeWithAuthorizationArgs,
+  subscriptionAuthorizationTypedData,
+  subscriptionToWire,
+  subscriptionTypedData,
+  subscriptionValue,
+  tokenPermit,
+  type Call,
+  type RelayRequestInput,
+  type SubscribePlan,
+  type SubscriptionMessage,
+} from "@plaudit/protocol";
+import type { PoolCall, Step } from "../hooks/useTx.js";
+import type { SignTypedData } from "./signedIntents.js";
+
+/** How long permits, authorizations and signed terms stay valid. */
+export const SIGNATURE_LIFETIME_SECONDS = 3600n;
+
+/** The months to fund. */
+export interface SubscriptionTerms {
+  perEpoch: bigint;
+  epochs: number;
+  firstEpoch: bigint;
+}
+
+export interface FundingContext {
+  reader: Address;
+  pool: Address;
+  token: Address;
+  chainId: number;
+  /** The token's EIP-712 domain as the protocol's detection established it (signed paths only). */
+  tokenDomain: TypedDataDomain | undefined;
+  /** The relayer fee of the keeper's policy, which the reader saw (relayed paths only; else zero). */
+  relayerFee: bigint;
+  /** The reader's allowance to the pool now (approve path). */
+  allowance: bigint;
+  /** Chain time, seconds. */
+  now: bigint;
+  readIntentNonce(): Promise<bigint>;
+  /** The reader's permit nonce at the token (`nonces`). */
+  readPermitNonce(): Promise<bigint>;
+  sign: SignTypedData;
+}
+
+export type SubscribeAction =
+  | { via: "relay"; action: "subscribe-with-authorization"; request: RelayRequestInput<"subscribe-with-authorization"> }
+  | { via: "relay"; action: "subscribe-by-signature"; request: RelayRequestInput<"subscribe-by-signature"> }
+  | { via: "wallet"; call: PoolCall }
+  | { via: "calls"; calls: Call[]; atomic: boolean };
+
+function needDomain(ctx: FundingContext): TypedDataDomain {
+  if (ctx.tokenDomain === undefined) throw new Error("The token's signing domain could not be established.");
+  return ctx.tokenDomain;
+}
+
+async function signedTerms(ctx: FundingContext, terms: SubscriptionTerms, relayerFee: bigint) {
+  const message: SubscriptionMessage = {
+    reader: ctx.reader,
+    amountPerEpoch: terms.perEpoch,
+    epochs: BigInt(terms.epochs),
+    firstEpoch: terms.firstEpoch,
+    relayerFee,
+    nonce: await ctx.readIntentNonce(),
+    deadline: ctx.now + SIGNATURE_LIFETIME_SECONDS,
+  };
+  return message;
+}
+
+async function signPermit(ctx: FundingContext, kind: "eip2612" | "dai", value: bigint, deadline: bigint, step: Step) {
+  const domain = needDomain(ctx);
+  const nonce = await ctx.readPermitNonce();
+  step("Sign the permit in your wallet (no gas)…");
+  if (kind === "eip2612") {
+    const signature = await ctx.sign(
+      permitTypedData(domain, { owner: ctx.reader, spender: ctx.pool, value, nonce, deadline }),
+    );
+    return { kind, nonce, deadline, signature };
+  }
+  const signature = await ctx.sign(
+    daiPermitTypedData(domain, { holder: ctx.reader, spender: ctx.pool, nonce, expiry: deadline, allowed: true }),
+  );
+  return { kind, nonce, deadline, signature };
+}
+
+/** Asks for the signatures `plan` needs and returns what to send. */
+export async function subscribeAction(
+  plan: Exclude<SubscribePlan, { kind: "needs-gas" }>,
+  terms: SubscriptionTerms,
+  ctx: FundingContext,
+  step: Step,
+): Promise<SubscribeAction> {
+  const poolDomain = plauditDomain(ctx.chainId, ctx.pool);
+  const args = [terms.perEpoch, BigInt(terms.epochs), terms.firstEpoch] as const;
+  switch (plan.kind) {
+    case "relay-authorization":
+    case "authorization": {
+      const fee = plan.kind === "relay-authorization" ? ctx.relayerFee : 0n;
+      const message = await signedTerms(ctx, terms, fee);
+      step("Sign the transfer authorization in your wallet (no gas)…");
+      const signature = await ctx.sign(subscriptionAuthorizationTypedData(needDomain(ctx), poolDomain, message));
+      if (plan.kind === "authorization")
+        return {
+          via: "wallet",
+          call: {
+            functionName: "subscribeWithAuthorization",
+            args: subscribeWithAuthorizationArgs(message, signature),
+          },
+        };
+      return {
+        via: "relay",
+        action: "subscribe-with-authorization",
+        request: { subscription: subscriptionToWire(message), signature },
+      };
+    }
+    case "relay-permit":
+    case "dai-permit": {
+      const fee = plan.kind === "relay-permit" ? ctx.relayerFee : 0n;
+      const flavour = plan.kind === "relay-permit" ? plan.permit : "dai";
+      const message = await signedTerms(ctx, terms, fee);
+      const permit = await signPermit(ctx, flavour, subscriptionValue(message), message.deadline, step);
+      step("Sign the subscription's terms in your wallet (no gas)…");
+      const signature = await ctx.sign(subscriptionTypedData(poolDomain, message));
+      if (plan.kind === "dai-permit") {
+        const tokenPermitStruct = tokenPermit(PermitKind.Dai, permit.signature, {
+          deadline: permit.deadline,
+          nonce: permit.nonce,
+        });
+        return {
+          via: "wallet",
+          call: {
+            functionName: "subscribeBySignature",
+            args: subscribeBySignatureArgs(message, tokenPermitStruct, signature),
+          },
+        };
+      }
+      const wirePermit =
+        permit.kind === "eip2612"
+          ? { kind: "eip2612" as const, deadline: permit.deadline.toString(), signature: permit.signature }
+          : {
+              kind: "dai" as const,
+              nonce: permit.nonce.toString(),
+              expiry: permit.deadline.toString(),
+              signature: permit.signature,
+            };
+      return {
+        via: "relay",
+        action: "subscribe-by-signature",
+        request: { subscription: subscriptionToWire(message), permit: wirePermit, signature },
+      };
+    }
+    case "permit": {
+      const deadline = ctx.now + SIGNATURE_LIFETIME_SECONDS;
+      const permit = await signPermit(ctx, "eip2612", terms.perEpoch * BigInt(terms.epochs), deadline, step);
+      const { r, s, v, yParity } = parseSignature(permit.signature);
+      return {
+        via: "wallet",
+        call: {
+          functionName: "subscribeWithPermit",
+          args: [...args, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
+        },
+      };
+    }
+    case "subscribe":
+      return { via: "wallet", call: { functionName: "subscribe", args } };
+    case "approve-batch":
+    case "approve-then-subscribe":
+      return {
+        via: "calls",
+        atomic: plan.kind === "approve-batch",
+        calls: approveAndSubscribeCalls({ token: ctx.token, pool: ctx.pool, allowance: ctx.allowance, args }),
+      };
+  }
+}
+
+/** What each call of the approve path does, in words, for the on-screen steps. */
+export function describeCall(call: Call, index: number, calls: readonly Call[], token: Address): string {
+  if (call.to.toLowerCase() !== token.toLowerCase()) return "subscribe";
+  // The only token call with a zero amount is the zero-first approval (tokens that refuse to change a
+  // non-zero allowance into another); the amount is the last word of the calldata.
+  return BigInt(`0x${call.data.slice(-64)}`) === 0n && index < calls.length - 2
+    ? "set the pool's old allowance to zero"
+    : "allow the pool to take the amount";
+}
