@@ -101,7 +101,7 @@ test(
     const site = await context.newPage();
     await site.goto(system.embed.url);
     const frame = await buttonFrame(site, accounts.creatorA.address, ITEM);
-    await clickThroughPopup(context, frame);
+    await clickThroughPopup(context, frame, { notNow: true });
     assert.equal(await frame.textContent("#plaudit-count"), "1");
     await page.bringToFront();
 

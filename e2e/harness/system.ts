@@ -166,13 +166,18 @@ export async function buttonFrame(page: Page, creator: Address, item: string): P
   return frame;
 }
 
-/** Clicks a button on the other site; the first-party pop-up signs the click and closes. */
-export async function clickThroughPopup(context: BrowserContext, frame: Frame): Promise<void> {
+/**
+ * Clicks a button on the other site; the first-party window signs the click and closes. The first window
+ * on a site asks whether the site's buttons may skip it this month: `notNow` answers no.
+ */
+export async function clickThroughPopup(context: BrowserContext, frame: Frame, { notNow = false } = {}): Promise<void> {
   const popupPromise = context.waitForEvent("page");
   await frame.click("#plaudit-button");
   const popup = await popupPromise;
   assert.match(popup.url(), /\/click\.html$/);
-  await popup.waitForEvent("close", { timeout: 30_000 }).catch(async () => {
+  const closed = popup.waitForEvent("close", { timeout: 30_000 });
+  if (notNow) await popup.getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
+  await closed.catch(async () => {
     throw new Error(`the click pop-up stayed open: ${await popup.textContent("body")}`);
   });
   await frame.waitForSelector('#plaudit-button[data-clicked="true"]');

@@ -4,7 +4,7 @@
  * from the reader's history (its first subscription). Its settlement history: useReaderHistory.
  */
 import { useQuery } from "@tanstack/react-query";
-import { useCallback } from "react";
+import { useCallback, useRef } from "react";
 import type { Address } from "viem";
 import { useReadContracts } from "wagmi";
 
@@ -95,9 +95,15 @@ export function useReader(reader: Address | undefined) {
           })),
         }
       : undefined;
+  // A refresh that changes the months shown (a subscription, a cancellation) reads them under new keys:
+  // keep showing the last complete answer meanwhile, so the page (and a transaction's "done" in it)
+  // does not fall back to "loading".
+  const last = useRef<{ reader: Address; data: NonNullable<typeof data> } | undefined>(undefined);
+  if (reader !== undefined && data !== undefined) last.current = { reader, data };
+  const shown = data ?? (last.current !== undefined && last.current.reader === reader ? last.current.data : undefined);
   return {
-    data,
-    isLoading: reader !== undefined && data === undefined && (live.error ?? past.error ?? budgets.error) === null,
+    data: shown,
+    isLoading: reader !== undefined && shown === undefined && (live.error ?? past.error ?? budgets.error) === null,
     error: live.error ?? past.error ?? budgets.error,
   };
 }

@@ -71,7 +71,6 @@ export function OneClickSection({
           {revokeRoute === "relay" && (
             <p className="note">You hold no coin for gas: you sign the revocation and the keeper sends it, for free.</p>
           )}
-          <TxStatus state={revokeTx.state} label="Revoke" />
         </>
       ) : (
         <>
@@ -124,6 +123,8 @@ export function OneClickSection({
           )}
         </>
       )}
+      {/* Outside the "on" view: a finished revocation turns one-click mode off and still says it is done. */}
+      <TxStatus state={revokeTx.state} label="Revoke" />
       {state.message !== undefined && (
         <p className={state.phase === "error" ? "error" : state.phase === "done" ? "ok" : "note"} role="status">
           {state.message}
