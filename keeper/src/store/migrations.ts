@@ -48,7 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: "creator profiles, item titles, creator readers",
+    name: "creator profiles, item titles",
     statements: [
       // The latest signed profile per creator; version zero-padded so it compares as a number.
       `CREATE TABLE profiles (
@@ -56,9 +56,6 @@ export const MIGRATIONS: readonly Migration[] = [
       // The title each reader's click declared (NULL before titles, or when none was sent).
       `ALTER TABLE item_clicks ADD COLUMN title TEXT`,
       `CREATE INDEX item_clicks_by_creator ON item_clicks (creator, epoch)`,
-      // Distinct readers per creator and epoch: every creator whose count rose in a stored tally.
-      `CREATE TABLE creator_readers (
-        epoch TEXT NOT NULL, creator TEXT NOT NULL, reader TEXT NOT NULL, PRIMARY KEY (epoch, creator, reader))`,
     ],
   },
 ];

@@ -39,15 +39,7 @@ export function signDigest(digest: Hex, key: Hex): Hex {
 export function snapshotStore(dataDir: string): string {
   const db = new DatabaseSync(join(dataDir, "keeper.sqlite"), { readOnly: true });
   try {
-    const tables = [
-      "tallies",
-      "item_clicks",
-      "creator_readers",
-      "profiles",
-      "settle_transactions",
-      "reader_outcomes",
-      "leases",
-    ];
+    const tables = ["tallies", "item_clicks", "profiles", "settle_transactions", "reader_outcomes", "leases"];
     return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all()));
   } finally {
     db.close();
