@@ -71,9 +71,10 @@ export class TallyAdmission {
       throw new Rejection("bad_session", "session: required when signer is not the reader");
     }
 
+    const bounds = this.chain.bounds(tally.epoch);
     const asked = performance.now();
     let now = await this.chain.chainTime();
-    if (now < this.chain.bounds(tally.epoch).start) {
+    if (now < bounds.start) {
       // A cached or shared in-flight read may predate the block that started this epoch: a client that
       // saw that block must not be refused for it, so look again with a read asked after this request
       // arrived (shared by every request waiting for one, so junk cannot multiply chain reads).
@@ -83,7 +84,6 @@ export class TallyAdmission {
       const current = epochAt(this.chain.deployment, now);
       throw new Rejection("wrong_epoch", `epoch ${tally.epoch} does not accept tallies now (current epoch ${current})`);
     }
-    const bounds = this.chain.bounds(tally.epoch);
 
     const session = tally.session;
     if (session !== null && session.expiry < bounds.end) {
