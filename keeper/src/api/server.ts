@@ -531,16 +531,33 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     };
   }
 
-  /** A relay route: the relay parses and checks its own requests (relay/routes.ts). */
-  async function relayed({ req, url }: RequestContext): Promise<Reply> {
-    if (deps.relay === undefined) throw new HttpError(404, "not_found", `no route ${url.pathname}`);
-    if (req.method === "POST" && !isJsonContentType(req.headers["content-type"])) {
-      throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
-    }
-    const ip = req.socket.remoteAddress ?? "unknown";
-    const [, status, body] = await deps.relay.route(req, url, ip, () => readBody(req));
-    return { status, body };
-  }
+  /** The relay's routes (relay/routes.ts): it parses and checks its own requests. */
+  const relayRoutes = (relay: RelayRoutes): Route[] => [
+    {
+      name: "relay_policy",
+      pattern: /^\/v1\/relay\/policy$/,
+      method: "GET",
+      handle: async () => ({ status: 200, body: relay.policy() }),
+    },
+    {
+      name: "relay_transaction",
+      pattern: /^\/v1\/relay\/transactions\/([^/]+)$/,
+      method: "GET",
+      handle: async ({ params }) => ({ status: 200, body: await relay.transaction(params[0] as string) }),
+    },
+    {
+      name: "relay_submit",
+      pattern: /^\/v1\/relay\/([^/]+)$/,
+      method: "POST",
+      async handle({ req, params }) {
+        if (!isJsonContentType(req.headers["content-type"])) {
+          throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
+        }
+        const ip = req.socket.remoteAddress ?? "unknown";
+        return { status: 202, body: await relay.submit(params[0] as string, ip, () => readBody(req)) };
+      },
+    },
+  ];
 
   /** The wire formats as JSON Schema, built once: they are the protocol package's, not this keeper's. */
   const wireSchema = wireJsonSchema();
@@ -723,18 +740,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
         };
       },
     },
-    ...(deps.relay === undefined
-      ? []
-      : ([
-          { name: "relay_policy", pattern: /^\/v1\/relay\/policy$/, method: "GET", handle: relayed },
-          {
-            name: "relay_transaction",
-            pattern: /^\/v1\/relay\/transactions\/[^/]+$/,
-            method: "GET",
-            handle: relayed,
-          },
-          { name: "relay_submit", pattern: /^\/v1\/relay\/[^/]+$/, method: "POST", handle: relayed },
-        ] satisfies Route[])),
+    ...(deps.relay === undefined ? [] : relayRoutes(deps.relay)),
   ];
 
   /** The route of `path` for `method` (HEAD as GET), else the first route of the path (for its 405). */

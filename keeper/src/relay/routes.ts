@@ -1,6 +1,6 @@
 /**
- * The relay's HTTP routes under /v1/relay/, hooked into the keeper's API (api/server.ts hands every such
- * request here):
+ * The relay's HTTP answers under /v1/relay/; the keeper's route table (api/server.ts) matches their paths
+ * and methods and calls them:
  *
  *   GET  /v1/relay/policy                 what this keeper relays, for what fee, within which limits
  *   POST /v1/relay/<action>               relay a signed intent or a claim: 202 with the transaction hash
@@ -9,7 +9,6 @@
  * A refused request is a 4xx (or a 503 while the gas price is above the ceiling) and costs the keeper
  * nothing: every check, the pool's own included (by simulation), comes before anything is signed.
  */
-import type { IncomingMessage } from "node:http";
 
 import type { Hex } from "viem";
 import { z } from "zod";
@@ -47,11 +46,17 @@ const hashParam = z
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash (0x and 64 hex digits)")
   .transform((value) => value.toLowerCase() as Hex);
 
-export type RouteAnswer = [name: string, status: number, body: unknown];
-
+/**
+ * The relay's answers, one per route; the keeper's route table (api/server.ts) matches paths and methods
+ * and applies its general per-IP limit first. Refusals throw HttpError.
+ */
 export interface RelayRoutes {
-  /** Answers a request under /v1/relay/ (the caller already applied its general per-IP limit). */
-  route(req: IncomingMessage, url: URL, ip: string, readBody: () => Promise<string>): Promise<RouteAnswer>;
+  /** GET /v1/relay/policy. */
+  policy(): RelayPolicyResponse;
+  /** GET /v1/relay/transactions/:hash, with the path segment as sent. */
+  transaction(hash: string): Promise<RelayTransactionResponse>;
+  /** POST /v1/relay/:action, with the path segment as sent: 202 and the transaction sent. */
+  submit(action: string, ip: string, readBody: () => Promise<string>): Promise<RelaySubmittedResponse>;
 }
 
 function zodMessage(error: z.ZodError): string {
@@ -104,7 +109,11 @@ export function createRelayRoutes(
     return parsed.data as RelayRequest<A>;
   }
 
-  async function post(action: RelayAction, ip: string, readBody: () => Promise<string>): Promise<RouteAnswer> {
+  async function post(
+    action: RelayAction,
+    ip: string,
+    readBody: () => Promise<string>,
+  ): Promise<RelaySubmittedResponse> {
     if (relayer === undefined) {
       throw new HttpError(403, "relay_disabled", "this keeper does not relay (it has no relay key)");
     }
@@ -128,39 +137,29 @@ export function createRelayRoutes(
       }
       throw error;
     }
-    const body: RelaySubmittedResponse = { hash: record.hash, action, status: "pending" };
-    return [`relay_${action}`, 202, body];
+    return { hash: record.hash, action, status: "pending" };
   }
 
   return {
-    async route(req, url, ip, readBody) {
-      const method = req.method ?? "GET";
-      const rest = url.pathname.slice("/v1/relay/".length);
-      if (rest === "policy") {
-        if (method !== "GET") throw new HttpError(405, "method_not_allowed", `use GET ${url.pathname}`);
-        return ["relay_policy", 200, policy];
+    policy: () => policy,
+    async transaction(hash) {
+      const parsed = hashParam.safeParse(hash);
+      if (!parsed.success) throw new HttpError(400, "invalid_query", `hash: ${zodMessage(parsed.error)}`);
+      let record: RelayRecord | undefined;
+      try {
+        record = await relayer?.refresh(parsed.data);
+      } catch (error) {
+        if (error instanceof RelayRefusal) throw new HttpError(503, error.code, error.message, { "retry-after": "5" });
+        throw error;
       }
-      const transaction = /^transactions\/([^/]+)$/.exec(rest);
-      if (transaction !== null) {
-        if (method !== "GET") throw new HttpError(405, "method_not_allowed", `use GET ${url.pathname}`);
-        const parsed = hashParam.safeParse(transaction[1]);
-        if (!parsed.success) throw new HttpError(400, "invalid_query", `hash: ${zodMessage(parsed.error)}`);
-        let record: RelayRecord | undefined;
-        try {
-          record = await relayer?.refresh(parsed.data);
-        } catch (error) {
-          if (error instanceof RelayRefusal)
-            throw new HttpError(503, error.code, error.message, { "retry-after": "5" });
-          throw error;
-        }
-        if (record === undefined) {
-          throw new HttpError(404, "not_found", `no transaction ${parsed.data} was relayed by this keeper`);
-        }
-        return ["relay_transaction", 200, recordBody(record)];
+      if (record === undefined) {
+        throw new HttpError(404, "not_found", `no transaction ${parsed.data} was relayed by this keeper`);
       }
-      const action = RELAY_ACTIONS.find((a) => a === rest);
-      if (action === undefined) throw new HttpError(404, "not_found", `no route ${method} ${url.pathname}`);
-      if (method !== "POST") throw new HttpError(405, "method_not_allowed", `use POST ${url.pathname}`);
+      return recordBody(record);
+    },
+    async submit(name, ip, readBody) {
+      const action = RELAY_ACTIONS.find((a) => a === name);
+      if (action === undefined) throw new HttpError(404, "not_found", `no route POST /v1/relay/${name}`);
       return post(action, ip, readBody);
     },
   };
