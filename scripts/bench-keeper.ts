@@ -1,6 +1,6 @@
 /**
  * Keeper benchmark (not a test): ingest throughput of signed tallies verified and stored per second
- * with concurrent HTTP clients (in a worker thread, so they do not share the keeper's core), and the
+ * with concurrent HTTP clients (a process of their own: scripts/bench/ingest-clients.ts), and the
  * time to settle the epoch (1,000 readers by default) on a local Hardhat chain with the real contracts.
  * One keeper in this process on SQLite by default; with BENCH_INSTANCES=N (N > 1) and
  * PLAUDIT_TEST_PG_URL, N `keeper serve` processes on one fresh PostgreSQL database: ingest spread over
@@ -9,10 +9,10 @@
  * (settleSec: the whole epoch; settle1000Sec: the same per 1,000 readers).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg } from "node:os";
-import { Worker } from "node:worker_threads";
+import { join } from "node:path";
 
 import pg from "pg";
 
@@ -352,46 +352,30 @@ async function keeperProcesses(databaseUrl: string, count: number): Promise<Benc
   };
 }
 
+/** Runs scripts/bench/ingest-clients.ts on `file` in a process of its own; its one-line JSON answer. */
+function ingestClients(file: string): Promise<{ seconds: number; cpuMs: number; statuses: Record<string, number> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/ingest-clients.ts", file], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`the bench's clients exited with ${code}`));
+      resolve(JSON.parse(output) as { seconds: number; cpuMs: number; statuses: Record<string, number> });
+    });
+  });
+}
+
 const database = STORAGE === "postgres" ? await benchDatabase() : undefined;
 log(`${INSTANCES} keeper instance(s) on ${STORAGE}${INSTANCES > 1 ? " (separate processes)" : ""}`);
 const keepers =
   INSTANCES === 1 ? await inProcessKeeper(database?.url) : await keeperProcesses(database?.url as string, INSTANCES);
 
-// node:http with keep-alive connections: a lean client, so the measure is the keeper's and not undici's.
-const clientCode = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const { groups } = workerData;
-const agents = new Map();
-function post(url, body) {
-  const target = new URL(url);
-  let agent = agents.get(target.host);
-  if (agent === undefined) agents.set(target.host, (agent = new http.Agent({ keepAlive: true, maxSockets: groups.length })));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => { res.resume(); res.on("end", () => resolve(res.statusCode)); res.on("error", reject); },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-(async () => {
-  const statuses = {};
-  const started = performance.now();
-  await Promise.all(groups.map(async ({ url, bodies }) => {
-    for (const body of bodies) {
-      const status = await post(url, body);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    }
-  }));
-  parentPort.postMessage({ seconds: (performance.now() - started) / 1000, statuses });
-  for (const agent of agents.values()) agent.destroy();
-})();
-`;
 // Each client posts its readers' tallies in order (seq must rise per key) to one instance, the clients
-// spread evenly over the instances; clients run concurrently.
+// spread evenly over the instances; clients run concurrently, in a process of their own
+// (scripts/bench/ingest-clients.ts) so that their CPU is counted apart from the keeper's.
 const groups = Array.from({ length: CLIENTS }, (_, c) => ({
   url: `${keepers.urls[c % keepers.urls.length] as string}/v1/tallies`,
   bodies: [] as string[],
@@ -400,26 +384,25 @@ perReader.forEach((bodies, r) => groups[r % CLIENTS]?.bodies.push(...bodies));
 log(
   `ingesting ${READERS * TALLIES_PER_READER} tallies with ${CLIENTS} concurrent HTTP clients over ${INSTANCES} instance(s)...`,
 );
+const clientsFile = tempDir();
+writeFileSync(join(clientsFile.path, "clients.json"), JSON.stringify(groups));
 const cpuBefore = process.cpuUsage();
 const childCpuBefore = keepers.childCpuMs();
-const result = await new Promise<{ seconds: number; statuses: Record<string, number> }>((resolve, reject) => {
-  const worker = new Worker(clientCode, { eval: true, workerData: { groups } });
-  worker.once("message", resolve);
-  worker.once("error", reject);
-});
+const result = await ingestClients(join(clientsFile.path, "clients.json"));
+clientsFile.remove();
 const stored = result.statuses["201"] ?? 0;
 const ingestPerSec = Math.round(stored / result.seconds);
 const cpu = process.cpuUsage(cpuBefore);
-// CPU time of this whole process (keeper, its signature worker, the in-process chain and the clients)
-// and of the keeper processes: a figure that other load on the machine does not inflate the way it
-// inflates wall time.
-const cpuMs = (cpu.user + cpu.system) / 1000 + (keepers.childCpuMs() - childCpuBefore);
-const cpuMsPerTally = cpuMs / Math.max(1, stored);
+// CPU time of the keeper (this process: the keeper, its signature workers and the in-process chain, or
+// the keeper processes) and of the clients: figures that other load on the machine does not inflate the
+// way it inflates wall time.
+const keeperCpuMs = (cpu.user + cpu.system) / 1000 + (keepers.childCpuMs() - childCpuBefore);
+const perTally = (ms: number) => ms / Math.max(1, stored);
 log(
   `ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`,
 );
 log(
-  `ingest CPU: ${cpuMsPerTally.toFixed(3)} ms per stored tally (all threads and processes, clients included) = ${Math.round(2000 / cpuMsPerTally)}/s on 2 idle cores; load average ${loadavg()
+  `ingest CPU per stored tally: keeper ${perTally(keeperCpuMs).toFixed(3)} ms (all its threads, with the in-process chain), clients ${perTally(result.cpuMs).toFixed(3)} ms; both = ${Math.round(2000 / perTally(keeperCpuMs + result.cpuMs))}/s on 2 idle cores; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );

@@ -9,11 +9,29 @@ import { z } from "zod";
 import { MAX_CLICK_COUNT, MAX_CREATORS_PER_TALLY } from "./limits.js";
 import { settleArgs, type SettlementTally } from "./batch.js";
 
+/**
+ * Checksummed forms already computed (EIP-55 costs a keccak per address, and a keeper sees the same
+ * readers, keys and creators again and again), forgotten all at once when full.
+ */
+const CHECKSUM_CACHE_SIZE = 16_384;
+const checksums = new Map<string, Address>();
+
+/** EIP-55 form of `0x` + 40 hex digits in any case. */
+function checksummed(value: string): Address {
+  let address = checksums.get(value);
+  if (address === undefined) {
+    address = getAddress(value);
+    if (checksums.size >= CHECKSUM_CACHE_SIZE) checksums.clear();
+    checksums.set(value, address);
+  }
+  return address;
+}
+
 /** An address as 0x and 40 hex digits, in any case; parsed to its checksummed form. */
 export const addressSchema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, "not an address")
-  .transform((value) => getAddress(value) as Address);
+  .transform(checksummed);
 
 /** A 65-byte ECDSA signature, or longer bytes for an ERC-1271 wallet (bounded). */
 export const MAX_SIGNATURE_BYTES = 1024;

@@ -68,6 +68,10 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
   };
   const queue: GroupedJob[] = [];
   let scheduled = false;
+  // Each grouped job runs in a savepoint: prepared once (db.exec would parse the SQL for every job).
+  const savepoint = db.prepare("SAVEPOINT grouped");
+  const releaseSavepoint = db.prepare("RELEASE grouped");
+  const rollbackSavepoint = db.prepare("ROLLBACK TO grouped");
 
   async function flush(): Promise<void> {
     scheduled = false;
@@ -81,13 +85,16 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
       try {
         attempt(() => db.exec("BEGIN IMMEDIATE"));
         for (const job of jobs) {
-          attempt(() => db.exec("SAVEPOINT grouped"));
+          attempt(() => savepoint.run());
           try {
             const value = await job.fn(direct);
-            attempt(() => db.exec("RELEASE grouped"));
+            attempt(() => releaseSavepoint.run());
             outcomes.push({ job, ok: true, value });
           } catch (error) {
-            attempt(() => db.exec("ROLLBACK TO grouped; RELEASE grouped"));
+            attempt(() => {
+              rollbackSavepoint.run();
+              releaseSavepoint.run();
+            });
             outcomes.push({ job, ok: false, value: classifySqliteError(error) });
           }
         }
