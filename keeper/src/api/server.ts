@@ -784,8 +784,9 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     }
     if (found === undefined) throw new HttpError(404, "not_found", `no route ${method} ${url.pathname}`);
     const { route, params } = found;
-    const allowedMethods = methodsOf(url.pathname);
-    if (!allowedMethods.includes(method)) {
+    // findRoute prefers a route of this method: any other means that the path takes other methods only.
+    if (route.method !== (method === "HEAD" ? "GET" : method)) {
+      const allowedMethods = methodsOf(url.pathname);
       throw new HttpError(405, "method_not_allowed", `use ${allowedMethods.join(" or ")} ${url.pathname}`, {
         allow: [...allowedMethods, "OPTIONS"].join(", "),
       });
