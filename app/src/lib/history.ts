@@ -6,9 +6,25 @@
  */
 import { isAddressEqual, type Address, type Hash, type Hex, type PublicClient } from "viem";
 
-import { skipReasonNames, type IndexerClient, type ReaderHistory as IndexedReaderHistory } from "@plaudit/protocol";
+import {
+  epochAt,
+  IndexerError,
+  skipReasonNames,
+  type EpochSchedule,
+  type IndexerClient,
+  type ReaderHistory as IndexedReaderHistory,
+  type Tips,
+} from "@plaudit/protocol";
 import type { LogScanner, PoolLog } from "./logScanner.js";
-import { readerHistory, type ReaderHistory, type SettledLog, type SettledMonth, type SkippedLog } from "./payments.js";
+import {
+  readerHistory,
+  tipsByEpoch,
+  type ReaderHistory,
+  type SentTip,
+  type SettledLog,
+  type SettledMonth,
+  type SkippedLog,
+} from "./payments.js";
 
 /** A reader's past: settled and skipped months, and the first epoch it ever funded. */
 export interface ReaderPast {
@@ -42,7 +58,10 @@ export interface HistorySource {
 export function indexerHistory(indexer: IndexerClient): HistorySource {
   return {
     kind: "indexer",
-    reader: async (reader) => readerPastFromIndexer(await indexer.readerHistory(reader)),
+    reader: async (reader) => {
+      const [history, tips] = await Promise.all([indexer.readerHistory(reader), readerTipsOf(indexer, reader)]);
+      return readerPastFromIndexer(history, tips);
+    },
     creator: async (creator) => {
       const earnings = await indexer.creatorEarnings(creator);
       return { months: earnings.months.map(({ epoch, amount }) => ({ epoch, amount })), claimed: earnings.claimed };
@@ -57,11 +76,21 @@ export function indexerHistory(indexer: IndexerClient): HistorySource {
   };
 }
 
+/** The reader's tips from the indexer; none from an indexer older than the tips route (404). */
+async function readerTipsOf(indexer: IndexerClient, reader: Address): Promise<Tips["tips"]> {
+  try {
+    return (await indexer.readerTips(reader)).tips;
+  } catch (error) {
+    if (error instanceof IndexerError && error.status === 404) return [];
+    throw error;
+  }
+}
+
 /**
  * A reader's indexed history as the pages show it. The indexer names no log index: a settlement is one
  * per month, and a month's skips keep the indexer's order (`logIndex` is their position).
  */
-export function readerPastFromIndexer(indexed: IndexedReaderHistory): ReaderPast {
+export function readerPastFromIndexer(indexed: IndexedReaderHistory, tips: Tips["tips"] = []): ReaderPast {
   const settled = new Map<bigint, SettledMonth>();
   const skipped = new Map<bigint, SkippedLog[]>();
   for (const month of indexed.months) {
@@ -96,7 +125,14 @@ export function readerPastFromIndexer(indexed: IndexedReaderHistory): ReaderPast
     (min, e) => (min === undefined || e < min ? e : min),
     undefined,
   );
-  return { history: { settled, skipped }, firstFundedEpoch };
+  const sent: SentTip[] = tips.map((t) => ({
+    creator: t.creator,
+    amount: t.amount,
+    epoch: t.epoch,
+    transactionHash: t.transaction,
+    blockNumber: t.block,
+  }));
+  return { history: { settled, skipped, tips: tipsByEpoch(sent) }, firstFundedEpoch };
 }
 
 type Named<N extends PoolLog["eventName"]> = Extract<PoolLog, { eventName: N }>;
@@ -105,8 +141,15 @@ const named =
   (log: PoolLog): log is Named<N> =>
     log.eventName === name;
 
-/** The same answers from the pool's logs (and, for a settled month's split, its settle transaction). */
-export function logHistory(scanner: LogScanner, client: Pick<PublicClient, "getTransaction">): HistorySource {
+/**
+ * The same answers from the pool's logs (and, for a settled month's split, its settle transaction; for a
+ * tip's month, its block's timestamp by the pool's `schedule`).
+ */
+export function logHistory(
+  scanner: LogScanner,
+  client: Pick<PublicClient, "getTransaction" | "getBlock">,
+  schedule: EpochSchedule,
+): HistorySource {
   // A mined transaction never changes: its input is read once per page load.
   const inputs = new Map<Hash, Promise<Hex>>();
   const inputOf = (hash: Hash) => {
@@ -118,9 +161,20 @@ export function logHistory(scanner: LogScanner, client: Pick<PublicClient, "getT
     }
     return input;
   };
+  // A block's timestamp never changes either (a reorg replaces the log, and with it the block number read).
+  const epochs = new Map<bigint, Promise<bigint>>();
+  const epochOf = (blockNumber: bigint) => {
+    let epoch = epochs.get(blockNumber);
+    if (epoch === undefined) {
+      epoch = client.getBlock({ blockNumber }).then((block) => epochAt(schedule, block.timestamp));
+      epoch.catch(() => epochs.delete(blockNumber));
+      epochs.set(blockNumber, epoch);
+    }
+    return epoch;
+  };
   return {
     kind: "logs",
-    reader: async (reader) => readerPastFromLogs(reader, await scanner.sync(), inputOf),
+    reader: async (reader) => readerPastFromLogs(reader, await scanner.sync(), inputOf, epochOf),
     creator: async (creator) => creatorPastFromLogs(creator, await scanner.sync()),
     epochs: async (epochs) => {
       const batches = (await scanner.sync()).filter(named("BatchSettled"));
@@ -136,6 +190,7 @@ export async function readerPastFromLogs(
   reader: Address,
   logs: readonly PoolLog[],
   inputOf: (hash: Hash) => Promise<Hex>,
+  epochOf: (blockNumber: bigint) => Promise<bigint>,
 ): Promise<ReaderPast> {
   const settled: SettledLog[] = logs.filter(named("ReaderSettled")).flatMap((log) =>
     !isAddressEqual(log.args.reader, reader)
@@ -182,7 +237,19 @@ export async function readerPastFromLogs(
       (min, log) => (min === undefined || log.args.firstEpoch < min ? log.args.firstEpoch : min),
       undefined,
     );
-  return { history: readerHistory(reader, settled, skipped, inputs), firstFundedEpoch };
+  const tips: SentTip[] = await Promise.all(
+    logs
+      .filter(named("Tipped"))
+      .filter((log) => isAddressEqual(log.args.reader, reader))
+      .map(async (log) => ({
+        creator: log.args.creator,
+        amount: log.args.amount,
+        epoch: await epochOf(log.blockNumber),
+        transactionHash: log.transactionHash,
+        blockNumber: log.blockNumber,
+      })),
+  );
+  return { history: readerHistory(reader, settled, skipped, inputs, tips), firstFundedEpoch };
 }
 
 export function creatorPastFromLogs(creator: Address, logs: readonly PoolLog[]): CreatorPast {
