@@ -82,8 +82,8 @@ function TipsSent({ tips }: { tips: ReadonlyMap<bigint, readonly SentTip[]> }) {
             </tr>
           </thead>
           <tbody>
-            {sent.map((t) => (
-              <tr key={`${t.transactionHash}-${t.creator}-${t.amount}`}>
+            {sent.map((t, i) => (
+              <tr key={`${t.transactionHash}-${i}`}>
                 <td>
                   <code>{t.creator}</code>
                 </td>
