@@ -10,7 +10,12 @@ import { TipForm } from "../components/TipForm.js";
 export function tipCreatorOf(hash: string): Address | null | undefined {
   const match = /^#\/tip\/([^/?#]*)$/.exec(hash);
   if (match === null) return undefined;
-  const candidate = decodeURIComponent(match[1] ?? "");
+  let candidate: string;
+  try {
+    candidate = decodeURIComponent(match[1] ?? "");
+  } catch {
+    return null; // a malformed escape (`%E0%A4%A`) names nothing
+  }
   return isAddress(candidate, { strict: false }) ? getAddress(candidate) : null;
 }
 
