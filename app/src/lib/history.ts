@@ -39,6 +39,13 @@ export interface CreatorPast {
   claimed: bigint;
 }
 
+/** Tips a creator received in one month: their sum and how many. */
+export interface TipMonth {
+  epoch: bigint;
+  amount: bigint;
+  count: number;
+}
+
 /** How far an epoch's settlement went on chain. */
 export interface EpochSettlement {
   epoch: bigint;
@@ -50,6 +57,8 @@ export interface HistorySource {
   readonly kind: "indexer" | "logs";
   reader(reader: Address): Promise<ReaderPast>;
   creator(creator: Address): Promise<CreatorPast>;
+  /** The tips `creator` received, per month, oldest first (apart from its earnings of settlements). */
+  creatorTips(creator: Address): Promise<TipMonth[]>;
   /** The settlement of each of `epochs`, in the same order. */
   epochs(epochs: readonly bigint[]): Promise<EpochSettlement[]>;
 }
@@ -66,6 +75,7 @@ export function indexerHistory(indexer: IndexerClient): HistorySource {
       const earnings = await indexer.creatorEarnings(creator);
       return { months: earnings.months.map(({ epoch, amount }) => ({ epoch, amount })), claimed: earnings.claimed };
     },
+    creatorTips: async (creator) => (await indexer.creatorTips(creator)).months,
     epochs: async (epochs) => {
       const totals = new Map((await indexer.epochs()).map((t) => [t.epoch, t]));
       return epochs.map((epoch) => {
@@ -176,6 +186,7 @@ export function logHistory(
     kind: "logs",
     reader: async (reader) => readerPastFromLogs(reader, await scanner.sync(), inputOf, epochOf),
     creator: async (creator) => creatorPastFromLogs(creator, await scanner.sync()),
+    creatorTips: async (creator) => creatorTipsFromLogs(creator, await scanner.sync(), epochOf),
     epochs: async (epochs) => {
       const batches = (await scanner.sync()).filter(named("BatchSettled"));
       return epochs.map((epoch) => {
@@ -265,4 +276,21 @@ export function creatorPastFromLogs(creator: Address, logs: readonly PoolLog[]):
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([epoch, amount]) => ({ epoch, amount }));
   return { months, claimed };
+}
+
+/** The tips `creator` received per month, from its `Tipped` logs and their blocks' epochs. */
+export async function creatorTipsFromLogs(
+  creator: Address,
+  logs: readonly PoolLog[],
+  epochOf: (blockNumber: bigint) => Promise<bigint>,
+): Promise<TipMonth[]> {
+  const perEpoch = new Map<bigint, TipMonth>();
+  const received = logs.filter(named("Tipped")).filter((log) => isAddressEqual(log.args.creator, creator));
+  const epochs = await Promise.all(received.map((log) => epochOf(log.blockNumber)));
+  received.forEach((log, i) => {
+    const epoch = epochs[i] ?? 0n;
+    const month = perEpoch.get(epoch) ?? { epoch, amount: 0n, count: 0 };
+    perEpoch.set(epoch, { epoch, amount: month.amount + log.args.amount, count: month.count + 1 });
+  });
+  return [...perEpoch.values()].sort((a, b) => (a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0));
 }
