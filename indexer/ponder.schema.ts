@@ -126,6 +126,20 @@ export const sessionRevocation = onchainTable(
   (table) => ({ readerIdx: index().on(table.reader) }),
 );
 
+/** A one-off tip (Tipped), credited to the creator at once; `epoch` is the one its block's timestamp falls in. */
+export const tip = onchainTable(
+  "tip",
+  (t) => ({
+    id: t.text().primaryKey(),
+    reader: t.hex().notNull(),
+    creator: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    epoch: t.bigint().notNull(),
+    ...origin(t),
+  }),
+  (table) => ({ readerIdx: index().on(table.reader, table.epoch), creatorIdx: index().on(table.creator, table.epoch) }),
+);
+
 /** A creator's earnings of one epoch: the sum of its CreatorCredited events. */
 export const creatorEpoch = onchainTable(
   "creator_epoch",

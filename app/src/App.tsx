@@ -6,19 +6,24 @@ import { useOutbox } from "./hooks/useOutbox.js";
 import { CreatorPage } from "./pages/CreatorPage.js";
 import { ReaderPage } from "./pages/ReaderPage.js";
 import { StatusPage } from "./pages/StatusPage.js";
+import { TipPage, tipCreatorOf } from "./pages/TipPage.js";
 
 const ROUTES = { reader: "Reader", creator: "Creator", status: "Status" } as const;
-type Route = keyof typeof ROUTES;
+/** The pages of the navigation, and the tip page (`#/tip/<address>`), which is opened by a link only. */
+type Route = keyof typeof ROUTES | "tip";
 
 function routeOf(hash: string): Route {
+  if (tipCreatorOf(hash) !== undefined) return "tip";
   const name = hash.replace(/^#\/?/, "");
   return name === "creator" || name === "status" ? name : "reader";
 }
 
 export function App() {
-  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
+  // The hash itself, not only its route: `#/tip/<a>` to `#/tip/<b>` is the same route for another creator.
+  const [hash, setHash] = useState(() => location.hash);
+  const route = routeOf(hash);
   useEffect(() => {
-    const onHash = () => setRoute(routeOf(location.hash));
+    const onHash = () => setHash(location.hash);
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
@@ -31,7 +36,7 @@ export function App() {
           <strong style={{ marginRight: 16 }}>
             <span aria-hidden="true">👏</span> Plaudit
           </strong>
-          {(Object.keys(ROUTES) as Route[]).map((r) => (
+          {(Object.keys(ROUTES) as (keyof typeof ROUTES)[]).map((r) => (
             <a key={r} href={`#/${r}`} aria-current={route === r ? "page" : undefined}>
               {ROUTES[r]}
             </a>
@@ -52,6 +57,7 @@ export function App() {
         {route === "reader" && <ReaderPage outbox={outbox} />}
         {route === "creator" && <CreatorPage />}
         {route === "status" && <StatusPage />}
+        {route === "tip" && <TipPage key={hash} creator={tipCreatorOf(hash) ?? null} />}
       </main>
     </>
   );

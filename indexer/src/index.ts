@@ -20,6 +20,7 @@ import {
   sessionRevocation,
   settleCursor,
   subscription,
+  tip,
 } from "ponder:schema";
 import type { Address, Hex } from "viem";
 
@@ -272,4 +273,14 @@ ponder.on("PlauditPool:Claimed", async ({ event, context }) => {
   await context.db.insert(claim).values({ id: idOf(origin), creator, recipient, amount, ...origin });
   await touch(context.db, creator, origin, 0n, amount);
   if (recipient.toLowerCase() !== creator.toLowerCase()) await touch(context.db, recipient, origin);
+});
+
+ponder.on("PlauditPool:Tipped", async ({ event, context }) => {
+  const { reader, creator, amount } = event.args;
+  const origin = originOf(event);
+  const epoch = epochAt(schedule, origin.timestamp);
+  await context.db.insert(tip).values({ id: idOf(origin), reader, creator, amount, epoch, ...origin });
+  // A tip is credited to the creator's claimable balance at once: it counts in what the creator earned.
+  await touch(context.db, creator, origin, amount);
+  await touch(context.db, reader, origin);
 });

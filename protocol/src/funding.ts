@@ -1,10 +1,10 @@
 /**
- * How a reader funds a subscription with a given token, found once here from what the token itself
+ * How a reader funds a subscription or a tip with a given token, found once here from what the token itself
  * answers, with no token named in code: EIP-3009 `receiveWithAuthorization` where the token has it (one
  * signature, relayable), else an EIP-2612 permit or DAI's permit plus a signed `Subscription` (relayable),
  * else `approve` and `subscribe` (a transaction each, or one atomic EIP-5792 batch when the wallet says it
- * can). `detectFunding` reads the token; `chooseSubscribePlan` decides, purely, what the dApp does for a
- * reader; the builders give each path's calls.
+ * can). `detectFunding` reads the token; `choosePlan` (`chooseSubscribePlan`, `chooseTipPlan`) decides, purely,
+ * what the dApp does for a reader; the builders give each path's calls.
  */
 import {
   encodeFunctionData,
@@ -131,60 +131,89 @@ export function canBatchAtomically(capabilities: WalletCapabilities | undefined,
 }
 
 // ------------------------------------------------------------------------------------------------
-// The plan for one reader
+// The plan for one reader and one pool action
 // ------------------------------------------------------------------------------------------------
 
+/** The pool actions a reader funds from its token: a subscription, or a one-off tip to a creator. */
+export const FUNDED_ACTIONS = ["subscribe", "tip"] as const;
+export type FundedAction = (typeof FUNDED_ACTIONS)[number];
+
 /**
- * What the dApp does to subscribe a reader:
- * - `relay-authorization`: sign `subscriptionAuthorizationTypedData`, POST it to the keeper's relay;
- * - `relay-permit`: sign the permit (`permitTypedData` or `daiPermitTypedData`) and `subscriptionTypedData`,
- *   POST them to the relay (`permit` says which);
- * - `authorization`: sign the authorization, send `subscribeWithAuthorization` with a zero relayer fee;
- * - `permit`: sign an EIP-2612 permit, send `subscribeWithPermit`;
- * - `dai-permit`: sign DAI's permit and `subscriptionTypedData`, send `subscribeBySignature` (zero fee);
- * - `subscribe`: the allowance is in place, send `subscribe`;
- * - `approve-batch`: send `approveAndSubscribeCalls` as one atomic EIP-5792 batch;
- * - `approve-then-subscribe`: send the same calls one transaction after the other (say so on screen);
+ * What the dApp does to fund `action` (`subscribe` or `tip`) for a reader; every path exists for both:
+ * - `relay-authorization`: sign the EIP-3009 authorization whose nonce is the intent's digest
+ *   (`subscriptionAuthorizationTypedData`, `tipAuthorizationTypedData`), POST it to the keeper's relay;
+ * - `relay-permit`: sign the permit (`permitTypedData` or `daiPermitTypedData`) and the intent
+ *   (`subscriptionTypedData`, `tipTypedData`), POST them to the relay (`permit` says which);
+ * - `authorization`: sign the authorization, send `subscribeWithAuthorization` / `tipWithAuthorization`
+ *   with a zero relayer fee;
+ * - `permit`: sign an EIP-2612 permit, send `subscribeWithPermit` / `tipWithPermit`;
+ * - `dai-permit`: sign DAI's permit and the intent, send `subscribeBySignature` / `tipBySignature` (zero fee);
+ * - `subscribe` / `tip` (the action's name): the allowance is in place, send the plain call;
+ * - `approve-batch`: send `approveAndCall`'s calls as one atomic EIP-5792 batch;
+ * - `approve-then-subscribe` / `approve-then-tip`: send the same calls one transaction after the other
+ *   (say so on screen);
  * - `needs-gas`: nothing works without native coin for this token (approve only) and no relay.
  */
-export type SubscribePlan =
+export type FundingPlan<A extends FundedAction> =
   | { kind: "relay-authorization" }
   | { kind: "relay-permit"; permit: PermitFlavour }
   | { kind: "authorization" }
   | { kind: "permit" }
   | { kind: "dai-permit" }
-  | { kind: "subscribe" }
+  | { kind: A }
   | { kind: "approve-batch" }
-  | { kind: "approve-then-subscribe"; transactions: number }
+  | { kind: `approve-then-${A}`; transactions: number }
   | { kind: "needs-gas" };
+export type SubscribePlan = FundingPlan<"subscribe">;
+export type TipPlan = FundingPlan<"tip">;
 
 export interface ReaderSituation {
   /** Whether the reader can pay gas (holds native coin, or its wallet sponsors it). */
   hasNativeGas: boolean;
-  /** Whether a keeper's relay is there (GET /v1/relay/policy answered `enabled`). */
+  /** Whether a keeper's relay is there (GET /v1/relay/policy answered `enabled`) and relays the action. */
   relayAvailable: boolean;
   /** `canBatchAtomically` for the reader's wallet on the pool's chain. */
   atomicBatch: boolean;
   /** The reader's allowance to the pool now. */
   allowance: bigint;
-  /** What the subscription pulls. */
+  /** What the action pulls: the subscription's total, or the tip. */
   total: bigint;
 }
 
-/** Decides how to subscribe a reader, from what the token supports and the reader's situation. */
-export function chooseSubscribePlan(funding: TokenFunding, reader: ReaderSituation): SubscribePlan {
+/** Decides how to fund `action` for a reader, from what the token supports and the reader's situation. */
+export function choosePlan<A extends FundedAction>(
+  action: A,
+  funding: TokenFunding,
+  reader: ReaderSituation,
+): FundingPlan<A> {
   if (!reader.hasNativeGas) {
     if (!reader.relayAvailable) return { kind: "needs-gas" };
     if (funding.path === "authorization") return { kind: "relay-authorization" };
     if (funding.permit !== undefined) return { kind: "relay-permit", permit: funding.permit };
     return { kind: "needs-gas" };
   }
-  if (reader.allowance >= reader.total) return { kind: "subscribe" };
+  if (reader.allowance >= reader.total) return { kind: action };
   if (funding.path === "authorization") return { kind: "authorization" };
   if (funding.path === "permit") return { kind: "permit" };
   if (funding.path === "daiPermit") return { kind: "dai-permit" };
   if (reader.atomicBatch) return { kind: "approve-batch" };
-  return { kind: "approve-then-subscribe", transactions: approvalsNeeded(reader.allowance, reader.total) + 1 };
+  const kind = `approve-then-${action}` as const;
+  return { kind, transactions: approvalsNeeded(reader.allowance, reader.total) + 1 };
+}
+
+/** `choosePlan("subscribe", …)`: how to subscribe a reader. */
+export function chooseSubscribePlan(funding: TokenFunding, reader: ReaderSituation): SubscribePlan {
+  return choosePlan("subscribe", funding, reader);
+}
+
+/** `choosePlan("tip", …)`: how a reader sends a one-off tip. */
+export function chooseTipPlan(funding: TokenFunding, reader: ReaderSituation): TipPlan {
+  return choosePlan("tip", funding, reader);
+}
+
+/** Whether `plan` has the keeper's relay send the action (the reader pays the relay's fee on top). */
+export function isRelayedPlan(plan: FundingPlan<FundedAction>): boolean {
+  return plan.kind === "relay-authorization" || plan.kind === "relay-permit";
 }
 
 /** One call of a batch, as EIP-5792 `wallet_sendCalls` (wagmi `useSendCalls`) and `sendTransaction` take it. */
@@ -194,30 +223,64 @@ export interface Call {
 }
 
 /**
- * How many `approve` calls come before `subscribe`: none when the allowance suffices, else one, or two when
- * a smaller non-zero allowance must first be set to zero (tokens such as USDT refuse to change one non-zero
- * allowance into another).
+ * How many `approve` calls come before the pool call: none when the allowance suffices, else one, or two
+ * when a smaller non-zero allowance must first be set to zero (tokens such as USDT refuse to change one
+ * non-zero allowance into another).
  */
 export function approvalsNeeded(allowance: bigint, total: bigint): number {
   if (allowance >= total) return 0;
   return allowance === 0n ? 1 : 2;
 }
 
-/** The approve path's calls, in order: the `approvalsNeeded` approvals (zero first, then `total`), then `subscribe`. */
-export function approveAndSubscribeCalls(request: {
+/**
+ * The approve path's calls, in order: the `approvalsNeeded` approvals of `total` (zero first, then `total`),
+ * then `call`, the pool call that pulls `total`.
+ */
+export function approveAndCall(request: {
   token: Address;
   pool: Address;
   allowance: bigint;
-  args: readonly [amountPerEpoch: bigint, epochs: bigint, firstEpoch: bigint];
+  total: bigint;
+  call: Call;
 }): Call[] {
-  const { token, pool, allowance, args } = request;
-  const total = args[0] * args[1];
+  const { token, pool, allowance, total, call } = request;
   const approve = (value: bigint): Call => ({
     to: token,
     data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [pool, value] }),
   });
   const approvals = approvalsNeeded(allowance, total);
   const calls: Call[] = approvals === 2 ? [approve(0n), approve(total)] : approvals === 1 ? [approve(total)] : [];
-  calls.push({ to: pool, data: encodeFunctionData({ abi: plauditPoolAbi, functionName: "subscribe", args }) });
+  calls.push(call);
   return calls;
+}
+
+/** The approve path's calls for `subscribe(args)`. */
+export function approveAndSubscribeCalls(request: {
+  token: Address;
+  pool: Address;
+  allowance: bigint;
+  args: readonly [amountPerEpoch: bigint, epochs: bigint, firstEpoch: bigint];
+}): Call[] {
+  const { args, pool } = request;
+  return approveAndCall({
+    ...request,
+    total: args[0] * args[1],
+    call: { to: pool, data: encodeFunctionData({ abi: plauditPoolAbi, functionName: "subscribe", args }) },
+  });
+}
+
+/** The approve path's calls for `tip(creator, amount)`. */
+export function approveAndTipCalls(request: {
+  token: Address;
+  pool: Address;
+  allowance: bigint;
+  creator: Address;
+  amount: bigint;
+}): Call[] {
+  const { pool, creator, amount } = request;
+  return approveAndCall({
+    ...request,
+    total: amount,
+    call: { to: pool, data: encodeFunctionData({ abi: plauditPoolAbi, functionName: "tip", args: [creator, amount] }) },
+  });
 }

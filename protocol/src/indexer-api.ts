@@ -94,7 +94,7 @@ export type ReaderHistory = z.output<typeof readerHistoryResponseSchema>;
 /** `GET /v1/creators/:creator/earnings`: earnings per epoch (oldest first) and every claim. */
 export const creatorEarningsResponseSchema = z.strictObject({
   creator: addressSchema,
-  /** Everything credited so far, and everything claimed (`earned - claimed` is claimable). */
+  /** Everything credited so far (settlements and tips), and everything claimed (`earned - claimed` is claimable). */
   earned: decimalSchema,
   claimed: decimalSchema,
   months: z.array(
@@ -109,6 +109,34 @@ export const creatorEarningsResponseSchema = z.strictObject({
 });
 export type CreatorEarningsResponse = z.input<typeof creatorEarningsResponseSchema>;
 export type CreatorEarnings = z.output<typeof creatorEarningsResponseSchema>;
+
+/** The most tips a tips answer lists, newest first (its months always sum every tip). */
+export const MAX_TIPS_LISTED = 200;
+
+/** One tip (`Tipped`): credited to the creator at once, in the epoch its block's timestamp falls in. */
+export const tipRecordSchema = z.strictObject({
+  reader: addressSchema,
+  creator: addressSchema,
+  amount: decimalSchema,
+  epoch: decimalSchema,
+  ...eventOriginSchema.shape,
+});
+export type TipRecord = z.output<typeof tipRecordSchema>;
+
+/**
+ * `GET /v1/creators/:creator/tips` (tips the creator received) and `GET /v1/readers/:reader/tips` (tips the
+ * reader sent): the total, the sum and count per epoch (oldest first), and the newest `MAX_TIPS_LISTED` tips
+ * (newest first; `truncated` when there are more). Tips are apart from budgets and settlements.
+ */
+export const tipsResponseSchema = z.strictObject({
+  account: addressSchema,
+  total: decimalSchema,
+  months: z.array(z.strictObject({ epoch: decimalSchema, amount: decimalSchema, count: countSchema })),
+  tips: z.array(tipRecordSchema).max(MAX_TIPS_LISTED),
+  truncated: z.boolean(),
+});
+export type TipsResponse = z.input<typeof tipsResponseSchema>;
+export type Tips = z.output<typeof tipsResponseSchema>;
 
 /** An epoch's totals: its bounds by the pool's schedule, funding, settlement progress, credits, returns. */
 export const epochTotalsSchema = z.strictObject({
@@ -210,6 +238,10 @@ export interface IndexerClient {
   readonly url: string;
   readerHistory(reader: Address): Promise<ReaderHistory>;
   creatorEarnings(creator: Address): Promise<CreatorEarnings>;
+  /** The tips `creator` received. */
+  creatorTips(creator: Address): Promise<Tips>;
+  /** The tips `reader` sent. */
+  readerTips(reader: Address): Promise<Tips>;
   epochs(): Promise<EpochTotals[]>;
   epochProgress(epoch: bigint): Promise<EpochProgress>;
   /** The last indexed block with an event naming `address`, or null. */
@@ -265,6 +297,8 @@ export function createIndexerClient(baseUrl: string, options: IndexerClientOptio
     url: root,
     readerHistory: (reader) => request(`/v1/readers/${reader}/history`, readerHistoryResponseSchema),
     creatorEarnings: (creator) => request(`/v1/creators/${creator}/earnings`, creatorEarningsResponseSchema),
+    creatorTips: (creator) => request(`/v1/creators/${creator}/tips`, tipsResponseSchema),
+    readerTips: (reader) => request(`/v1/readers/${reader}/tips`, tipsResponseSchema),
     epochs: async () => (await request("/v1/epochs", epochListResponseSchema)).epochs,
     epochProgress: (epoch) => request(`/v1/epochs/${epoch}`, epochProgressResponseSchema),
     lastActivity: async (address) =>

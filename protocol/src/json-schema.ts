@@ -49,6 +49,7 @@ import {
   indexedBlockResponseSchema,
   indexerErrorBodySchema,
   readerHistoryResponseSchema,
+  tipsResponseSchema,
 } from "./indexer-api.js";
 import { deploymentSchema, sessionSchema, signedTallySchema } from "./schemas.js";
 
@@ -93,6 +94,10 @@ export const WIRE_SCHEMAS = {
   Deployment: [deploymentSchema, "The deployment file a deployment writes and keepers and dApps read."],
   IndexerReaderHistoryResponse: [readerHistoryResponseSchema, "Indexer: GET /v1/readers/:reader/history."],
   IndexerCreatorEarningsResponse: [creatorEarningsResponseSchema, "Indexer: GET /v1/creators/:creator/earnings."],
+  IndexerTipsResponse: [
+    tipsResponseSchema,
+    "Indexer: GET /v1/creators/:creator/tips (tips received) and GET /v1/readers/:reader/tips (tips sent).",
+  ],
   IndexerEpochListResponse: [epochListResponseSchema, "Indexer: GET /v1/epochs."],
   IndexerEpochProgressResponse: [epochProgressResponseSchema, "Indexer: GET /v1/epochs/:epoch."],
   IndexerAccountActivityResponse: [accountActivityResponseSchema, "Indexer: GET /v1/accounts/:address/activity."],

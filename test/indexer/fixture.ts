@@ -57,6 +57,7 @@ export interface IndexerWorld {
   revokeSessions(reader: HDAccount): Promise<Hex>;
   withdraw(reader: HDAccount): Promise<Hex>;
   claimTo(creator: HDAccount, recipient: Address): Promise<Hex>;
+  tip(reader: HDAccount, creator: Address, amount: bigint): Promise<Hex>;
   /** A tally the reader signs itself for `clicks` (creator, count), creators sorted as the pool wants. */
   selfSigned(reader: HDAccount, epoch: bigint, clicks: readonly [Address, number][]): Promise<SettlementReader>;
   settle(epoch: bigint, readers: readonly SettlementReader[]): Promise<Hex>;
@@ -137,6 +138,8 @@ export async function startIndexerWorld(): Promise<IndexerWorld> {
     cancel: (reader, from) => send(reader, (w) => w.writeContract({ ...pool, functionName: "cancel", args: [from] })),
     revokeSessions: (reader) => send(reader, (w) => w.writeContract({ ...pool, functionName: "revokeSessions" })),
     withdraw: (reader) => send(reader, (w) => w.writeContract({ ...pool, functionName: "withdraw" })),
+    tip: (reader, creator, amount) =>
+      send(reader, (w) => w.writeContract({ ...pool, functionName: "tip", args: [creator, amount] })),
     claimTo: (creator, recipient) =>
       send(creator, (w) => w.writeContract({ ...pool, functionName: "claimTo", args: [recipient] })),
     async selfSigned(reader, epoch, clicks) {

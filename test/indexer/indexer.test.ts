@@ -75,6 +75,8 @@ describe("indexer", function () {
     await world.subscribe(people.bob.account, 5n * USD, 2n, 0n);
     await world.subscribe(people.carol.account, 2n * USD, 2n, 1n);
     await world.cancel(people.carol.account, 1n);
+    // A tip in epoch 0 to an address no settlement pays (so the creators' credits stay the settlement's).
+    await world.tip(people.carol.account, people.recipient.address, 1n * USD);
     // Epoch 0 settles in one batch: alice, bob with a signature that is not his (skipped), alice again (skipped).
     await world.travelToEpoch(1n);
     const aliceTally = await world.selfSigned(people.alice.account, 0n, [
@@ -89,6 +91,9 @@ describe("indexer", function () {
     await world.revokeSessions(people.alice.account);
     await world.claimTo(people.creatorA.account, creatorA);
     await world.claimTo(people.creatorB.account, people.recipient.address);
+    // Two tips in epoch 1.
+    await world.tip(people.alice.account, people.recipient.address, 2n * USD);
+    await world.tip(people.carol.account, people.recipient.address, 3n * USD);
     await world.mine(HISTORY_BLOCKS);
     historyEnd = await world.head();
 
@@ -147,6 +152,42 @@ describe("indexer", function () {
       expect(a.claims.map((c) => [c.recipient, c.amount])).to.deep.equal([[creatorA, creditedA]]);
       const b = await client.creatorEarnings(creatorB);
       expect(b.claims.map((c) => [c.recipient, c.amount])).to.deep.equal([[people.recipient.address, creditedB]]);
+    });
+
+    it("gives a creator's tips per epoch of their blocks and newest first, and counts them as earned", async () => {
+      const recipient = people.recipient.address;
+      const received = await client.creatorTips(recipient);
+      expect(received.total).to.equal(6n * USD);
+      expect(received.months).to.deep.equal([
+        { epoch: 0n, amount: 1n * USD, count: 1 },
+        { epoch: 1n, amount: 5n * USD, count: 2 },
+      ]);
+      expect(received.tips.map((t) => [t.reader, t.creator, t.amount, t.epoch])).to.deep.equal([
+        [carol, recipient, 3n * USD, 1n],
+        [alice, recipient, 2n * USD, 1n],
+        [carol, recipient, 1n * USD, 0n],
+      ]);
+      expect(received.truncated).to.equal(false);
+      // What the pool holds for the recipient is its tips: earned counts them, beside no settlement credit.
+      const earnings = await client.creatorEarnings(recipient);
+      expect([earnings.earned, earnings.months]).to.deep.equal([6n * USD, []]);
+      expect(await claimable(recipient)).to.equal(6n * USD);
+    });
+
+    it("gives a reader's tips sent per epoch, apart from its budgets", async () => {
+      const sent = await client.readerTips(carol);
+      expect(sent.total).to.equal(4n * USD);
+      expect(sent.months).to.deep.equal([
+        { epoch: 0n, amount: 1n * USD, count: 1 },
+        { epoch: 1n, amount: 3n * USD, count: 1 },
+      ]);
+      expect((await client.readerTips(bob)).tips).to.deep.equal([]);
+      // Alice's budgets are what she subscribed, the tip aside (the first test reads them in full).
+      expect((await client.readerHistory(alice)).months.map((m) => m.funded)).to.deep.equal([
+        10n * USD,
+        10n * USD,
+        10n * USD,
+      ]);
     });
 
     it("gives each epoch's settlement progress and totals", async () => {
@@ -278,6 +319,10 @@ describe("indexer", function () {
         for (const creator of [creatorA, creatorB]) {
           expect(await pgClient.creatorEarnings(creator)).to.deep.equal(await client.creatorEarnings(creator));
         }
+        expect(await pgClient.creatorTips(people.recipient.address)).to.deep.equal(
+          await client.creatorTips(people.recipient.address),
+        );
+        expect(await pgClient.readerTips(carol)).to.deep.equal(await client.readerTips(carol));
         expect(await pgClient.epochs()).to.deep.equal(await client.epochs());
       } finally {
         await onPostgres?.stop();

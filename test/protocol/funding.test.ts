@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import {
   createPublicClient,
+  erc20Abi,
   custom,
   decodeFunctionData,
   domainSeparator,
@@ -16,13 +17,16 @@ import {
 
 import {
   approveAndSubscribeCalls,
+  approveAndTipCalls,
   canBatchAtomically,
   chooseSubscribePlan,
+  chooseTipPlan,
   DAI_PERMIT_TYPEHASH,
   detectFunding,
   EIP2612_PERMIT_TYPEHASH,
   daiPermitTypes,
   permitTypes,
+  plauditPoolAbi,
   readTokenDomain,
   tokenProbeAbi,
   type FundingPath,
@@ -53,6 +57,22 @@ function fakeToken(address: Address, chainId: number, name: string, separator: H
 }
 
 const TOKEN: Address = "0x00000000000000000000000000000000000000aa";
+const POOL: Address = "0x00000000000000000000000000000000000000bb";
+const CREATOR: Address = "0x00000000000000000000000000000000000000cc";
+
+/** What `detectFunding` finds for a token whose best path is `path`. */
+function fundingOf(path: FundingPath, permit: TokenFunding["permit"]): TokenFunding {
+  return {
+    token: TOKEN,
+    chainId: 1,
+    domain: path === "approve" ? undefined : { name: "T" },
+    domainSource: path === "approve" ? undefined : "derived",
+    authorization: path === "authorization",
+    permit,
+    path,
+    gasless: path !== "approve",
+  };
+}
 
 describe("funding detection", () => {
   it("typehashes: the permit typehashes are those of the standards' type strings", () => {
@@ -151,6 +171,36 @@ describe("funding detection", () => {
     expect((await pool.budgetOf(alice, 1n))[0]).to.equal(5_000_000n);
   });
 
+  it("approveAndTipCalls: with an allowance left over on the USDT-like token, zero first, then the tip, then tip(); the creator is credited", async () => {
+    const { tokens, pools, alice, creatorA } = await networkHelpers.loadFixture(deployFlavoursFixture);
+    const usdt = tokens.usdt;
+    const pool = pools.usdt;
+    await usdt.connect(alice).approve(pool, 1n);
+    const calls = approveAndTipCalls({
+      token: (await usdt.getAddress()) as Address,
+      pool: (await pool.getAddress()) as Address,
+      allowance: await usdt.allowance(alice, pool),
+      creator: creatorA.address as Address,
+      amount: 2_000_000n,
+    });
+    expect(
+      calls.map((call) => decodeFunctionData({ abi: [...erc20Abi, ...plauditPoolAbi], data: call.data })),
+    ).to.deep.equal([
+      { functionName: "approve", args: [await pool.getAddress(), 0n] },
+      { functionName: "approve", args: [await pool.getAddress(), 2_000_000n] },
+      { functionName: "tip", args: [creatorA.address, 2_000_000n] },
+    ]);
+    for (const call of calls) await (await alice.sendTransaction(call)).wait();
+    expect(await pool.claimableOf(creatorA)).to.equal(2_000_000n);
+    expect((await pool.readerEpochs(alice))[1]).to.equal(0n);
+  });
+
+  it("approveAndTipCalls: with no allowance, one approval of the tip; with enough, the tip call alone", () => {
+    const request = { token: TOKEN, pool: POOL, creator: CREATOR, amount: 5n };
+    expect(approveAndTipCalls({ ...request, allowance: 0n }).map((call) => call.to)).to.deep.equal([TOKEN, POOL]);
+    expect(approveAndTipCalls({ ...request, allowance: 5n }).map((call) => call.to)).to.deep.equal([POOL]);
+  });
+
   it("canBatchAtomically: only an atomic capability of 'supported' or 'ready' on the chain counts", () => {
     expect(canBatchAtomically({ 8453: { atomic: { status: "supported" } } }, 8453)).to.equal(true);
     expect(canBatchAtomically({ "0x2105": { atomic: { status: "ready" } } }, 8453)).to.equal(true);
@@ -160,16 +210,7 @@ describe("funding detection", () => {
   });
 
   it("chooseSubscribePlan: relays for readers without gas where the token allows, else says what it takes", () => {
-    const funding = (path: FundingPath, permit: TokenFunding["permit"]): TokenFunding => ({
-      token: TOKEN,
-      chainId: 1,
-      domain: path === "approve" ? undefined : { name: "T" },
-      domainSource: path === "approve" ? undefined : "derived",
-      authorization: path === "authorization",
-      permit,
-      path,
-      gasless: path !== "approve",
-    });
+    const funding = fundingOf;
     const reader = { hasNativeGas: false, relayAvailable: true, atomicBatch: false, allowance: 0n, total: 10n };
     expect(chooseSubscribePlan(funding("authorization", "eip2612"), reader)).to.deep.equal({
       kind: "relay-authorization",
@@ -193,6 +234,38 @@ describe("funding detection", () => {
     });
     expect(chooseSubscribePlan(funding("approve", undefined), { ...withGas, allowance: 10n })).to.deep.equal({
       kind: "subscribe",
+    });
+  });
+
+  it("chooseTipPlan: a tip goes the subscription's ways, named for the tip; the allowance is compared with the tip", () => {
+    const noGas = { hasNativeGas: false, relayAvailable: true, atomicBatch: false, allowance: 0n, total: 10n };
+    const withGas = { ...noGas, hasNativeGas: true };
+    // USDC-like (EIP-3009): relayed authorization without gas, the authorization with gas.
+    expect(chooseTipPlan(fundingOf("authorization", "eip2612"), noGas)).to.deep.equal({ kind: "relay-authorization" });
+    expect(chooseTipPlan(fundingOf("authorization", "eip2612"), withGas)).to.deep.equal({ kind: "authorization" });
+    // EIP-2612 and DAI permits: relayed by signature without gas; tipWithPermit or tipBySignature with gas.
+    expect(chooseTipPlan(fundingOf("permit", "eip2612"), noGas)).to.deep.equal({
+      kind: "relay-permit",
+      permit: "eip2612",
+    });
+    expect(chooseTipPlan(fundingOf("permit", "eip2612"), withGas)).to.deep.equal({ kind: "permit" });
+    expect(chooseTipPlan(fundingOf("daiPermit", "dai"), withGas)).to.deep.equal({ kind: "dai-permit" });
+    // USDT-like (approve only): no way without gas; batched when the wallet is atomic; else one by one,
+    // with the zero-first approval when an allowance below the tip is left over.
+    expect(chooseTipPlan(fundingOf("approve", undefined), noGas)).to.deep.equal({ kind: "needs-gas" });
+    expect(chooseTipPlan(fundingOf("approve", undefined), { ...withGas, atomicBatch: true })).to.deep.equal({
+      kind: "approve-batch",
+    });
+    expect(chooseTipPlan(fundingOf("approve", undefined), withGas)).to.deep.equal({
+      kind: "approve-then-tip",
+      transactions: 2,
+    });
+    expect(chooseTipPlan(fundingOf("approve", undefined), { ...withGas, allowance: 3n })).to.deep.equal({
+      kind: "approve-then-tip",
+      transactions: 3,
+    });
+    expect(chooseTipPlan(fundingOf("approve", undefined), { ...withGas, allowance: 10n })).to.deep.equal({
+      kind: "tip",
     });
   });
 });

@@ -48,6 +48,7 @@ export function ServicesProvider({ deployment, children }: { deployment: AppDepl
               maxRange: deployment.logRange === undefined ? undefined : BigInt(deployment.logRange),
             }),
             env.client,
+            scheduleOf(deployment),
           );
     return {
       ...env,

@@ -7,28 +7,16 @@
  * explained on screen). `planSubscription` and `planWords` are the workflow without React, unit-tested
  * (the signing in lib/subscribeAction.ts); `useSubscribe` binds them to the form, the wallet and `useTx`.
  */
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { erc20Abi, parseUnits, type Address } from "viem";
-import { useCapabilities, useConfig } from "wagmi";
+import type { Address } from "viem";
 
-import {
-  canBatchAtomically,
-  chooseSubscribePlan,
-  detectFunding,
-  MAX_SUBSCRIPTION_EPOCHS,
-  plauditPoolAbi,
-  tokenProbeAbi,
-  type SubscribePlan,
-  type WalletCapabilities,
-} from "@plaudit/protocol";
+import { chooseSubscribePlan, MAX_SUBSCRIPTION_EPOCHS, type SubscribePlan } from "@plaudit/protocol";
 import { formatToken } from "../lib/format.js";
-import { describeCall, subscribeAction, type FundingContext } from "../lib/subscribeAction.js";
+import { parseTokenAmount, type Token } from "../lib/tokenAmount.js";
+import { describeCall, subscribeAction } from "../lib/subscribeAction.js";
 import { useServices } from "./services.js";
 import type { ChainClock } from "./useChainClock.js";
-import { walletSigner } from "./useIntents.js";
-import { useNativeGas } from "./useNativeGas.js";
-import { useRelayPolicy } from "./useRelay.js";
+import { readerSituation, relayerFeeOf, useFunding, type RelayedActions } from "./useFunding.js";
 import { useTx } from "./useTx.js";
 
 export interface SubscribeForm {
@@ -38,10 +26,7 @@ export interface SubscribeForm {
   startNext: boolean;
 }
 
-export interface Token {
-  decimals: number;
-  symbol: string;
-}
+export type { Token };
 
 /** What the form asks for, or the first problem with it, in words. */
 export type SubscriptionPlan =
@@ -55,17 +40,9 @@ export function planSubscription(
   currentEpoch: bigint,
   relayerFee = 0n,
 ): SubscriptionPlan {
-  const amount = form.amount.trim();
-  const amountProblem = `Enter an amount per month in ${token.symbol}, like 10 or 2.5.`;
-  if (!/^(\d+\.?\d*|\.\d+)$/.test(amount)) return { ok: false, field: "amount", problem: amountProblem };
-  if ((amount.split(".")[1] ?? "").length > token.decimals)
-    return {
-      ok: false,
-      field: "amount",
-      problem: `${token.symbol} has ${token.decimals} decimals: use at most ${token.decimals} digits after the point.`,
-    };
-  const perEpoch = parseUnits(amount, token.decimals);
-  if (perEpoch === 0n) return { ok: false, field: "amount", problem: amountProblem };
+  const parsed = parseTokenAmount(form.amount, token, `Enter an amount per month in ${token.symbol}, like 10 or 2.5.`);
+  if (!parsed.ok) return { ok: false, field: "amount", problem: parsed.problem };
+  const perEpoch = parsed.value;
   if (!/^\d+$/.test(form.months.trim()))
     return { ok: false, field: "months", problem: `Choose 1 to ${MAX_SUBSCRIPTION_EPOCHS} months.` };
   const epochs = Number(form.months.trim());
@@ -111,79 +88,34 @@ export function planWords(plan: SubscribePlan, fee: string): string {
   }
 }
 
+/** The relay actions that subscribe. */
+const SUBSCRIBE_RELAY_ACTIONS = {
+  authorization: "subscribe-with-authorization",
+  signature: "subscribe-by-signature",
+} as const satisfies RelayedActions;
+
 export function useSubscribe(reader: Address, clock: ChainClock, balance: bigint) {
-  const { deployment, client } = useServices();
-  const config = useConfig();
+  const { deployment } = useServices();
   const tx = useTx();
   const [form, setForm] = useState<SubscribeForm>({ amount: "10", months: "3", startNext: false });
   const token = { decimals: deployment.tokenDecimals, symbol: deployment.tokenSymbol };
+  const { reads, context } = useFunding(reader);
 
-  const funding = useQuery({
-    queryKey: ["funding", deployment.chainId, deployment.token],
-    staleTime: Infinity,
-    queryFn: () => detectFunding(client, deployment.token),
-  });
-  const allowance = useQuery({
-    queryKey: ["allowance", reader],
-    queryFn: () =>
-      client.readContract({
-        address: deployment.token,
-        abi: erc20Abi,
-        functionName: "allowance",
-        args: [reader, deployment.pool],
-      }),
-  });
-  const { hasNativeGas } = useNativeGas(reader);
-  const { policy } = useRelayPolicy();
-  // A wallet without EIP-5792 (Rabby answers methodNotFound) has no capabilities: it cannot batch.
-  const capabilities = useCapabilities({ account: reader, query: { retry: false } });
-  const atomicBatch = canBatchAtomically(capabilities.data as WalletCapabilities | undefined, deployment.chainId);
-
-  const relayAvailable = policy !== undefined;
   const draft = planSubscription(form, token, balance, clock.epoch);
-  const ready = funding.data !== undefined && allowance.data !== undefined && hasNativeGas !== undefined;
   const route =
-    ready && draft.ok
-      ? chooseSubscribePlan(funding.data, {
-          hasNativeGas,
-          relayAvailable,
-          atomicBatch,
-          allowance: allowance.data,
-          total: draft.total,
-        })
+    reads !== undefined && draft.ok
+      ? chooseSubscribePlan(reads.funding, readerSituation(reads, SUBSCRIBE_RELAY_ACTIONS, draft.total))
       : undefined;
-  const relayed = route?.kind === "relay-authorization" || route?.kind === "relay-permit";
-  const relayerFee = relayed ? (policy?.minRelayerFee ?? 0n) : 0n;
+  const relayerFee = relayerFeeOf(route, reads?.policy);
   const plan = planSubscription(form, token, balance, clock.epoch, relayerFee);
   const fmt = (v: bigint) => formatToken(v, token.decimals, token.symbol);
-
-  const context = (): FundingContext => ({
-    reader,
-    pool: deployment.pool,
-    token: deployment.token,
-    chainId: deployment.chainId,
-    tokenDomain: funding.data?.domain,
-    relayerFee,
-    allowance: allowance.data ?? 0n,
-    now: clock.now,
-    readIntentNonce: () =>
-      client.readContract({
-        address: deployment.pool,
-        abi: plauditPoolAbi,
-        functionName: "intentNonceOf",
-        args: [reader],
-      }),
-    readPermitNonce: () =>
-      client.readContract({ address: deployment.token, abi: tokenProbeAbi, functionName: "nonces", args: [reader] }),
-    sign: walletSigner(config, reader),
-  });
 
   const subscribe = () =>
     tx.track(async (progress) => {
       if (!plan.ok) throw new Error(plan.problem);
       if (route === undefined) throw new Error("Still reading what the token and your wallet support; try again.");
       if (route.kind === "needs-gas") throw new Error(planWords(route, fmt(relayerFee)));
-      const action = await subscribeAction(route, plan, context(), progress.step);
+      const action = await subscribeAction(route, plan, context(relayerFee, clock.now), progress.step);
       switch (action.via) {
         case "relay":
           return action.action === "subscribe-with-authorization"

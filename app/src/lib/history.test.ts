@@ -21,8 +21,9 @@ import {
   type EpochListResponse,
   type EpochTotalsInput,
   type ReaderHistoryResponse,
+  type TipsResponse,
 } from "@plaudit/protocol";
-import { creatorA, creatorB, scope } from "../testing/fixtures.js";
+import { creatorA, creatorB, schedule, scope } from "../testing/fixtures.js";
 import { creatorPastFromLogs, indexerHistory, logHistory, readerPastFromLogs } from "./history.js";
 import { createLogScanner, type PoolLog } from "./logScanner.js";
 
@@ -84,6 +85,37 @@ const creatorAnswer: CreatorEarningsResponse = {
   claims: [{ recipient: creatorA, amount: "6966667", ...origin(25) }],
 };
 
+/** The reader tipped creator A 1 USD at block 12 (epoch 0) and creator B 0.5 USD at block 35 (epoch 1). */
+const readerTipsAnswer: TipsResponse = {
+  account: reader,
+  total: "1500000",
+  months: [
+    { epoch: "0", amount: "1000000", count: 1 },
+    { epoch: "1", amount: "500000", count: 1 },
+  ],
+  tips: [
+    { reader, creator: creatorB, amount: "500000", epoch: "1", ...origin(35) },
+    { reader, creator: creatorA, amount: "1000000", epoch: "0", ...origin(12) },
+  ],
+  truncated: false,
+};
+/** Creator A received the reader's tip at block 12 and creator B's 7 units at block 38 (epoch 1). */
+const creatorATipsAnswer: TipsResponse = {
+  account: creatorA,
+  total: "1000007",
+  months: [
+    { epoch: "0", amount: "1000000", count: 1 },
+    { epoch: "1", amount: "7", count: 1 },
+  ],
+  tips: [
+    { reader: creatorB, creator: creatorA, amount: "7", epoch: "1", ...origin(38) },
+    { reader, creator: creatorA, amount: "1000000", epoch: "0", ...origin(12) },
+  ],
+  truncated: false,
+};
+/** Chain time of block `n` in the logs below: epoch 0 up to block 25, epoch 1 from block 26 on. */
+const blockTime = (n: number) => schedule.startTime + BigInt(n) * 100_000n;
+
 const totals = (epoch: number, over: Partial<EpochTotalsInput> = {}): EpochTotalsInput => ({
   epoch: String(epoch),
   start: "0",
@@ -108,13 +140,15 @@ const epochsAnswer: EpochListResponse = {
 };
 
 /** An indexer serving exactly those answers at its documented routes. */
-function servedIndexer() {
+function servedIndexer(options: { tipsRoute?: boolean } = {}) {
   const asked: string[] = [];
   const fetchImpl: typeof fetch = async (input) => {
     const path = new URL(String(input)).pathname;
     asked.push(path);
     if (path === `/v1/readers/${reader}/history`) return Response.json(readerAnswer);
+    if (path === `/v1/readers/${reader}/tips` && options.tipsRoute !== false) return Response.json(readerTipsAnswer);
     if (path === `/v1/creators/${creatorA}/earnings`) return Response.json(creatorAnswer);
+    if (path === `/v1/creators/${creatorA}/tips`) return Response.json(creatorATipsAnswer);
     if (path === "/v1/epochs") return Response.json(epochsAnswer);
     return Response.json({ error: { code: "not_found", message: "no such route" } }, { status: 404 });
   };
@@ -166,6 +200,13 @@ describe("indexerHistory", () => {
     ]);
   });
 
+  it("shows no tips, rather than failing, from an indexer older than the tips route", async () => {
+    const { indexer } = servedIndexer({ tipsRoute: false });
+    const past = await indexerHistory(indexer).reader(reader);
+    expect(past.history.tips.size).toBe(0);
+    expect(past.history.settled.size).toBe(1);
+  });
+
   it("fails with the indexer's error when an answer is off its schema", async () => {
     const broken: typeof fetch = async () => Response.json({ ...readerAnswer, months: [{ epoch: "-1" }] });
     const indexer = createIndexerClient("http://indexer.test", { fetch: broken });
@@ -174,7 +215,7 @@ describe("indexerHistory", () => {
 });
 
 /** A pool log as a node sends it. */
-function rawLog<N extends "CreatorCredited" | "Claimed" | "BatchSettled" | "Subscribed">(
+function rawLog<N extends "CreatorCredited" | "Claimed" | "BatchSettled" | "Subscribed" | "Tipped">(
   block: number,
   eventName: N,
   topics: Record<string, unknown>,
@@ -206,6 +247,7 @@ describe("logHistory", () => {
       [{ type: "uint64" }, { type: "uint256" }, { type: "uint256" }],
       [3n, 10_000_000n, 30_000_000n],
     ),
+    rawLog(12, "Tipped", { reader, creator: creatorA }, [{ type: "uint256" }], [1_000_000n]),
     rawLog(20, "CreatorCredited", { epoch: 0n, creator: creatorA }, [{ type: "uint256" }], [6_966_667n]),
     rawLog(
       20,
@@ -222,12 +264,25 @@ describe("logHistory", () => {
       [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
       [0n, 1n, 0n],
     ),
+    rawLog(35, "Tipped", { reader, creator: creatorB }, [{ type: "uint256" }], [500_000n]),
+    rawLog(38, "Tipped", { reader: creatorB, creator: creatorA }, [{ type: "uint256" }], [7n]),
     rawLog(40, "CreatorCredited", { epoch: 3n, creator: creatorA }, [{ type: "uint256" }], [3_000_000n]),
   ];
+  const blocksRead: number[] = [];
   const chain = () => {
     const transport = custom({
       async request({ method, params }: { method: string; params?: unknown }) {
         if (method === "eth_blockNumber") return numberToHex(45);
+        if (method === "eth_getBlockByNumber") {
+          const [number] = params as [Hex];
+          blocksRead.push(Number(number));
+          return {
+            number,
+            hash: tx(Number(number) + 2_000_000),
+            timestamp: numberToHex(blockTime(Number(number))),
+            transactions: [],
+          };
+        }
         if (method !== "eth_getLogs") throw new Error(`unexpected ${method}`);
         const [filter] = params as [{ fromBlock: Hex; toBlock: Hex }];
         return logs.filter(
@@ -240,11 +295,20 @@ describe("logHistory", () => {
 
   it("agrees with the indexer on a creator's earnings and each epoch's settlement", async () => {
     const client = chain();
-    const fromLogs = logHistory(createLogScanner({ client, pool: scope.pool, fromBlock: 1n, maxRange: 10n }), client);
+    const fromLogs = logHistory(
+      createLogScanner({ client, pool: scope.pool, fromBlock: 1n, maxRange: 10n }),
+      client,
+      schedule,
+    );
     const { indexer } = servedIndexer();
     const fromIndexer = indexerHistory(indexer);
     expect(await fromLogs.creator(creatorA)).toEqual(await fromIndexer.creator(creatorA));
     expect(await fromLogs.epochs([0n, 1n, 7n])).toEqual(await fromIndexer.epochs([0n, 1n, 7n]));
+    expect(await fromLogs.creatorTips(creatorA)).toEqual(await fromIndexer.creatorTips(creatorA));
+    expect(await fromLogs.creatorTips(creatorA)).toEqual([
+      { epoch: 0n, amount: 1_000_000n, count: 1 },
+      { epoch: 1n, amount: 7n, count: 1 },
+    ]);
   });
 
   it("finds the reader's first funded epoch and leaves other accounts' logs out", async () => {
@@ -252,8 +316,32 @@ describe("logHistory", () => {
     const scanner = createLogScanner({ client, pool: scope.pool, fromBlock: 1n, maxRange: 10n });
     const all: readonly PoolLog[] = await scanner.sync();
     const noInput = () => Promise.reject(new Error("not read"));
-    expect((await readerPastFromLogs(reader, all, noInput)).firstFundedEpoch).toBe(0n);
-    expect((await readerPastFromLogs(creatorB, all, noInput)).firstFundedEpoch).toBeUndefined();
+    const epochOf = async (block: bigint) => (block < 26n ? 0n : 1n);
+    expect((await readerPastFromLogs(reader, all, noInput, epochOf)).firstFundedEpoch).toBe(0n);
+    expect((await readerPastFromLogs(creatorB, all, noInput, epochOf)).firstFundedEpoch).toBeUndefined();
     expect(creatorPastFromLogs(creatorB, all)).toEqual({ months: [], claimed: 0n });
+  });
+
+  it("agrees with the indexer on the tips a reader sent, by the epoch of their blocks, and reads each block once", async () => {
+    const client = chain();
+    const fromLogs = logHistory(
+      createLogScanner({ client, pool: scope.pool, fromBlock: 1n, maxRange: 10n }),
+      client,
+      schedule,
+    );
+    const { indexer } = servedIndexer();
+    const start = blocksRead.length;
+    const logTips = (await fromLogs.reader(reader)).history.tips;
+    // Only the reader's own tips' blocks are read (not creator B's tip at block 38).
+    expect(blocksRead.slice(start).sort((a, b) => a - b)).toEqual([12, 35]);
+    expect(logTips).toEqual((await indexerHistory(indexer).reader(reader)).history.tips);
+    expect([...logTips.entries()].map(([epoch, tips]) => [epoch, tips.map((t) => [t.creator, t.amount])])).toEqual([
+      [0n, [[creatorA, 1_000_000n]]],
+      [1n, [[creatorB, 500_000n]]],
+    ]);
+    const before = blocksRead.length;
+    await fromLogs.reader(reader);
+    // A block's epoch is read once per page load.
+    expect(blocksRead.length).toBe(before);
   });
 });

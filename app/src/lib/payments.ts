@@ -43,11 +43,32 @@ export interface SettledMonth extends SettledLog {
   payments: CreatorPayment[] | undefined;
 }
 
+/** A one-off tip the reader sent (`Tipped`): apart from its budgets, in the epoch its block fell in. */
+export interface SentTip {
+  creator: Address;
+  amount: bigint;
+  epoch: bigint;
+  transactionHash: Hash;
+  blockNumber: bigint;
+}
+
 export interface ReaderHistory {
   /** Settled months by epoch (a reader is settled at most once per epoch). */
   settled: Map<bigint, SettledMonth>;
   /** Attempts the pool skipped, by epoch, oldest first. */
   skipped: Map<bigint, SkippedLog[]>;
+  /** Tips the reader sent, by epoch, oldest first. */
+  tips: Map<bigint, SentTip[]>;
+}
+
+/** Tips by the epoch they were sent in, each month's oldest first. */
+export function tipsByEpoch(tips: readonly SentTip[]): Map<bigint, SentTip[]> {
+  const byEpoch = new Map<bigint, SentTip[]>();
+  const chainOrder = [...tips].sort((a, b) =>
+    a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0,
+  );
+  for (const tip of chainOrder) byEpoch.set(tip.epoch, [...(byEpoch.get(tip.epoch) ?? []), tip]);
+  return byEpoch;
 }
 
 /** Chain order of logs. */
@@ -101,13 +122,15 @@ export function paymentsFromSettleCall(
 
 /**
  * A reader's history from its `ReaderSettled` and `ReaderSkipped` logs and the input of each settled
- * log's transaction (`inputs`, by hash; a missing input leaves that month's payments undefined).
+ * log's transaction (`inputs`, by hash; a missing input leaves that month's payments undefined), with the
+ * tips it sent.
  */
 export function readerHistory(
   reader: Address,
   settledLogs: readonly SettledLog[],
   skippedLogs: readonly SkippedLog[],
   inputs: ReadonlyMap<Hash, Hex>,
+  tips: readonly SentTip[] = [],
 ): ReaderHistory {
   // The reader's entries in one transaction, in batch order, whatever the pool made of them.
   const entriesOf = (hash: Hash) =>
@@ -124,5 +147,5 @@ export function readerHistory(
   const skipped = new Map<bigint, SkippedLog[]>();
   for (const log of [...skippedLogs].sort(byChainOrder))
     skipped.set(log.epoch, [...(skipped.get(log.epoch) ?? []), log]);
-  return { settled, skipped };
+  return { settled, skipped, tips: tipsByEpoch(tips) };
 }

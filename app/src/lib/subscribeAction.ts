@@ -4,7 +4,7 @@
  * request for the keeper's relay, one pool call from the reader's wallet, or the approve path's calls.
  * Signatures are asked for here, in the order the reader sees them; nothing is sent. No token is named.
  */
-import { parseSignature, type Address, type TypedDataDomain } from "viem";
+import { parseSignature, type Address, type Hex, type TypedDataDomain } from "viem";
 
 import {
   approveAndSubscribeCalls,
@@ -20,6 +20,7 @@ import {
   subscriptionValue,
   tokenPermit,
   type Call,
+  type PermitFlavour,
   type RelayRequestInput,
   type SubscribePlan,
   type SubscriptionMessage,
@@ -62,7 +63,8 @@ export type SubscribeAction =
   | { via: "wallet"; call: PoolCall }
   | { via: "calls"; calls: Call[]; atomic: boolean };
 
-function needDomain(ctx: FundingContext): TypedDataDomain {
+/** The token's EIP-712 domain, which every signed path needs. */
+export function needDomain(ctx: FundingContext): TypedDataDomain {
   if (ctx.tokenDomain === undefined) throw new Error("The token's signing domain could not be established.");
   return ctx.tokenDomain;
 }
@@ -80,7 +82,21 @@ async function signedTerms(ctx: FundingContext, terms: SubscriptionTerms, relaye
   return message;
 }
 
-async function signPermit(ctx: FundingContext, kind: "eip2612" | "dai", value: bigint, deadline: bigint, step: Step) {
+export interface SignedPermit {
+  kind: PermitFlavour;
+  nonce: bigint;
+  deadline: bigint;
+  signature: Hex;
+}
+
+/** Asks for the reader's permit (EIP-2612 or DAI's) letting the pool take `value` until `deadline`. */
+export async function signPermit(
+  ctx: FundingContext,
+  kind: PermitFlavour,
+  value: bigint,
+  deadline: bigint,
+  step: Step,
+): Promise<SignedPermit> {
   const domain = needDomain(ctx);
   const nonce = await ctx.readPermitNonce();
   step("Sign the permit in your wallet (no gas)…");
@@ -94,6 +110,24 @@ async function signPermit(ctx: FundingContext, kind: "eip2612" | "dai", value: b
     daiPermitTypedData(domain, { holder: ctx.reader, spender: ctx.pool, nonce, expiry: deadline, allowed: true }),
   );
   return { kind, nonce, deadline, signature };
+}
+
+/** The relay's wire form of a signed permit. */
+export function wirePermit(permit: SignedPermit): RelayRequestInput<"subscribe-by-signature">["permit"] {
+  return permit.kind === "eip2612"
+    ? { kind: "eip2612", deadline: permit.deadline.toString(), signature: permit.signature }
+    : { kind: "dai", nonce: permit.nonce.toString(), expiry: permit.deadline.toString(), signature: permit.signature };
+}
+
+/** The pool's `TokenPermit` of a signed DAI permit (what `subscribeBySignature` and `tipBySignature` apply). */
+export function daiTokenPermit(permit: SignedPermit) {
+  return tokenPermit(PermitKind.Dai, permit.signature, { deadline: permit.deadline, nonce: permit.nonce });
+}
+
+/** `v`, `r`, `s` of a signature, as `subscribeWithPermit` and `tipWithPermit` take them. */
+export function splitSignature(signature: Hex) {
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { v: Number(v ?? BigInt(yParity + 27)), r, s };
 }
 
 /** Asks for the signatures `plan` needs and returns what to send. */
@@ -135,10 +169,7 @@ export async function subscribeAction(
       step("Sign the subscription's terms in your wallet (no gas)…");
       const signature = await ctx.sign(subscriptionTypedData(poolDomain, message));
       if (plan.kind === "dai-permit") {
-        const tokenPermitStruct = tokenPermit(PermitKind.Dai, permit.signature, {
-          deadline: permit.deadline,
-          nonce: permit.nonce,
-        });
+        const tokenPermitStruct = daiTokenPermit(permit);
         return {
           via: "wallet",
           call: {
@@ -147,30 +178,21 @@ export async function subscribeAction(
           },
         };
       }
-      const wirePermit =
-        permit.kind === "eip2612"
-          ? { kind: "eip2612" as const, deadline: permit.deadline.toString(), signature: permit.signature }
-          : {
-              kind: "dai" as const,
-              nonce: permit.nonce.toString(),
-              expiry: permit.deadline.toString(),
-              signature: permit.signature,
-            };
       return {
         via: "relay",
         action: "subscribe-by-signature",
-        request: { subscription: subscriptionToWire(message), permit: wirePermit, signature },
+        request: { subscription: subscriptionToWire(message), permit: wirePermit(permit), signature },
       };
     }
     case "permit": {
       const deadline = ctx.now + SIGNATURE_LIFETIME_SECONDS;
       const permit = await signPermit(ctx, "eip2612", terms.perEpoch * BigInt(terms.epochs), deadline, step);
-      const { r, s, v, yParity } = parseSignature(permit.signature);
+      const { v, r, s } = splitSignature(permit.signature);
       return {
         via: "wallet",
         call: {
           functionName: "subscribeWithPermit",
-          args: [...args, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
+          args: [...args, deadline, v, r, s],
         },
       };
     }
@@ -186,9 +208,15 @@ export async function subscribeAction(
   }
 }
 
-/** What each call of the approve path does, in words, for the on-screen steps. */
-export function describeCall(call: Call, index: number, calls: readonly Call[], token: Address): string {
-  if (call.to.toLowerCase() !== token.toLowerCase()) return "subscribe";
+/** What each call of the approve path does, in words, for the on-screen steps; `poolCall` names the last. */
+export function describeCall(
+  call: Call,
+  index: number,
+  calls: readonly Call[],
+  token: Address,
+  poolCall = "subscribe",
+): string {
+  if (call.to.toLowerCase() !== token.toLowerCase()) return poolCall;
   // The only token call with a zero amount is the zero-first approval (tokens that refuse to change a
   // non-zero allowance into another); the amount is the last word of the calldata.
   return BigInt(`0x${call.data.slice(-64)}`) === 0n && index < calls.length - 2

@@ -14,10 +14,12 @@ import {
   type IndexerErrorBody,
   type IndexerErrorCode,
   type ReaderHistoryResponse,
+  type TipsResponse,
+  MAX_TIPS_LISTED,
 } from "@plaudit/protocol";
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
-import { asc, count, desc, eq, sql } from "ponder";
+import { asc, count, desc, eq, sql, sum } from "ponder";
 import { db } from "ponder:api";
 import {
   account,
@@ -32,6 +34,7 @@ import {
   readerSkip,
   sessionRevocation,
   subscription,
+  tip,
 } from "ponder:schema";
 import { getAddress, isAddress, type Address } from "viem";
 
@@ -188,6 +191,51 @@ app.get("/v1/creators/:creator/earnings", async (c) => {
     claims: claims.map((x) => ({ recipient: x.recipient, amount: x.amount.toString(), ...origin(x) })),
   };
   return c.json(body);
+});
+
+/** The tips naming `address` as `side` (the reader who sent them, or the creator who received them). */
+async function tipsAnswer(side: "reader" | "creator", address: Address): Promise<TipsResponse> {
+  const column = side === "reader" ? tip.reader : tip.creator;
+  const [months, newest] = await Promise.all([
+    db
+      .select({ epoch: tip.epoch, amount: sum(tip.amount), count: count() })
+      .from(tip)
+      .where(eq(column, address))
+      .groupBy(tip.epoch)
+      .orderBy(asc(tip.epoch)),
+    db
+      .select()
+      .from(tip)
+      .where(eq(column, address))
+      .orderBy(desc(tip.block), desc(tip.logIndex))
+      .limit(MAX_TIPS_LISTED + 1),
+  ]);
+  const monthly = months.map((m) => ({ epoch: m.epoch, amount: BigInt(m.amount ?? "0"), count: Number(m.count) }));
+  return {
+    account: getAddress(address),
+    total: monthly.reduce((total, m) => total + m.amount, 0n).toString(),
+    months: monthly.map((m) => ({ epoch: m.epoch.toString(), amount: m.amount.toString(), count: m.count })),
+    tips: newest.slice(0, MAX_TIPS_LISTED).map((t) => ({
+      reader: getAddress(t.reader),
+      creator: getAddress(t.creator),
+      amount: t.amount.toString(),
+      epoch: t.epoch.toString(),
+      ...origin(t),
+    })),
+    truncated: newest.length > MAX_TIPS_LISTED,
+  };
+}
+
+app.get("/v1/creators/:creator/tips", async (c) => {
+  const creator = addressParam(c, "creator");
+  if (creator === null) return fail(c, 400, "invalid_address", "creator: not an address");
+  return c.json(await tipsAnswer("creator", creator));
+});
+
+app.get("/v1/readers/:reader/tips", async (c) => {
+  const reader = addressParam(c, "reader");
+  if (reader === null) return fail(c, 400, "invalid_address", "reader: not an address");
+  return c.json(await tipsAnswer("reader", reader));
 });
 
 function totalsAnswer(row: typeof epochTotals.$inferSelect): EpochTotalsInput {

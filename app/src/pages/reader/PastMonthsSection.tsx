@@ -1,7 +1,8 @@
 /**
  * Where the reader's money went, month by month: for a settled month each creator paid and how much,
  * the keeper's tip and the transaction; for an expired one that it came back; for one waiting for
- * settlement its projected split, when settlement is due, and "settle it yourself".
+ * settlement its projected split, when settlement is due, and "settle it yourself". Then the one-off tips
+ * the reader sent, month by month: they were never part of a budget.
  */
 import type { Address } from "viem";
 
@@ -16,7 +17,7 @@ import type { EpochBudget } from "../../hooks/useReader.js";
 import { useReaderHistory } from "../../hooks/useReaderHistory.js";
 import { useSelfSettle, type SettleOutcome } from "../../hooks/useSelfSettle.js";
 import { formatTime, formatToken } from "../../lib/format.js";
-import type { SettledMonth, SkippedLog } from "../../lib/payments.js";
+import type { SentTip, SettledMonth, SkippedLog } from "../../lib/payments.js";
 import { skipReasonWords } from "../../lib/skipReasons.js";
 import { localItems } from "../../lib/tallyStore.js";
 import { ProjectedSplit } from "./ProjectedSplit.js";
@@ -53,7 +54,49 @@ export function PastMonthsSection({
           </div>
         </AsyncState>
       )}
+      {history.data !== undefined && history.data.tips.size > 0 && <TipsSent tips={history.data.tips} />}
     </section>
+  );
+}
+
+/** The tips the reader sent, newest month first, each with its creator, amount and transaction. */
+function TipsSent({ tips }: { tips: ReadonlyMap<bigint, readonly SentTip[]> }) {
+  const { deployment } = useServices();
+  const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
+  const months = [...tips.entries()].sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+  return (
+    <div data-testid="tips-sent">
+      <h3>Tips you sent</h3>
+      <p className="note">One-off amounts credited to the creator at once, apart from your monthly budgets.</p>
+      {months.map(([epoch, sent]) => (
+        <table key={epoch.toString()} data-testid={`tips-${epoch}`}>
+          <caption>
+            Month {epoch.toString()}: {fmt(sent.reduce((sum, t) => sum + t.amount, 0n))} in {sent.length} tip
+            {sent.length === 1 ? "" : "s"}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Creator</th>
+              <th scope="col">Amount</th>
+              <th scope="col">Transaction</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sent.map((t, i) => (
+              <tr key={`${t.transactionHash}-${i}`}>
+                <td>
+                  <code>{t.creator}</code>
+                </td>
+                <td>{fmt(t.amount)}</td>
+                <td>
+                  <code>{t.transactionHash.slice(0, 10)}…</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </div>
   );
 }
 

@@ -1,0 +1,35 @@
+/**
+ * `#/tip/<address>`: the tip form for one creator, alone on the page, so a creator's button can open it in
+ * a first-party window. Not in the navigation. The address comes from the URL, so it is checked before use.
+ */
+import { getAddress, isAddress, type Address } from "viem";
+
+import { TipForm } from "../components/TipForm.js";
+
+/** The creator a `#/tip/<address>` hash names, or null when the hash is not such a route or not an address. */
+export function tipCreatorOf(hash: string): Address | null | undefined {
+  const match = /^#\/tip\/([^/?#]*)$/.exec(hash);
+  if (match === null) return undefined;
+  let candidate: string;
+  try {
+    candidate = decodeURIComponent(match[1] ?? "");
+  } catch {
+    return null; // a malformed escape (`%E0%A4%A`) names nothing
+  }
+  return isAddress(candidate, { strict: false }) ? getAddress(candidate) : null;
+}
+
+export function TipPage({ creator }: { creator: Address | null }) {
+  return (
+    <>
+      <h1>Tip a creator</h1>
+      {creator === null ? (
+        <p className="error" role="alert" data-testid="tip-bad-address">
+          This link names no creator: the part after #/tip/ must be an Ethereum address (0x and 40 hexadecimal digits).
+        </p>
+      ) : (
+        <TipForm creator={creator} />
+      )}
+    </>
+  );
+}
