@@ -70,7 +70,9 @@ const HISTORY_BLOCKS = env("BENCH_BLOCKS", 1_000_000);
 const IDLE_SECONDS = env("BENCH_IDLE_SEC", 60);
 const LOG_RANGE = env("BENCH_LOG_RANGE", 10);
 const PAGE_RPS = env("BENCH_RPS", 25);
-const INDEXER_RPS = process.env["BENCH_INDEXER_RPS"] === undefined ? null : env("BENCH_INDEXER_RPS", 0);
+/** The indexer's RPC plan (the `archive` profile): its log range and rate. */
+const INDEXER_LOG_RANGE = env("BENCH_INDEXER_LOG_RANGE", RPC_LIMIT_PROFILES.archive.maxLogRange);
+const INDEXER_RPS = env("BENCH_INDEXER_RPS", RPC_LIMIT_PROFILES.archive.requestsPerSecond);
 const SEED = env("BENCH_SEED", 2026);
 /**
  * Share of requests the proxy times out. Off by default: Ponder answers each timeout by lowering the rate
@@ -278,7 +280,8 @@ try {
   const historyBlocks = Number(head) - deployed.deployBlock;
   log(`history: ${historyBlocks} blocks after the pool's deployment, built in ${seconds(t)}s`);
 
-  // The public tier in front of the chain; the indexer is a client of its own.
+  // The public tier in front of the chain, for pages; the indexer's operator picks its own plan (a proxy
+  // of its own with the `archive` profile, counted the same way).
   const proxy = await startRpcLimitsProxy({
     upstream: node.rpcUrl,
     limits: {
@@ -287,9 +290,18 @@ try {
       requestsPerSecond: PAGE_RPS,
       timeoutRate: TIMEOUT_RATE,
     },
-    clientRates: { indexer: INDEXER_RPS },
   });
   cleanups.unshift(() => proxy.close());
+  const indexerProxy = await startRpcLimitsProxy({
+    upstream: node.rpcUrl,
+    limits: {
+      ...RPC_LIMIT_PROFILES.archive,
+      maxLogRange: INDEXER_LOG_RANGE,
+      requestsPerSecond: INDEXER_RPS,
+      timeoutRate: TIMEOUT_RATE,
+    },
+  });
+  cleanups.unshift(() => indexerProxy.close());
   const deployment: Deployment = {
     chainId: HARDHAT_CHAIN_ID,
     pool: deployed.pool,
@@ -305,12 +317,14 @@ try {
   const deploymentFile = join(stateDir, "deployment.json");
   writeFileSync(deploymentFile, JSON.stringify(deployment));
 
-  log(`indexer: syncing ${historyBlocks} blocks through the proxy (${LOG_RANGE}-block log ranges)...`);
+  log(
+    `indexer: syncing ${historyBlocks} blocks through its own proxy (archive plan: ${INDEXER_LOG_RANGE}-block log ranges, ${INDEXER_RPS} calls/s)...`,
+  );
   t = performance.now();
   const indexer = startIndexer({
     deploymentFile,
-    rpcUrls: [proxy.urlFor("indexer")],
-    logRange: LOG_RANGE,
+    rpcUrls: [indexerProxy.urlFor("indexer")],
+    logRange: INDEXER_LOG_RANGE,
     port: await freePort(),
     databaseSchema: "plaudit",
     pgliteDir: join(stateDir, "pglite"),
@@ -323,11 +337,11 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const indexerSyncSec = seconds(t);
-  const indexerStats = proxy.stats();
+  const indexerStats = indexerProxy.stats();
   log(
-    `indexer synced in ${indexerSyncSec}s: ${indexerStats.byClient["key:indexer"] ?? 0} RPC calls ` +
-      `(${indexerStats.byMethod["eth_getLogs"] ?? 0} eth_getLogs), ${indexerStats.rejected.timeouts} timed out; ` +
-      `at ${PAGE_RPS} requests/s that would take ${Math.round((indexerStats.byClient["key:indexer"] ?? 0) / PAGE_RPS)}s`,
+    `indexer synced in ${indexerSyncSec}s: ${indexerStats.calls} RPC calls ` +
+      `(${indexerStats.byMethod["eth_getLogs"] ?? 0} eth_getLogs, widest ${indexerStats.logs.maxRange} blocks), ` +
+      `${indexerStats.rejected.timeouts} timed out, ${indexerStats.rejected.rateLimited} rate-limited`,
   );
 
   // A page's first look at 24 months: one request each to the indexer.
@@ -421,7 +435,11 @@ try {
 
   const final = proxy.stats();
   log(
-    `proxy: ${final.calls} calls, by method ${JSON.stringify(final.byMethod)}, rejected ${JSON.stringify(final.rejected)}`,
+    `page proxy (public): ${final.calls} calls, by method ${JSON.stringify(final.byMethod)}, rejected ${JSON.stringify(final.rejected)}, widest log range ${final.logs.maxRange}`,
+  );
+  const indexerFinal = indexerProxy.stats();
+  log(
+    `indexer proxy (archive): ${indexerFinal.calls} calls, by method ${JSON.stringify(indexerFinal.byMethod)}, rejected ${JSON.stringify(indexerFinal.rejected)}, widest log range ${indexerFinal.logs.maxRange}`,
   );
   console.log(
     JSON.stringify({
