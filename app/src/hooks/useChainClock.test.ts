@@ -15,8 +15,10 @@ import {
   BOUNDARY_SLACK_MS,
   CHAIN_POLL_MS,
   INDEXER_POLL_MS,
+  INDEXER_STALL_MS,
   chainNow,
   chainTimeQuery,
+  indexerStalled,
   msUntilNextRead,
   nextBoundary,
   nextReading,
@@ -25,17 +27,57 @@ import {
 
 const schedule: EpochSchedule = { startTime: 1_000_000n, epochLength: 3600n };
 const END_OF_EPOCH_0 = schedule.startTime + schedule.epochLength;
-const reading = (time: bigint, seenAt = 0, number = 100n): ChainTimeReading => ({ time, number, seenAt });
+const reading = (time: bigint, seenAt = 0, number = 100n): ChainTimeReading => ({
+  time,
+  number,
+  seenAt,
+  from: "chain",
+});
 
 describe("nextReading", () => {
   it("keeps the time a block was first seen when the same block is seen again", () => {
-    const first = nextReading(undefined, { time: 500n, number: 7n }, 1000);
-    expect(nextReading(first, { time: 500n, number: 7n }, 9000)).toEqual({ time: 500n, number: 7n, seenAt: 1000 });
+    const first = nextReading(undefined, { time: 500n, number: 7n }, "indexer", 1000);
+    expect(nextReading(first, { time: 500n, number: 7n }, "indexer", 9000)).toEqual({
+      time: 500n,
+      number: 7n,
+      seenAt: 1000,
+      from: "indexer",
+    });
   });
 
   it("starts the extrapolation again from a new block", () => {
-    const first = nextReading(undefined, { time: 500n, number: 7n }, 1000);
-    expect(nextReading(first, { time: 512n, number: 8n }, 13_000)).toEqual({ time: 512n, number: 8n, seenAt: 13_000 });
+    const first = nextReading(undefined, { time: 500n, number: 7n }, "chain", 1000);
+    expect(nextReading(first, { time: 512n, number: 8n }, "chain", 13_000)).toEqual({
+      time: 512n,
+      number: 8n,
+      seenAt: 13_000,
+      from: "chain",
+    });
+  });
+
+  it("never moves the clock back to an older block (an indexer behind the chain's block)", () => {
+    const chainBlock = nextReading(undefined, { time: 600n, number: 9n }, "chain", 1000);
+    expect(nextReading(chainBlock, { time: 500n, number: 7n }, "indexer", 2000)).toMatchObject({
+      time: 600n,
+      number: 9n,
+      seenAt: 1000,
+    });
+  });
+});
+
+describe("indexerStalled", () => {
+  it("is true once the indexer has shown no newer block for INDEXER_STALL_MS", () => {
+    const seen: ChainTimeReading = { ...reading(500n, 1000, 7n), from: "indexer" };
+    expect(indexerStalled(seen, { number: 7n }, 1000 + INDEXER_STALL_MS - 1)).toBe(false);
+    expect(indexerStalled(seen, { number: 7n }, 1000 + INDEXER_STALL_MS)).toBe(true);
+    expect(indexerStalled(seen, { number: 8n }, 1000 + INDEXER_STALL_MS)).toBe(false);
+    expect(indexerStalled(undefined, { number: 7n }, INDEXER_STALL_MS)).toBe(false);
+  });
+
+  it("stays true after the chain had to be read, until the indexer shows a newer block than the chain's", () => {
+    const fromChain = reading(500n, 1000, 7n);
+    expect(indexerStalled(fromChain, { number: 7n }, 1001)).toBe(true);
+    expect(indexerStalled(fromChain, { number: 8n }, 1001)).toBe(false);
   });
 });
 
@@ -96,7 +138,11 @@ describe("chainTimeQuery", () => {
   /** A chain whose head block is whatever `head` says, counting the reads of each source. */
   function world(
     head: { time: bigint; number: bigint },
-    { withIndexer, indexerDown = false }: { withIndexer: boolean; indexerDown?: boolean },
+    {
+      withIndexer,
+      indexerDown = false,
+      indexerHead = head,
+    }: { withIndexer: boolean; indexerDown?: boolean; indexerHead?: { time: bigint; number: bigint } },
   ) {
     const reads = { chain: 0, indexer: 0 };
     const client = {
@@ -109,7 +155,7 @@ describe("chainTimeQuery", () => {
       indexedBlock: vi.fn(async () => {
         reads.indexer++;
         if (indexerDown) throw new Error("indexer unreachable");
-        return { timestamp: head.time, number: head.number };
+        return { timestamp: indexerHead.time, number: indexerHead.number };
       }),
     };
     const queryClient = new QueryClient();
@@ -152,6 +198,27 @@ describe("chainTimeQuery", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(w.reads.chain).toBe(1);
     expect(w.seen.at(-1)).toMatchObject({ time: head.time, number: head.number });
+    w.stop();
+  });
+
+  it("hands the time to the chain, at the chain's pace, when the indexer shows no new block for a while", async () => {
+    const head = { time: schedule.startTime + 10n, number: 50n };
+    const stuck = { ...head };
+    const w = world(head, { withIndexer: true, indexerHead: stuck });
+    await vi.advanceTimersByTimeAsync(0);
+    head.time += 24n;
+    head.number += 2n;
+    await vi.advanceTimersByTimeAsync(INDEXER_STALL_MS + INDEXER_POLL_MS);
+    expect(w.seen.at(-1)).toMatchObject({ number: head.number, from: "chain" });
+    const chainReads = w.reads.chain;
+    await vi.advanceTimersByTimeAsync(5 * CHAIN_POLL_MS);
+    // A minute at the chain's pace: five reads (at the indexer's pace it would be fifteen).
+    expect(w.reads.chain - chainReads).toBe(5);
+    // The indexer catches up and passes the chain's block: it serves the time again.
+    stuck.time = head.time + 12n;
+    stuck.number = head.number + 1n;
+    await vi.advanceTimersByTimeAsync(CHAIN_POLL_MS);
+    expect(w.seen.at(-1)).toMatchObject({ number: stuck.number, from: "indexer" });
     w.stop();
   });
 
