@@ -3,15 +3,16 @@
  * tier. It mines a Hardhat chain with at least 1,000,000 blocks (`hardhat_mine`), runs 24 monthly epochs
  * of a few hundred readers and creators through the real contracts and the real keeper (readers
  * subscribe, sign a tally each month and post it to the keeper, which settles each month; creators claim
- * every six months), starts the indexer through the limits proxy (10-block log range), and measures
- * through that proxy (25 requests/s per client):
- * - how long the indexer takes to sync the history (its own client at the proxy: bounded to 10-block log
- *   ranges like every client, its rate set by BENCH_INDEXER_RPS, unthrottled by default);
- * - how long until a creator's 24-month earnings and a reader's 24-month history have their data, from
- *   the indexer's API with protocol's typed client;
- * - RPC calls per minute of an idle page: protocol's `watchAccountActivity` with the indexer as the new-block
- *   signal, while the chain makes a block every 2 s and other readers act;
- * - the widest `eth_getLogs` range any client asked the proxy for.
+ * every six months), starts the indexer and measures:
+ * - how long the indexer takes to sync the history, through a limits proxy of its own with the `archive`
+ *   profile (a paid plan's 2,000-block log range: the indexer is server-side, its operator picks the plan);
+ * - through the `public` proxy (10-block log range, 25 requests/s per client), what pages see: how long
+ *   until a creator's 24-month earnings and a reader's 24-month history have their data, from the
+ *   indexer's API with protocol's typed client;
+ * - RPC calls per minute of one idle open dApp tab: the built dApp (app/dist) in Chromium on the reader
+ *   page with a connected wallet (bench-idle-tab.ts), while the chain makes a block every 2 s and other
+ *   readers act; with the indexer, and without one when the page's own log scan of the history is short;
+ * - the widest `eth_getLogs` range a page client asked the public proxy for.
  * Last line: {"historyBlocks":N,"indexerSyncSec":N,"creatorHistoryMs":N,"readerHistoryMs":N,"idleRpcPerMin":N,"maxLogRange":N}.
  *
  * `hardhat_mine`'s blocks carry a zero parentHash (EDR reserves them lazily), which a realtime sync takes
@@ -28,7 +29,6 @@ import {
   createWalletClient,
   defineChain,
   encodeFunctionData,
-  erc20Abi,
   hashTypedData,
   hexToBytes,
   http,
@@ -42,14 +42,12 @@ import {
   compareAddresses,
   createIndexerClient,
   createKeeperClient,
-  epochAt,
   epochBounds,
   mockStablecoinAbi,
   plauditDomain,
   plauditPoolAbi,
   tallyTypedData,
   toWireTally,
-  watchAccountActivity,
   type Deployment,
 } from "@plaudit/protocol";
 import { startIndexer } from "../indexer/launch.js";
@@ -61,6 +59,7 @@ import { RPC_LIMIT_PROFILES } from "./rpc-limits/limits.js";
 import { startRpcLimitsProxy } from "./rpc-limits/proxy.js";
 import { randomInt, seededRandom, zipfSampler } from "./simulate/random.js";
 import { deployPool } from "../e2e/harness/chain.js";
+import { appBuilt, measureIdleTab, type IdleTabResult } from "./bench-idle-tab.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const READERS = env("BENCH_READERS", 300);
@@ -70,7 +69,9 @@ const HISTORY_BLOCKS = env("BENCH_BLOCKS", 1_000_000);
 const IDLE_SECONDS = env("BENCH_IDLE_SEC", 60);
 const LOG_RANGE = env("BENCH_LOG_RANGE", 10);
 const PAGE_RPS = env("BENCH_RPS", 25);
-const INDEXER_RPS = process.env["BENCH_INDEXER_RPS"] === undefined ? null : env("BENCH_INDEXER_RPS", 0);
+/** The indexer's RPC plan (the `archive` profile): its log range and rate. */
+const INDEXER_LOG_RANGE = env("BENCH_INDEXER_LOG_RANGE", RPC_LIMIT_PROFILES.archive.maxLogRange);
+const INDEXER_RPS = env("BENCH_INDEXER_RPS", RPC_LIMIT_PROFILES.archive.requestsPerSecond);
 const SEED = env("BENCH_SEED", 2026);
 /**
  * Share of requests the proxy times out. Off by default: Ponder answers each timeout by lowering the rate
@@ -78,6 +79,8 @@ const SEED = env("BENCH_SEED", 2026);
  * 100,000-request sync would measure that ramp rather than the history.
  */
 const TIMEOUT_RATE = env("BENCH_TIMEOUT_RATE", 0);
+/** The idle tab without an indexer is measured only when its first log scan takes at most this long. */
+const MAX_SCAN_SECONDS = 300;
 
 const EPOCH_LENGTH = 30 * 24 * 3600;
 const KEEPER_TIP_BPS = 50;
@@ -101,6 +104,7 @@ const sign = (digest: Hex, key: Hex): Hex => {
 const log = (message: string) => console.log(`[bench:rpc] ${message}`);
 const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(1));
 
+if (!appBuilt()) throw new Error("bench:rpc opens the built dApp: run npm run app:build first");
 const random = seededRandom(SEED);
 const node = await startHardhatNode();
 /** A JSON-RPC call to the node, sent again when the connection dropped (a keep-alive socket the node closed). */
@@ -278,7 +282,8 @@ try {
   const historyBlocks = Number(head) - deployed.deployBlock;
   log(`history: ${historyBlocks} blocks after the pool's deployment, built in ${seconds(t)}s`);
 
-  // The public tier in front of the chain; the indexer is a client of its own.
+  // The public tier in front of the chain, for pages; the indexer's operator picks its own plan (a proxy
+  // of its own with the `archive` profile, counted the same way).
   const proxy = await startRpcLimitsProxy({
     upstream: node.rpcUrl,
     limits: {
@@ -287,9 +292,18 @@ try {
       requestsPerSecond: PAGE_RPS,
       timeoutRate: TIMEOUT_RATE,
     },
-    clientRates: { indexer: INDEXER_RPS },
   });
   cleanups.unshift(() => proxy.close());
+  const indexerProxy = await startRpcLimitsProxy({
+    upstream: node.rpcUrl,
+    limits: {
+      ...RPC_LIMIT_PROFILES.archive,
+      maxLogRange: INDEXER_LOG_RANGE,
+      requestsPerSecond: INDEXER_RPS,
+      timeoutRate: TIMEOUT_RATE,
+    },
+  });
+  cleanups.unshift(() => indexerProxy.close());
   const deployment: Deployment = {
     chainId: HARDHAT_CHAIN_ID,
     pool: deployed.pool,
@@ -305,12 +319,14 @@ try {
   const deploymentFile = join(stateDir, "deployment.json");
   writeFileSync(deploymentFile, JSON.stringify(deployment));
 
-  log(`indexer: syncing ${historyBlocks} blocks through the proxy (${LOG_RANGE}-block log ranges)...`);
+  log(
+    `indexer: syncing ${historyBlocks} blocks through its own proxy (archive plan: ${INDEXER_LOG_RANGE}-block log ranges, ${INDEXER_RPS} calls/s)...`,
+  );
   t = performance.now();
   const indexer = startIndexer({
     deploymentFile,
-    rpcUrls: [proxy.urlFor("indexer")],
-    logRange: LOG_RANGE,
+    rpcUrls: [indexerProxy.urlFor("indexer")],
+    logRange: INDEXER_LOG_RANGE,
     port: await freePort(),
     databaseSchema: "plaudit",
     pgliteDir: join(stateDir, "pglite"),
@@ -323,11 +339,11 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const indexerSyncSec = seconds(t);
-  const indexerStats = proxy.stats();
+  const indexerStats = indexerProxy.stats();
   log(
-    `indexer synced in ${indexerSyncSec}s: ${indexerStats.byClient["key:indexer"] ?? 0} RPC calls ` +
-      `(${indexerStats.byMethod["eth_getLogs"] ?? 0} eth_getLogs), ${indexerStats.rejected.timeouts} timed out; ` +
-      `at ${PAGE_RPS} requests/s that would take ${Math.round((indexerStats.byClient["key:indexer"] ?? 0) / PAGE_RPS)}s`,
+    `indexer synced in ${indexerSyncSec}s: ${indexerStats.calls} RPC calls ` +
+      `(${indexerStats.byMethod["eth_getLogs"] ?? 0} eth_getLogs, widest ${indexerStats.logs.maxRange} blocks), ` +
+      `${indexerStats.rejected.timeouts} timed out, ${indexerStats.rejected.rateLimited} rate-limited`,
   );
 
   // A page's first look at 24 months: one request each to the indexer.
@@ -359,69 +375,73 @@ try {
       `reader history: ${readerLoad.value.months.length} months with their payments in ${readerLoad.ms} ms`,
   );
 
-  // An idle page: the reader's live state read when the indexer says something happened to it.
-  const tab = createPublicClient({
-    chain,
-    transport: http(proxy.urlFor("tab")),
-    batch: { multicall: { deployless: true } },
-  });
-  // One eth_call (a deployless multicall): the epoch, its budget, what expired and the wallet's balance.
-  const liveState = async () => {
-    const indexed = await page.indexedBlock();
-    const epoch = epochAt(schedule, indexed?.timestamp ?? 0n);
-    return tab.multicall({
-      allowFailure: false,
-      contracts: [
-        { address: deployed.pool, abi: plauditPoolAbi, functionName: "currentEpoch" },
-        { address: deployed.pool, abi: plauditPoolAbi, functionName: "budgetOf", args: [reader.address, epoch] },
-        { address: deployed.pool, abi: plauditPoolAbi, functionName: "withdrawableOf", args: [reader.address] },
-        { address: deployed.token, abi: erc20Abi, functionName: "balanceOf", args: [reader.address] },
-      ],
-    });
-  };
-  let refreshes = 0;
-  const watcher = watchAccountActivity({
-    address: reader.address,
-    schedule,
-    indexer: page,
-    chainHead: () => tab.getBlockNumber({ cacheTime: 0 }),
-    onRefresh: async () => {
-      refreshes++;
-      await liveState();
-    },
-  });
-  cleanups.unshift(() => watcher.stop());
-  // Let the first load happen, then count only the idle time.
-  for (let i = 0; i < 50 && refreshes === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  const before = proxy.stats().byClient["key:tab"] ?? 0;
-  const idleStart = performance.now();
-  const others = readers.slice(1, 1 + Math.ceil(IDLE_SECONDS / 20));
-  let tick = 0;
-  while (performance.now() - idleStart < IDLE_SECONDS * 1000) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    tick++;
-    if (tick % 10 === 0 && others.length > 0) {
-      // Another reader acts (a keeper-free action: revoking its sessions); the idle page is not concerned.
-      const other = others.pop()!;
+  // The chain goes on while a tab idles: a block every 2 s, and every 20 s another reader acts (revoking
+  // its sessions, a keeper-free action the idle tab's reader is not concerned by).
+  const others = readers.slice(1);
+  const chainGoesOn = async (idleSeconds: number) => {
+    const started = performance.now();
+    for (let tick = 1; performance.now() - started < idleSeconds * 1000; tick++) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const other = tick % 10 === 0 ? others.pop() : undefined;
+      if (other === undefined) {
+        await rpc("evm_mine");
+        continue;
+      }
       const wallet = createWalletClient({
         chain,
         transport: http(node.rpcUrl),
         account: privateKeyToAccount(other.key),
       });
       await wallet.writeContract({ address: deployed.pool, abi: plauditPoolAbi, functionName: "revokeSessions" });
-    } else {
-      await rpc("evm_mine");
     }
+  };
+  // One idle open dApp tab: the built dApp in Chromium on the reader page, its wallet connected, reading the
+  // chain through the public proxy as a client of its own; with the indexer, and (when the page can scan
+  // the history itself in reasonable time) without.
+  const idleTab = (client: string, indexerUrl: string | undefined, readyTimeoutMs: number) =>
+    measureIdleTab({
+      deployment,
+      indexerUrl,
+      logRange: LOG_RANGE,
+      proxy,
+      client,
+      account: privateKeyToAccount(reader.key),
+      walletRpcUrl: node.rpcUrl,
+      readyTestId: "paid-0",
+      readyTimeoutMs,
+      idleSeconds: IDLE_SECONDS,
+      during: chainGoesOn,
+    });
+  const describeTab = (name: string, tab: IdleTabResult) =>
+    log(
+      `idle tab ${name}: history shown in ${tab.readyMs} ms after ${tab.loadCalls} RPC calls; then ` +
+        `${tab.idleCalls} RPC calls in ${tab.idleSeconds}s idle = ${tab.idleRpcPerMin}/min ${JSON.stringify(tab.byMethod)}`,
+    );
+  const withIndexer = await idleTab("tab", indexer.url, 120_000);
+  describeTab("with the indexer", withIndexer);
+  const idleRpcPerMin = withIndexer.idleRpcPerMin;
+  // Without an indexer the page scans the history in LOG_RANGE-block queries at PAGE_RPS first.
+  const scanSeconds = historyBlocks / LOG_RANGE / PAGE_RPS;
+  const measureWithout =
+    process.env["BENCH_IDLE_WITHOUT_INDEXER"] === undefined
+      ? scanSeconds <= MAX_SCAN_SECONDS
+      : process.env["BENCH_IDLE_WITHOUT_INDEXER"] === "1";
+  if (measureWithout) {
+    describeTab("without an indexer", await idleTab("tab-no-indexer", undefined, (scanSeconds * 3 + 120) * 1000));
+  } else {
+    log(
+      `idle tab without an indexer: not measured (its first scan of ${historyBlocks} blocks in ${LOG_RANGE}-block ` +
+        `queries would take ${Math.round(scanSeconds / 60)} min at ${PAGE_RPS} calls/s; BENCH_IDLE_WITHOUT_INDEXER=1 forces it)`,
+    );
   }
-  const idleCalls = (proxy.stats().byClient["key:tab"] ?? 0) - before;
-  const idleRpcPerMin = Math.round((idleCalls / ((performance.now() - idleStart) / 60_000)) * 10) / 10;
-  log(
-    `idle page: ${idleCalls} RPC calls in ${seconds(idleStart)}s (${refreshes} refresh(es), indexer as signal: ${watcher.usingIndexer()})`,
-  );
 
   const final = proxy.stats();
   log(
-    `proxy: ${final.calls} calls, by method ${JSON.stringify(final.byMethod)}, rejected ${JSON.stringify(final.rejected)}`,
+    `page proxy (public): ${final.calls} calls, by method ${JSON.stringify(final.byMethod)}, rejected ${JSON.stringify(final.rejected)}, widest log range ${final.logs.maxRange}`,
+  );
+  const indexerFinal = indexerProxy.stats();
+  log(
+    `indexer proxy (archive): ${indexerFinal.calls} calls, by method ${JSON.stringify(indexerFinal.byMethod)}, rejected ${JSON.stringify(indexerFinal.rejected)}, widest log range ${indexerFinal.logs.maxRange}`,
   );
   console.log(
     JSON.stringify({

@@ -12,7 +12,7 @@ import { startRpcLimitsProxy } from "./proxy.js";
 const OPTIONS = {
   upstream: { flag: "upstream", env: "PLAUDIT_RPC_LIMITS_UPSTREAM", help: "the chain's JSON-RPC URL (required)" },
   port: { flag: "port", env: "PLAUDIT_RPC_LIMITS_PORT", help: "port to listen on (default 8546)" },
-  profile: { flag: "profile", env: "PLAUDIT_RPC_LIMITS_PROFILE", help: "public (default) or none" },
+  profile: { flag: "profile", env: "PLAUDIT_RPC_LIMITS_PROFILE", help: "public (default), archive or none" },
   maxLogRange: { flag: "log-range", env: "PLAUDIT_RPC_LIMITS_LOG_RANGE", help: "largest eth_getLogs range in blocks" },
   maxLogResults: { flag: "log-results", env: "PLAUDIT_RPC_LIMITS_LOG_RESULTS", help: "most logs per eth_getLogs" },
   requestsPerSecond: { flag: "rps", env: "PLAUDIT_RPC_LIMITS_RPS", help: "calls per second per client" },
@@ -31,7 +31,9 @@ const limit = z.union([z.literal("off").transform(() => null), z.coerce.number()
 
 function parse(raw: Record<string, string>) {
   const profile = (raw.profile ?? "public") as RpcLimitProfile;
-  if (!(profile in RPC_LIMIT_PROFILES)) throw new CliOptionsError(`--profile: "${profile}" is not public or none`);
+  if (!(profile in RPC_LIMIT_PROFILES)) {
+    throw new CliOptionsError(`--profile: "${profile}" is not ${Object.keys(RPC_LIMIT_PROFILES).join(", ")}`);
+  }
   const overrides = Object.fromEntries(
     (["maxLogRange", "maxLogResults", "requestsPerSecond", "maxBatch", "timeoutRate", "timeoutMs", "seed"] as const)
       .filter((key) => raw[key] !== undefined)

@@ -70,13 +70,26 @@ export const rpcLimitsSchema = z.strictObject({
 });
 export type RpcLimits = z.output<typeof rpcLimitsSchema>;
 
-/** Named sets of limits: `public` is a free tier (Alchemy's log range, Infura's result cap, a small batch cap). */
+/**
+ * Named sets of limits: `public` is a free tier (Alchemy's log range, Infura's result cap, a small batch cap),
+ * what a page's RPC has; `archive` is a paid plan an indexer's operator would buy for its one backfill (a
+ * 2,000-block log range, the same result cap, a higher rate, geth's default batch cap); `none` limits nothing.
+ */
 export const RPC_LIMIT_PROFILES = {
   public: {
     maxLogRange: 10,
     maxLogResults: 10_000,
     requestsPerSecond: 25,
     maxBatch: 3,
+    timeoutRate: 0.002,
+    timeoutMs: 10_000,
+    seed: 11,
+  },
+  archive: {
+    maxLogRange: 2000,
+    maxLogResults: 10_000,
+    requestsPerSecond: 300,
+    maxBatch: 1000,
     timeoutRate: 0.002,
     timeoutMs: 10_000,
     seed: 11,

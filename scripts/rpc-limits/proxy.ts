@@ -51,6 +51,8 @@ export interface RpcLimitsStats {
   httpRequests: number;
   byMethod: Record<string, number>;
   byClient: Record<string, number>;
+  /** Calls by client, then by method. */
+  byClientMethod: Record<string, Record<string, number>>;
   rejected: { logRange: number; logResults: number; rateLimited: number; batchTooLarge: number; timeouts: number };
   logs: {
     /** `eth_getLogs` calls with a block range or hash, the widest range asked for (inclusive blocks, rejected
@@ -75,6 +77,7 @@ const emptyStats = (): RpcLimitsStats => ({
   httpRequests: 0,
   byMethod: {},
   byClient: {},
+  byClientMethod: {},
   rejected: { logRange: 0, logResults: 0, rateLimited: 0, batchTooLarge: 0, timeouts: 0 },
   logs: { queries: 0, maxRange: 0, minFromBlock: null },
 });
@@ -185,7 +188,11 @@ export async function startRpcLimitsProxy(options: RpcLimitsProxyOptions): Promi
     }
     stats.calls += calls.length;
     stats.byClient[client] = (stats.byClient[client] ?? 0) + calls.length;
-    for (const call of calls) stats.byMethod[call.method] = (stats.byMethod[call.method] ?? 0) + 1;
+    const ofClient = (stats.byClientMethod[client] ??= {});
+    for (const call of calls) {
+      stats.byMethod[call.method] = (stats.byMethod[call.method] ?? 0) + 1;
+      ofClient[call.method] = (ofClient[call.method] ?? 0) + 1;
+    }
 
     if (batch && limits.maxBatch !== null && calls.length > limits.maxBatch) {
       stats.rejected.batchTooLarge++;

@@ -251,7 +251,7 @@ describe("rpc-limits proxy", function () {
   });
 
   describe("counters", () => {
-    it("counts calls by method and client, serves them at /limits/stats and resets them", async () => {
+    it("counts calls by method, by client and by client and method, serves them at /limits/stats and resets them", async () => {
       const proxy = await proxyWith({});
       await post(proxy.url, [call("eth_chainId", [], 1), call("eth_blockNumber", [], 2)]);
       await post(proxy.urlFor("tab"), call("eth_chainId"));
@@ -260,6 +260,8 @@ describe("rpc-limits proxy", function () {
       expect(served.calls).to.equal(3);
       expect(served.httpRequests).to.equal(2);
       expect(served.byClient["key:tab"]).to.equal(1);
+      expect(served.byClientMethod["key:tab"]).to.deep.equal({ eth_chainId: 1 });
+      expect(Object.values(served.byClientMethod).map((methods) => methods["eth_blockNumber"] ?? 0)).to.include(1);
       expect((await fetch(`${proxy.url}/limits/reset`, { method: "POST" })).status).to.equal(204);
       expect(proxy.stats().calls).to.equal(0);
     });

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 
 import { useServices } from "./services.js";
+import { ACCOUNT_STATE_QUERY_KEY } from "./useLiveRefresh.js";
 
 /**
  * Gas a reader's transaction is assumed to need when deciding between its wallet and the relay: a first
@@ -13,7 +14,8 @@ import { useServices } from "./services.js";
  * subscription costs more, and a wallet short of it says so (too little ETH for gas).
  */
 export const READER_TX_GAS = 500_000n;
-const GAS_REFRESH_MS = 15_000;
+/** How often the balance and gas price are read again, besides on the reader's activity (useLiveRefresh). */
+const GAS_REFRESH_MS = 60_000;
 
 export function hasGasFor(balance: bigint, gasPrice: bigint, gas: bigint = READER_TX_GAS): boolean {
   return balance > 0n && balance >= gasPrice * gas;
@@ -22,7 +24,7 @@ export function hasGasFor(balance: bigint, gasPrice: bigint, gas: bigint = READE
 export function useNativeGas(reader: Address) {
   const { client } = useServices();
   const query = useQuery({
-    queryKey: ["native-gas", reader],
+    queryKey: [ACCOUNT_STATE_QUERY_KEY, "native-gas", reader],
     refetchInterval: GAS_REFRESH_MS,
     queryFn: async () => {
       const [balance, gasPrice] = await Promise.all([client.getBalance({ address: reader }), client.getGasPrice()]);

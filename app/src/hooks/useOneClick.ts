@@ -19,12 +19,16 @@ import { clearSession, loadSession, newSessionKey, saveSession, sessionRequest }
 import type { KeyValueStore } from "../lib/storage.js";
 import { useServices } from "./services.js";
 import type { ChainClock } from "./useChainClock.js";
+import { ACCOUNT_STATE_QUERY_KEY } from "./useLiveRefresh.js";
 import type { EpochBudget } from "./useReader.js";
 import { useStoreVersion } from "./useStoreVersion.js";
 import { useReaderIntents } from "./useIntents.js";
 
-/** How often the reader's session nonce is read again (a revocation from another device shows). */
-const NONCE_REFRESH_MS = 10_000;
+/**
+ * The reader's session nonce is read again when the indexer reports activity of the reader (useLiveRefresh:
+ * a revocation from another device is such an event) and, without an indexer, this often.
+ */
+const NONCE_REFRESH_MS = 60_000;
 
 export type OneClickStatus =
   | { kind: "off" }
@@ -102,7 +106,7 @@ export function useOneClick(reader: Address, clock: ChainClock) {
       args: [reader],
     });
   const nonce = useQuery({
-    queryKey: ["session-nonce", reader],
+    queryKey: [ACCOUNT_STATE_QUERY_KEY, "session-nonce", reader],
     refetchInterval: NONCE_REFRESH_MS,
     queryFn: readNonce,
   });
