@@ -80,6 +80,11 @@ export function isPlainText(value: string): boolean {
   return !HIDDEN_OR_CONTROL.test(value);
 }
 
+/** `value` with every control or invisible character (those `isPlainText` refuses) replaced by a space. */
+export function blankHiddenCharacters(value: string): string {
+  return value.replace(new RegExp(HIDDEN_OR_CONTROL.source, "gu"), " ");
+}
+
 /** A creator's display name: 1 to 64 characters, no surrounding space, no controls, no markup. */
 export const profileNameSchema = z
   .string()
