@@ -50,6 +50,8 @@ const button = document.getElementById("plaudit-button") as HTMLButtonElement;
 const labelEl = document.getElementById("plaudit-label") as HTMLSpanElement;
 const countEl = document.getElementById("plaudit-count") as HTMLSpanElement;
 const statusEl = document.getElementById("plaudit-status") as HTMLDivElement;
+const creatorLink = document.getElementById("plaudit-creator") as HTMLAnchorElement;
+const tipLink = document.getElementById("plaudit-tip") as HTMLAnchorElement;
 
 const view = {
   count: undefined as number | undefined,
@@ -122,6 +124,30 @@ const signing = () => (signingModule ??= import("./signing.js"));
  */
 const visibility = watchVisibility(document.body);
 
+/**
+ * The creator line: "by 0x14dC…9955" (the creator's verified name once creatorProfile.ts has checked
+ * it, after first paint) linking to the creator's public page, and "Tip" to its tip page, both in the
+ * dApp (this frame's origin) in a new window without an opener. Each is a plain link to a page that
+ * shows everything and moves nothing without the reader acting there, so it is no way around the
+ * clickjacking gate; still, like the button, the links work only once the frame was steadily visible.
+ */
+function showCreatorLine(creator: string, configText: string) {
+  const app = new URL("./", location.href);
+  creatorLink.textContent = `by ${creator.slice(0, 6)}…${creator.slice(-4)}`;
+  creatorLink.title = "The creator's page on Plaudit (opens a new window)";
+  void visibility.steadilyVisible().then(() => {
+    creatorLink.href = new URL(`#/c/${creator}`, app).href;
+    tipLink.href = new URL(`#/tip/${creator}`, app).href;
+  });
+  const load = () =>
+    void import("./creatorProfile.js")
+      .then((module) => module.showVerifiedCreator(configText, creator as `0x${string}`, creatorLink))
+      .catch(() => undefined);
+  // After first paint, when the frame is idle: the name is a nicety, the count and the click come first.
+  if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
+  else setTimeout(load, 200);
+}
+
 async function start() {
   let config: LightConfig;
   let configText: string;
@@ -141,6 +167,7 @@ async function start() {
     say(error instanceof Error ? error.message : String(error));
     return;
   }
+  showCreatorLine(item.creator, configText);
   const ctx = { search: location.search, configText };
   const sameOrigin = topIsSameOrigin();
   /**
