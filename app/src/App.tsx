@@ -3,16 +3,18 @@ import { useEffect, useState } from "react";
 import { ConnectBar } from "./components/ConnectBar.js";
 import { useServices } from "./hooks/services.js";
 import { useOutbox } from "./hooks/useOutbox.js";
+import { ApplaudPage } from "./pages/ApplaudPage.js";
 import { CreatorPage } from "./pages/CreatorPage.js";
 import { ReaderPage } from "./pages/ReaderPage.js";
 import { StatusPage } from "./pages/StatusPage.js";
 
-const ROUTES = { reader: "Reader", creator: "Creator", status: "Status" } as const;
+const ROUTES = { reader: "Reader", applaud: "Applaud a page", creator: "Creator", status: "Status" } as const;
 type Route = keyof typeof ROUTES;
 
 function routeOf(hash: string): Route {
-  const name = hash.replace(/^#\/?/, "");
-  return name === "creator" || name === "status" ? name : "reader";
+  // A route may carry a query (`#/applaud?url=…`).
+  const name = hash.replace(/^#\/?/, "").split("?")[0];
+  return name === "creator" || name === "status" || name === "applaud" ? name : "reader";
 }
 
 export function App() {
@@ -50,6 +52,7 @@ export function App() {
           </p>
         )}
         {route === "reader" && <ReaderPage outbox={outbox} />}
+        {route === "applaud" && <ApplaudPage key={location.hash} />}
         {route === "creator" && <CreatorPage />}
         {route === "status" && <StatusPage />}
       </main>

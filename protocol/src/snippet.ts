@@ -1,7 +1,7 @@
 /** The embed format: the canonical item URL and the snippets a creator pastes into a page (a script tag, or a plain iframe). */
 import type { Address } from "viem";
 
-import { blankHiddenCharacters } from "./profile.js";
+import { blankHiddenCharacters } from "./text.js";
 
 export const MAX_ITEM_URL_LENGTH = 2048;
 /** Longest item title (`data-plaudit-title`), in UTF-16 code units. */
