@@ -97,12 +97,16 @@ export function showCreatorName(link: TextSlot, name: string): void {
 }
 
 /**
- * Fills `link` with the creator's name once verified (main.ts calls this after first paint); leaves it as
- * it is when there is no keeper, no profile, or none the creator signed.
+ * Fills `link` with the creator's name once verified (main.ts calls this after first paint) and returns
+ * the name; leaves it as it is when there is no keeper, no profile, or none the creator signed.
  */
-export async function showVerifiedCreator(configText: string, creator: Address, link: TextSlot): Promise<void> {
+export async function showVerifiedCreator(
+  configText: string,
+  creator: Address,
+  link: TextSlot,
+): Promise<string | undefined> {
   const deployment = parseDeployment(configText);
-  if (deployment.keeperUrl === undefined) return;
+  if (deployment.keeperUrl === undefined) return undefined;
   const name = await verifiedCreatorName(
     {
       fetch: (...args) => fetch(...args),
@@ -113,4 +117,5 @@ export async function showVerifiedCreator(configText: string, creator: Address, 
     creator,
   );
   if (name !== undefined) showCreatorName(link, name);
+  return name;
 }

@@ -43,6 +43,8 @@ import {
 import { canRequestStorageAccess, storageAccessSource, storageAccessWithoutAsking } from "./storageAccess.js";
 import { watchVisibility } from "./visibilityWatch.js";
 
+/** The button's description before any click. */
+const GREETING = "Applaud this item with Plaudit: one click per month.";
 /** How long a click's outcome replaces the button's label. */
 const FEEDBACK_MS = 5_000;
 
@@ -142,6 +144,11 @@ function showCreatorLine(creator: string, configText: string) {
   const load = () =>
     void import("./creatorProfile.js")
       .then((module) => module.showVerifiedCreator(configText, creator as `0x${string}`, creatorLink))
+      .then((name) => {
+        // The button's own tooltip names the creator too, unless a click's outcome is being shown.
+        if (name !== undefined && statusEl.textContent === GREETING)
+          say(`Applaud this item by ${name} with Plaudit: one click per month.`);
+      })
       .catch(() => undefined);
   // After first paint, when the frame is idle: the name is a nicety, the count and the click come first.
   if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
@@ -214,7 +221,7 @@ async function start() {
     render();
   };
   refreshMine();
-  say("Applaud this item with Plaudit: one click per month.");
+  say(GREETING);
   if (keeper !== undefined) {
     void (async () => {
       try {
