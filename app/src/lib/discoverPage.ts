@@ -77,10 +77,14 @@ export interface DiscoverDeps {
 export async function discoverPage(deps: DiscoverDeps, url: string): Promise<Discovery> {
   if (deps.keeperUrl === undefined) return { kind: "failed", url, code: undefined, sentence: NO_KEEPER };
   const root = deps.keeperUrl.replace(/\/+$/, "");
+  const timeout = AbortSignal.timeout(DISCOVER_TIMEOUT_MS);
+  // AbortSignal.any is recent (2023-24 browsers): without it, the caller's signal alone.
   const signal =
     deps.signal === undefined
-      ? AbortSignal.timeout(DISCOVER_TIMEOUT_MS)
-      : AbortSignal.any([deps.signal, AbortSignal.timeout(DISCOVER_TIMEOUT_MS)]);
+      ? timeout
+      : typeof AbortSignal.any === "function"
+        ? AbortSignal.any([deps.signal, timeout])
+        : deps.signal;
   let response: Response;
   try {
     response = await deps.fetch(`${root}/v1/discover`, {
