@@ -54,12 +54,15 @@ const countEl = document.getElementById("plaudit-count") as HTMLSpanElement;
 const statusEl = document.getElementById("plaudit-status") as HTMLDivElement;
 const creatorLink = document.getElementById("plaudit-creator") as HTMLAnchorElement;
 const tipLink = document.getElementById("plaudit-tip") as HTMLAnchorElement;
+const linksEl = document.getElementById("plaudit-links") as HTMLDivElement;
 
 const view = {
   count: undefined as number | undefined,
   mine: undefined as "counted" | "queued" | undefined,
   /** A click's outcome, shown in place of the label until `until`. */
   feedback: undefined as { label: string; tone: string; until: number } | undefined,
+  /** The creator line is filled in (the button names a valid creator and found its configuration). */
+  creatorLine: false,
 };
 let feedbackTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -69,6 +72,8 @@ function render() {
   labelEl.textContent =
     feedback?.label ?? (view.mine === "counted" ? "Applauded" : view.mine === "queued" ? "Queued" : "Applaud");
   button.dataset.tone = feedback?.tone ?? "";
+  // A click's outcome takes the whole row for its few seconds; the creator line comes back after.
+  linksEl.hidden = !view.creatorLine || feedback !== undefined;
   countEl.textContent = view.count === undefined ? "–" : String(view.count);
   if (view.mine === "counted") button.dataset.clicked = "true";
   else delete button.dataset.clicked;
@@ -137,6 +142,8 @@ function showCreatorLine(creator: string, configText: string) {
   const app = new URL("./", location.href);
   creatorLink.textContent = `by ${creator.slice(0, 6)}…${creator.slice(-4)}`;
   creatorLink.title = "The creator's page on Plaudit (opens a new window)";
+  view.creatorLine = true;
+  render();
   void visibility.steadilyVisible().then(() => {
     creatorLink.href = new URL(`#/c/${creator}`, app).href;
     tipLink.href = new URL(`#/tip/${creator}`, app).href;
