@@ -3,19 +3,21 @@ import { useEffect, useState } from "react";
 import { ConnectBar } from "./components/ConnectBar.js";
 import { useServices } from "./hooks/services.js";
 import { useOutbox } from "./hooks/useOutbox.js";
+import { ApplaudPage } from "./pages/ApplaudPage.js";
 import { CreatorPage } from "./pages/CreatorPage.js";
 import { ReaderPage } from "./pages/ReaderPage.js";
 import { StatusPage } from "./pages/StatusPage.js";
 import { TipPage, tipCreatorOf } from "./pages/TipPage.js";
 
-const ROUTES = { reader: "Reader", creator: "Creator", status: "Status" } as const;
+const ROUTES = { reader: "Reader", applaud: "Applaud a page", creator: "Creator", status: "Status" } as const;
 /** The pages of the navigation, and the tip page (`#/tip/<address>`), which is opened by a link only. */
 type Route = keyof typeof ROUTES | "tip";
 
 function routeOf(hash: string): Route {
   if (tipCreatorOf(hash) !== undefined) return "tip";
-  const name = hash.replace(/^#\/?/, "");
-  return name === "creator" || name === "status" ? name : "reader";
+  // A route may carry a query (`#/applaud?url=…`).
+  const name = hash.replace(/^#\/?/, "").split("?")[0];
+  return name === "creator" || name === "status" || name === "applaud" ? name : "reader";
 }
 
 export function App() {
@@ -55,6 +57,7 @@ export function App() {
           </p>
         )}
         {route === "reader" && <ReaderPage outbox={outbox} />}
+        {route === "applaud" && <ApplaudPage key={hash} />}
         {route === "creator" && <CreatorPage />}
         {route === "status" && <StatusPage />}
         {route === "tip" && <TipPage key={hash} creator={tipCreatorOf(hash) ?? null} />}

@@ -8,6 +8,14 @@ import { App } from "./App.js";
 import { loadDeployment } from "./config/deployment.js";
 import { wagmiConfigFor } from "./config/wagmi.js";
 import { ServicesProvider } from "./hooks/services.js";
+import { applaudRoute, sharedPageUrl } from "./lib/discoverPage.js";
+
+// Shared to Plaudit (manifest.webmanifest's share_target: `./?title=&text=&url=`): the Applaud page with
+// the shared page filled in, and the query dropped so a reload does not share it again.
+const shareQuery = new URLSearchParams(location.search);
+if (shareQuery.has("url") || shareQuery.has("text") || shareQuery.has("title")) {
+  history.replaceState(null, "", `${location.pathname}${applaudRoute(sharedPageUrl(location.search))}`);
+}
 
 const container = document.getElementById("root");
 if (container === null) throw new Error("no #root element");

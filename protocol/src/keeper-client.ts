@@ -53,7 +53,8 @@ export class KeeperError extends Error {
 
 export interface KeeperClient {
   readonly url: string;
-  postTally(tally: SignedTallyInput, item?: string): Promise<PostTallyResult>;
+  /** `POST /v1/tallies`, with the item clicked and its title (sent only with an item). */
+  postTally(tally: SignedTallyInput, item?: string, title?: string): Promise<PostTallyResult>;
   readerTallies(reader: Address, epoch: bigint): Promise<ReaderTallies>;
   currentEpoch(): Promise<CurrentEpoch>;
   epochStatus(epoch: bigint): Promise<EpochStatus>;
@@ -106,11 +107,13 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
 
   return {
     url: root,
-    postTally: (tally, item) =>
+    postTally: (tally, item, title) =>
       request("/v1/tallies", postTallyResponseSchema, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(item === undefined ? { tally } : { tally, item }),
+        body: JSON.stringify(
+          item === undefined ? { tally } : title === undefined ? { tally, item } : { tally, item, title },
+        ),
       }),
     readerTallies: (reader, epoch) =>
       request(`/v1/readers/${reader}/tallies?epoch=${epoch}`, readerTalliesResponseSchema),

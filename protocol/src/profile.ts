@@ -9,6 +9,9 @@ import { z } from "zod";
 
 import { EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION } from "./eip712.js";
 import { addressSchema, signatureSchema } from "./schemas.js";
+import { HIDDEN_OR_CONTROL } from "./text.js";
+
+export { blankHiddenCharacters, isPlainText } from "./text.js";
 
 /** Byte-exact EIP-712 type string of `Profile` (docs/protocol.md). */
 export const PROFILE_TYPE_STRING =
@@ -62,23 +65,12 @@ export function profileTypedData(chainId: number, message: ProfileMessage) {
   } as const;
 }
 
-/**
- * C0 and C1 controls, and the invisible characters that reorder or hide text (bidi overrides and
- * isolates, zero-width characters, the BOM): refused in every text field.
- */
-// eslint-disable-next-line no-control-regex
-const HIDDEN_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
 /** The same, but a bio may break lines. */
 const HIDDEN_OR_CONTROL_BUT_NEWLINE =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
 /** Characters of markup: a name is a name, never HTML. */
 const MARKUP = /[<>&"'`]/;
-
-/** Text without control or invisible characters (titles, names). */
-export function isPlainText(value: string): boolean {
-  return !HIDDEN_OR_CONTROL.test(value);
-}
 
 /** A creator's display name: 1 to 64 characters, no surrounding space, no controls, no markup. */
 export const profileNameSchema = z

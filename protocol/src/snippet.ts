@@ -1,6 +1,8 @@
 /** The embed format: the canonical item URL and the snippets a creator pastes into a page (a script tag, or a plain iframe). */
 import type { Address } from "viem";
 
+import { blankHiddenCharacters } from "./text.js";
+
 export const MAX_ITEM_URL_LENGTH = 2048;
 /** Longest item title (`data-plaudit-title`), in UTF-16 code units. */
 export const MAX_ITEM_TITLE_LENGTH = 200;
@@ -19,10 +21,32 @@ export function normalizeItemUrl(input: string): string {
   return url.href;
 }
 
+/** How much of a raw title (a page's whole `document.title`) is read at all before cleaning. */
+const MAX_RAW_TITLE_LENGTH = 10_000;
+
+/**
+ * An item title as the keeper takes it (`itemTitleSchema`): controls and invisible characters blanked,
+ * whitespace collapsed and trimmed, clipped to `MAX_ITEM_TITLE_LENGTH` with an ellipsis (never inside a
+ * surrogate pair). Undefined when nothing is left. The embed script passes `document.title` raw: the
+ * button cleans it with this before it signs anything.
+ */
+export function cleanItemTitle(raw: string | null | undefined): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const text = blankHiddenCharacters(raw.slice(0, MAX_RAW_TITLE_LENGTH)).replace(/\s+/g, " ").trim();
+  if (text.length === 0) return undefined;
+  if (text.length <= MAX_ITEM_TITLE_LENGTH) return text;
+  let cut = MAX_ITEM_TITLE_LENGTH - 1;
+  // A high surrogate at the cut would be left alone: cut before it.
+  if (/[\ud800-\udbff]/.test(text.charAt(cut - 1))) cut -= 1;
+  return `${text.slice(0, cut).trimEnd()}…`;
+}
+
 export interface SnippetInput {
   appUrl: string;
   creator: Address;
   itemUrl: string;
+  /** The item's title (`data-plaudit-title`); cleaned with `cleanItemTitle`, left out when empty. */
+  title?: string;
 }
 
 export const BUTTON_WIDTH = 180;
@@ -36,6 +60,8 @@ export function buttonUrl(input: SnippetInput): string {
   const url = new URL("button.html", input.appUrl);
   url.searchParams.set("creator", input.creator);
   url.searchParams.set("url", normalizeItemUrl(input.itemUrl));
+  const title = cleanItemTitle(input.title);
+  if (title !== undefined) url.searchParams.set("title", title);
   return url.href;
 }
 
@@ -44,7 +70,13 @@ export function iframeSnippet(input: SnippetInput): string {
   return `<iframe src="${escapeAttribute(buttonUrl(input))}" title="Plaudit button" width="${BUTTON_WIDTH}" height="${BUTTON_HEIGHT}" style="border:0;overflow:hidden" loading="lazy"></iframe>`;
 }
 
+/**
+ * A script tag that replaces itself with the button; without `title`, the button takes the page's own
+ * `document.title` (app/public/embed.js).
+ */
 export function scriptSnippet(input: SnippetInput): string {
   const script = new URL("embed.js", input.appUrl).href;
-  return `<script async src="${escapeAttribute(script)}" data-plaudit-creator="${escapeAttribute(input.creator)}" data-plaudit-url="${escapeAttribute(normalizeItemUrl(input.itemUrl))}"></script>`;
+  const title = cleanItemTitle(input.title);
+  const titleAttribute = title === undefined ? "" : ` data-plaudit-title="${escapeAttribute(title)}"`;
+  return `<script async src="${escapeAttribute(script)}" data-plaudit-creator="${escapeAttribute(input.creator)}" data-plaudit-url="${escapeAttribute(normalizeItemUrl(input.itemUrl))}"${titleAttribute}></script>`;
 }

@@ -52,6 +52,25 @@ describe("keeper client", () => {
     expect(isRetryable(error)).to.equal(true);
   });
 
+  it("posts a tally with its item and the item's title, and leaves the title out without an item", async () => {
+    const bodies: unknown[] = [];
+    const client = createKeeperClient("http://k.test", {
+      fetch: async (_input, init) => {
+        bodies.push(JSON.parse(String(init?.body)));
+        return Response.json({ status: "unchanged" });
+      },
+    });
+    const tally = { reader: "0x1" } as unknown as Parameters<typeof client.postTally>[0];
+    await client.postTally(tally, "https://blog.test/a", "On engines");
+    await client.postTally(tally, "https://blog.test/b");
+    await client.postTally(tally, undefined, "no item, no title");
+    expect(bodies).to.deep.equal([
+      { tally, item: "https://blog.test/a", title: "On engines" },
+      { tally, item: "https://blog.test/b" },
+      { tally },
+    ]);
+  });
+
   it("reports an unhealthy keeper as down", async () => {
     expect(await createKeeperClient("http://k.test", { fetch: answering(503, "busy") }).health()).to.equal(false);
     const healthy = { status: "ok", chainTime: 5, storage: "sqlite" };

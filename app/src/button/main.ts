@@ -43,6 +43,8 @@ import {
 import { canRequestStorageAccess, storageAccessSource, storageAccessWithoutAsking } from "./storageAccess.js";
 import { watchVisibility } from "./visibilityWatch.js";
 
+/** The button's description before any click. */
+const GREETING = "Applaud this item with Plaudit: one click per month.";
 /** How long a click's outcome replaces the button's label. */
 const FEEDBACK_MS = 5_000;
 
@@ -50,12 +52,17 @@ const button = document.getElementById("plaudit-button") as HTMLButtonElement;
 const labelEl = document.getElementById("plaudit-label") as HTMLSpanElement;
 const countEl = document.getElementById("plaudit-count") as HTMLSpanElement;
 const statusEl = document.getElementById("plaudit-status") as HTMLDivElement;
+const creatorLink = document.getElementById("plaudit-creator") as HTMLAnchorElement;
+const tipLink = document.getElementById("plaudit-tip") as HTMLAnchorElement;
+const linksEl = document.getElementById("plaudit-links") as HTMLDivElement;
 
 const view = {
   count: undefined as number | undefined,
   mine: undefined as "counted" | "queued" | undefined,
   /** A click's outcome, shown in place of the label until `until`. */
   feedback: undefined as { label: string; tone: string; until: number } | undefined,
+  /** The creator line is filled in (the button names a valid creator and found its configuration). */
+  creatorLine: false,
 };
 let feedbackTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -65,6 +72,8 @@ function render() {
   labelEl.textContent =
     feedback?.label ?? (view.mine === "counted" ? "Applauded" : view.mine === "queued" ? "Queued" : "Applaud");
   button.dataset.tone = feedback?.tone ?? "";
+  // A click's outcome takes the whole row for its few seconds; the creator line comes back after.
+  linksEl.hidden = !view.creatorLine || feedback !== undefined;
   countEl.textContent = view.count === undefined ? "–" : String(view.count);
   if (view.mine === "counted") button.dataset.clicked = "true";
   else delete button.dataset.clicked;
@@ -122,6 +131,37 @@ const signing = () => (signingModule ??= import("./signing.js"));
  */
 const visibility = watchVisibility(document.body);
 
+/**
+ * The creator line: "by 0x14dC…9955" (the creator's verified name once creatorProfile.ts has checked
+ * it, after first paint) linking to the creator's public page, and "Tip" to its tip page, both in the
+ * dApp (this frame's origin) in a new window without an opener. Each is a plain link to a page that
+ * shows everything and moves nothing without the reader acting there, so it is no way around the
+ * clickjacking gate; still, like the button, the links work only once the frame was steadily visible.
+ */
+function showCreatorLine(creator: string, configText: string) {
+  const app = new URL("./", location.href);
+  creatorLink.textContent = `by ${creator.slice(0, 6)}…${creator.slice(-4)}`;
+  creatorLink.title = "The creator's page on Plaudit (opens a new window)";
+  view.creatorLine = true;
+  render();
+  void visibility.steadilyVisible().then(() => {
+    creatorLink.href = new URL(`#/c/${creator}`, app).href;
+    tipLink.href = new URL(`#/tip/${creator}`, app).href;
+  });
+  const load = () =>
+    void import("./creatorProfile.js")
+      .then((module) => module.showVerifiedCreator(configText, creator as `0x${string}`, creatorLink))
+      .then((name) => {
+        // The button's own tooltip names the creator too, unless a click's outcome is being shown.
+        if (name !== undefined && statusEl.textContent === GREETING)
+          say(`Applaud this item by ${name} with Plaudit: one click per month.`);
+      })
+      .catch(() => undefined);
+  // After first paint, when the frame is idle: the name is a nicety, the count and the click come first.
+  if ("requestIdleCallback" in window) requestIdleCallback(load, { timeout: 2_000 });
+  else setTimeout(load, 200);
+}
+
 async function start() {
   let config: LightConfig;
   let configText: string;
@@ -141,6 +181,7 @@ async function start() {
     say(error instanceof Error ? error.message : String(error));
     return;
   }
+  showCreatorLine(item.creator, configText);
   const ctx = { search: location.search, configText };
   const sameOrigin = topIsSameOrigin();
   /**
@@ -187,7 +228,7 @@ async function start() {
     render();
   };
   refreshMine();
-  say("Applaud this item with Plaudit: one click per month.");
+  say(GREETING);
   if (keeper !== undefined) {
     void (async () => {
       try {

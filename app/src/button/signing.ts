@@ -217,6 +217,7 @@ export function clickThroughWindow(ctx: FrameContext, request: WindowRequest): P
           requestId,
           creator: item.creator,
           url: item.url,
+          ...(item.title === undefined ? {} : { title: item.title }),
           ...(request.site === undefined ? {} : { site: request.site }),
           storage: request.probe === undefined ? "none" : { probe: request.probe },
           storageAccess: request.storageAccess,

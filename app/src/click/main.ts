@@ -35,7 +35,7 @@ import { clickItem, scheduleOf } from "../lib/clickService.js";
 import { grantFor } from "../lib/frameGrant.js";
 import { keys, type Scope } from "../lib/recordKeys.js";
 import { approveSite, declineSite, isSiteName, siteDeclined } from "../lib/siteApproval.js";
-import { itemKey, normalizeItemUrl, type Item } from "../lib/item.js";
+import { itemKey, normalizeItemUrl, withTitle, type Item } from "../lib/item.js";
 import { loadActiveSession } from "../lib/session.js";
 import { webStore } from "../lib/storage.js";
 import { AUTHORISATION_TIMEOUT_MS, authorises } from "./authorisation.js";
@@ -160,11 +160,12 @@ async function start() {
     };
     let item: Item;
     try {
-      item = { creator: addressSchema.parse(req.creator), url: normalizeItemUrl(req.url) };
+      item = withTitle({ creator: addressSchema.parse(req.creator), url: normalizeItemUrl(req.url) }, req.title);
     } catch {
       return fail({ status: "error", message: "Not counted: this button names no valid creator or item." });
     }
-    itemEl.textContent = item.url;
+    // As text: the title is whatever the embedding page declared.
+    itemEl.textContent = item.title === undefined ? item.url : `${item.title} — ${item.url}`;
     show("Applauding…", "Signing your click in this browser.", "info");
     let deployment: AppDeployment;
     try {

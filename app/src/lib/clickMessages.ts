@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 
+import { MAX_ITEM_TITLE_LENGTH } from "@plaudit/protocol";
+
 import { QUEUED_REASONS } from "./clickFeedback.js";
 import { frameGrantSchema, MAX_SITE_LENGTH } from "./frameGrant.js";
 
@@ -21,6 +23,8 @@ export const clickRequestSchema = z.strictObject({
   requestId: requestIdSchema,
   creator: z.string(),
   url: z.string().max(2048),
+  /** The item's title as the button declared it (cleaned again by the window before it is used). */
+  title: z.string().max(MAX_ITEM_TITLE_LENGTH).optional(),
   /** The site the button sits on, as the frame sees it (`location.ancestorOrigins`, else the referrer). */
   site: z.string().min(1).max(MAX_SITE_LENGTH).optional(),
   /**

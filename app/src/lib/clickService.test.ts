@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { epochBounds } from "@plaudit/protocol";
+import { epochBounds, MAX_ITEM_TITLE_LENGTH } from "@plaudit/protocol";
 import type { AppDeployment } from "../config/deployment.js";
 import { creatorA, fakeKeeper, readerWithSession, schedule, scope, token } from "../testing/fixtures.js";
 import { clickItem, queuedReason, type ClickEnv } from "./clickService.js";
@@ -44,6 +44,16 @@ describe("clickItem", () => {
     const result = await clickItem(e, item);
     expect(result).toMatchObject({ status: "counted", epoch: "0" });
     expect(keeper.latestFor(f.session.reader, f.session.key, 0n)?.counts).toEqual([1]);
+  });
+
+  it("sends the item's title with its click, cleaned as the keeper takes it", async () => {
+    const { env: e, keeper } = await env();
+    const raw = `  A  title\u200b with\ncontrols ${"x".repeat(300)}`;
+    expect(await clickItem(e, { ...item, title: raw })).toMatchObject({ status: "counted" });
+    const [sent] = keeper.titles;
+    expect(sent).toMatch(/^A title with controls x+…$/);
+    expect(sent).toHaveLength(MAX_ITEM_TITLE_LENGTH);
+    expect(keeper.items).toEqual([item.url]);
   });
 
   it("says a click made while the keeper is down is queued, not counted, and keeps it", async () => {

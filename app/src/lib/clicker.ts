@@ -7,7 +7,7 @@
 import { getAddress, type Address } from "viem";
 
 import { addClick, clicksProblem, toWireTally, NO_CLICKS, type SignedTally } from "@plaudit/protocol";
-import { itemKey, normalizeItemUrl, type Item } from "./item.js";
+import { itemKey, normalizeItemUrl, withTitle, type Item } from "./item.js";
 import type { Locks } from "./locks.js";
 import { enqueue } from "./outbox.js";
 import {
@@ -46,7 +46,10 @@ export async function recordClick(
   epoch: bigint,
   clicked: Item,
 ): Promise<ClickOutcome> {
-  const item: Item = { creator: getAddress(clicked.creator), url: normalizeItemUrl(clicked.url) };
+  const item: Item = withTitle(
+    { creator: getAddress(clicked.creator), url: normalizeItemUrl(clicked.url) },
+    clicked.title,
+  );
   const reader = session.reader;
   const signer = session.key;
   return deps.locks.run(lockNames.tally(deps.scope, reader, signer), async () => {
@@ -78,7 +81,7 @@ export async function recordClick(
       items: [...seen, key],
       last: storedWireTallySchema.parse(wire),
     });
-    await enqueue(deps, wire, item.url, item.creator);
+    await enqueue(deps, wire, item.url, item.creator, item.title);
     return { status: "signed", tally, creatorClicks: countFor(next) };
   });
 }

@@ -30,6 +30,25 @@ describe("outbox", () => {
     expect(pendingEntries(f.deps)).toEqual([]);
   });
 
+  it("sends each item's declared title with its tally, and leaves out a stored title the keeper would refuse", async () => {
+    const f = await readerWithSession();
+    const keeper = fakeKeeper();
+    keeper.state.up = false;
+    await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://o.example/1", title: "First post" });
+    await recordClick(f.deps, f.session, 0n, { creator: creatorB, url: "https://o.example/2" });
+    await recordClick(f.deps, f.session, 0n, { creator: creatorA, url: "https://o.example/3", title: "Third" });
+    // A queue written by another build, or tampered with: its bad title must not cost the click.
+    const name = keys.outbox(scope);
+    const stored = JSON.parse(f.store.get(name) ?? "[]") as { title?: string }[];
+    (stored[2] as { title?: string }).title = "bad\u202etitle";
+    f.store.set(name, JSON.stringify(stored));
+    keeper.state.up = true;
+    f.advance(backoffDelay(1));
+    expect(await flush(f.deps, keeper.client)).toMatchObject({ sent: 3, failed: 0 });
+    expect(keeper.items).toEqual(["https://o.example/1", "https://o.example/2", "https://o.example/3"]);
+    expect(keeper.titles).toEqual(["First post", undefined, undefined]);
+  });
+
   it("keeps clicks made while the keeper is unreachable and retries them after a growing backoff", async () => {
     const f = await readerWithSession();
     const keeper = fakeKeeper();

@@ -24,6 +24,7 @@ import {
   extendsClicks,
   isRetryable,
   isSuperseded,
+  itemTitleSchema,
   KeeperError,
   type KeeperClient,
   type SignedTally,
@@ -43,6 +44,11 @@ import { loadTally, saveTally } from "./tallyStore.js";
 /** The stored tally, re-validated, in wire form for the keeper. */
 function signedTallyWire(entry: OutboxEntry): SignedTallyInput {
   return toWireTally(signedTallySchema.parse(entry.tally));
+}
+
+/** The entry's title if the keeper would take it (`itemTitleSchema`); a bad one is left out, not the tally. */
+function sendableTitle(entry: OutboxEntry): string | undefined {
+  return entry.item !== undefined && itemTitleSchema.safeParse(entry.title).success ? entry.title : undefined;
 }
 
 export const BACKOFF_BASE_MS = 1000;
@@ -90,6 +96,7 @@ export async function enqueue(
   tally: SignedTallyInput,
   item?: string,
   creator?: Address,
+  title?: string,
 ): Promise<void> {
   await deps.locks.run(lockNames.outbox(deps.scope), async () => {
     const entries = read(deps);
@@ -99,6 +106,7 @@ export async function enqueue(
       id,
       tally: storedWireTallySchema.parse(tally),
       ...(item === undefined ? {} : { item }),
+      ...(item === undefined || title === undefined ? {} : { title }),
       ...(creator === undefined ? {} : { creator }),
       attempts: 0,
       nextAttemptAt: 0,
@@ -219,6 +227,7 @@ async function reconcile(deps: OutboxDeps, keeper: KeeperClient, entry: OutboxEn
           id: entryId(tally),
           tally: storedWireTallySchema.parse(tally),
           ...(e.item === undefined ? {} : { item: e.item }),
+          ...(e.title === undefined ? {} : { title: e.title }),
           creator: e.creator,
           attempts: 0,
           nextAttemptAt: 0,
@@ -277,7 +286,7 @@ export async function flush(deps: OutboxDeps, keeper: KeeperClient): Promise<Flu
       if (entry.failed === true) continue;
       if (entry.nextAttemptAt > deps.now()) break;
       try {
-        await keeper.postTally(signedTallyWire(entry), entry.item);
+        await keeper.postTally(signedTallyWire(entry), entry.item, sendableTitle(entry));
         await update(deps, entry.id, () => undefined);
         outcome.sent++;
       } catch (error) {

@@ -1,7 +1,13 @@
 /** Zod schemas of what the dApp keeps in first-party storage; the storage keys are in recordKeys.ts. */
 import { z } from "zod";
 
-import { addressSchema, sessionNonceSchema, signedTallySchema, signatureSchema } from "@plaudit/protocol";
+import {
+  addressSchema,
+  MAX_ITEM_TITLE_LENGTH,
+  sessionNonceSchema,
+  signedTallySchema,
+  signatureSchema,
+} from "@plaudit/protocol";
 
 export { keys, lockNames, type Scope } from "./recordKeys.js";
 
@@ -51,6 +57,11 @@ export const outboxEntrySchema = z.strictObject({
   id: z.string(),
   tally: storedWireTallySchema,
   item: z.string().optional(),
+  /**
+   * The item's title as its button declared it, sent with the tally. Loosely bounded here (a bad one must
+   * not throw the whole queue away); checked against the keeper's `itemTitleSchema` before it is sent.
+   */
+  title: z.string().max(MAX_ITEM_TITLE_LENGTH).optional(),
   /** The creator this entry's click added (absent in entries queued before it was recorded). */
   creator: addressSchema.optional(),
   attempts: z.number().int().nonnegative(),

@@ -7,7 +7,7 @@ import { useState } from "react";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 
-import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH } from "@plaudit/protocol";
+import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH, MAX_ITEM_TITLE_LENGTH } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
 import { BarChart } from "../components/BarChart.js";
 import { TxStatus } from "../components/TxStatus.js";
@@ -122,8 +122,11 @@ function CreatorView({ creator }: { creator: Address }) {
 function SnippetGenerator({ creator }: { creator: Address }) {
   // Empty at first: nothing is wrong before anything was typed; problems show as the creator types.
   const [typed, setTyped] = useState("");
+  const [typedTitle, setTypedTitle] = useState("");
   const appUrl = new URL(".", location.href).href;
-  const form = snippetForm(appUrl, creator, typed);
+  const form = snippetForm(appUrl, creator, typed, typedTitle);
+  const urlInvalid = form.kind === "invalid" && form.field === "url";
+  const titleInvalid = form.kind === "invalid" && form.field === "title";
   return (
     <section aria-labelledby="snippet-title">
       <h2 id="snippet-title">Your button</h2>
@@ -139,7 +142,21 @@ function SnippetGenerator({ creator }: { creator: Address }) {
           autoComplete="off"
           spellCheck={false}
           placeholder="https://your.site/post"
-          aria-invalid={form.kind === "invalid" ? true : undefined}
+          aria-invalid={urlInvalid ? true : undefined}
+          aria-describedby="item-url-help"
+        />
+      </label>
+      <label>
+        Title (optional; the script tag uses the page&apos;s own title when empty)
+        <input
+          value={typedTitle}
+          onChange={(e) => setTypedTitle(e.target.value)}
+          size={60}
+          maxLength={MAX_ITEM_TITLE_LENGTH * 2}
+          data-testid="item-title"
+          autoComplete="off"
+          placeholder="My post"
+          aria-invalid={titleInvalid ? true : undefined}
           aria-describedby="item-url-help"
         />
       </label>
@@ -153,7 +170,9 @@ function SnippetGenerator({ creator }: { creator: Address }) {
           ? form.problem
           : form.kind === "empty"
             ? "Enter the address of the page or work the button sits on to get its snippet."
-            : `The button counts clicks for ${form.itemUrl}.`}
+            : form.title === undefined
+              ? `The button counts clicks for ${form.itemUrl}.`
+              : `The button counts clicks for ${form.itemUrl}, titled “${form.title}”.`}
       </p>
       {form.kind === "ready" && (
         <>

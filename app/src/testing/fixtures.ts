@@ -3,9 +3,9 @@ import { getAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
+  postTallyRequestSchema,
   RELAY_ACTIONS,
   RELAY_REQUEST_SCHEMAS,
-  signedTallySchema,
   toWireTally,
   type RelayAction,
   type RelayStatus,
@@ -52,6 +52,8 @@ export async function readerWithSession(epochs = 3, readerAccount = privateKeyTo
 export function fakeKeeper() {
   const latest = new Map<string, SignedTally>();
   const items: string[] = [];
+  /** The title sent with each stored item, in order (undefined where none was). */
+  const titles: (string | undefined)[] = [];
   const state = { up: true, posts: 0, rejectWith: undefined as undefined | { status: number; code: string } };
   const fetchImpl: typeof fetch = async (input, init) => {
     if (!state.up) throw new TypeError("fetch failed");
@@ -70,10 +72,10 @@ export function fakeKeeper() {
       const { status, code } = state.rejectWith;
       return Response.json({ error: { code, message: `refused: ${code}` } }, { status });
     }
-    const body = JSON.parse(String(init.body)) as { tally: unknown; item?: string };
-    const parsed = signedTallySchema.safeParse(body.tally);
+    const parsed = postTallyRequestSchema.safeParse(JSON.parse(String(init.body)));
     if (!parsed.success) return Response.json({ error: { code: "invalid_body", message: "bad" } }, { status: 400 });
-    const tally = parsed.data;
+    const body = parsed.data;
+    const tally = body.tally;
     const key = `${tally.reader}:${tally.signer}:${tally.epoch}`;
     const previous = latest.get(key);
     if (previous !== undefined && previous.seq === tally.seq && previous.signature === tally.signature)
@@ -82,7 +84,10 @@ export function fakeKeeper() {
       return Response.json({ error: { code: "stale_sequence", message: "older than stored" } }, { status: 409 });
     }
     latest.set(key, tally);
-    if (body.item !== undefined) items.push(body.item);
+    if (body.item !== undefined) {
+      items.push(body.item);
+      titles.push(body.title);
+    }
     return Response.json({ status: "stored", seq: tally.seq.toString() }, { status: 201 });
   };
   const client: KeeperClient = createKeeperClient("http://keeper.test", { fetch: fetchImpl, timeoutMs: 1000 });
@@ -91,6 +96,7 @@ export function fakeKeeper() {
     state,
     latest,
     items,
+    titles,
     latestFor: (reader: Address, signer: Address, epoch: bigint) => latest.get(`${reader}:${signer}:${epoch}`),
   };
 }

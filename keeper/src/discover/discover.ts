@@ -7,7 +7,7 @@
  */
 import { getAddress, isAddress, type Address } from "viem";
 
-import { MAX_ITEM_TITLE_LENGTH, type DiscoverySource } from "@plaudit/protocol";
+import { cleanItemTitle, type DiscoverySource } from "@plaudit/protocol";
 import { fetchPage, FetchFailed, FetchRefused, type FetchLimits } from "./fetch-page.js";
 import { readPage } from "./read-page.js";
 
@@ -53,18 +53,6 @@ export function creatorOfUrl(href: string, base?: URL): Address | undefined {
   if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
   const match = CREATOR_PATH.exec(url.hash.replace(/^#/, "")) ?? CREATOR_PATH.exec(url.pathname);
   return match === null ? undefined : addressOf(match[1]);
-}
-
-/** A title as text: whitespace collapsed, controls and invisible characters dropped, bounded. */
-export function cleanTitle(raw: string | undefined): string | null {
-  if (raw === undefined) return null;
-  const text = raw
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  if (text.length === 0) return null;
-  return text.length <= MAX_ITEM_TITLE_LENGTH ? text : `${text.slice(0, MAX_ITEM_TITLE_LENGTH - 1)}…`;
 }
 
 async function fetchJson(url: URL, limits: DiscoveryLimits): Promise<unknown> {
@@ -124,7 +112,7 @@ function creatorOfDripsJson(json: unknown): Address | undefined {
 export async function discoverCreator(pageUrl: URL, limits: DiscoveryLimits): Promise<DiscoveryResult> {
   const page = await fetchPage(pageUrl, limits);
   const facts = readPage(page.body);
-  const title = cleanTitle(facts.title);
+  const title = cleanItemTitle(facts.title) ?? null;
 
   const meta = addressOf(facts.metaCreator);
   if (meta !== undefined) return { found: true, creator: meta, title, source: "meta" };
