@@ -3,22 +3,17 @@ import { useEffect, useState } from "react";
 import { ConnectBar } from "./components/ConnectBar.js";
 import { useServices } from "./hooks/services.js";
 import { useOutbox } from "./hooks/useOutbox.js";
+import { NAV_PAGES, parseRoute, type NavPage, type Route } from "./lib/routes.js";
 import { CreatorPage } from "./pages/CreatorPage.js";
+import { CreatorByNamePage, CreatorPublicPage } from "./pages/CreatorPublicPage.js";
+import { PopularPage } from "./pages/PopularPage.js";
 import { ReaderPage } from "./pages/ReaderPage.js";
 import { StatusPage } from "./pages/StatusPage.js";
 
-const ROUTES = { reader: "Reader", creator: "Creator", status: "Status" } as const;
-type Route = keyof typeof ROUTES;
-
-function routeOf(hash: string): Route {
-  const name = hash.replace(/^#\/?/, "");
-  return name === "creator" || name === "status" ? name : "reader";
-}
-
 export function App() {
-  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.hash));
   useEffect(() => {
-    const onHash = () => setRoute(routeOf(location.hash));
+    const onHash = () => setRoute(parseRoute(location.hash));
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
@@ -31,9 +26,9 @@ export function App() {
           <strong style={{ marginRight: 16 }}>
             <span aria-hidden="true">👏</span> Plaudit
           </strong>
-          {(Object.keys(ROUTES) as Route[]).map((r) => (
-            <a key={r} href={`#/${r}`} aria-current={route === r ? "page" : undefined}>
-              {ROUTES[r]}
+          {(Object.keys(NAV_PAGES) as NavPage[]).map((r) => (
+            <a key={r} href={`#/${r}`} aria-current={route.page === r ? "page" : undefined}>
+              {NAV_PAGES[r]}
             </a>
           ))}
         </nav>
@@ -49,9 +44,20 @@ export function App() {
             {outbox.last?.lastError ?? ""}
           </p>
         )}
-        {route === "reader" && <ReaderPage outbox={outbox} />}
-        {route === "creator" && <CreatorPage />}
-        {route === "status" && <StatusPage />}
+        {route.page === "reader" && <ReaderPage outbox={outbox} />}
+        {route.page === "creator" && <CreatorPage />}
+        {route.page === "popular" && <PopularPage />}
+        {route.page === "status" && <StatusPage />}
+        {route.page === "public" && <CreatorPublicPage key={route.creator} creator={route.creator} />}
+        {route.page === "public-name" && <CreatorByNamePage key={route.name} name={route.name} />}
+        {route.page === "public-invalid" && (
+          <>
+            <h1>Creator</h1>
+            <p className="banner error" role="alert" data-testid="creator-route-invalid">
+              “{route.text}” is neither an address (0x and 40 hexadecimal digits) nor an ENS name.
+            </p>
+          </>
+        )}
       </main>
     </>
   );
