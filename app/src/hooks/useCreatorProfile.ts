@@ -19,7 +19,7 @@ export type ProfileLookup =
   | { status: "none" }
   | { status: "verified"; profile: SignedProfile }
   /** The keeper served a profile that is not this creator's signed profile on this chain: not shown. */
-  | { status: "unverified"; reason: string };
+  | { status: "unverified"; reason: string; version: bigint };
 
 /**
  * The creator's profile from `keeper`, verified: its creator is `creator`, its chain the pool's, and
@@ -36,11 +36,15 @@ export async function fetchVerifiedProfile(
   const profile = await keeper.getProfile(creator);
   if (profile === null) return { status: "none" };
   if (!isAddressEqual(profile.creator, creator))
-    return { status: "unverified", reason: "the keeper served another creator's profile" };
+    return { status: "unverified", reason: "the keeper served another creator's profile", version: profile.version };
   if (profile.chainId !== chainId)
-    return { status: "unverified", reason: `the profile was signed for chain ${profile.chainId}` };
+    return {
+      status: "unverified",
+      reason: `the profile was signed for chain ${profile.chainId}`,
+      version: profile.version,
+    };
   if (!(await verifyProfile(client, profile)))
-    return { status: "unverified", reason: "its signature is not the creator's" };
+    return { status: "unverified", reason: "its signature is not the creator's", version: profile.version };
   return { status: "verified", profile };
 }
 
@@ -75,6 +79,13 @@ export function useCreatorProfile(creator: Address) {
     /** The verified profile, or undefined (none, not verified, or not loaded yet). */
     profile: profile.data?.status === "verified" ? profile.data.profile : undefined,
     lookup: profile.data,
+    /** The version the keeper stores for the creator (verified or not), which a new profile must exceed. */
+    storedVersion:
+      profile.data === undefined || profile.data.status === "none"
+        ? undefined
+        : profile.data.status === "verified"
+          ? profile.data.profile.version
+          : profile.data.version,
     ensName: ensName.data ?? undefined,
     isLoading: (keeper !== undefined && profile.isLoading) || (ens !== undefined && ensName.isLoading),
     error: profile.error ?? ensName.error,
