@@ -1,0 +1,35 @@
+import { getAddress } from "viem";
+import { describe, expect, it } from "vitest";
+
+import { creatorPageHref, parseRoute } from "./routes.js";
+
+const creator = getAddress("0x90f79bf6eb2c4f870365e785982e1f101e93b906");
+
+describe("parseRoute", () => {
+  it("opens a creator's public page by address, in any case, checksummed", () => {
+    expect(parseRoute(`#/c/${creator.toLowerCase()}`)).toEqual({ page: "public", creator });
+    expect(parseRoute(`#/c/${creator}/`)).toEqual({ page: "public", creator });
+    expect(parseRoute(`#c/${creator}`)).toEqual({ page: "public", creator });
+    expect(parseRoute(creatorPageHref(creator))).toEqual({ page: "public", creator });
+  });
+
+  it("opens a creator's page by ENS name, to be resolved", () => {
+    expect(parseRoute("#/c/Ada.eth")).toEqual({ page: "public-name", name: "ada.eth" });
+    expect(parseRoute("#/c/caf%C3%A9.eth")).toEqual({ page: "public-name", name: "café.eth" });
+  });
+
+  it("says when the text after #/c/ is neither an address nor a name", () => {
+    expect(parseRoute("#/c/0x1234")).toEqual({ page: "public-invalid", text: "0x1234" });
+    expect(parseRoute("#/c/%3Cscript%3E")).toEqual({ page: "public-invalid", text: "<script>" });
+    expect(parseRoute("#/c/%E0%A4%A")).toEqual({ page: "public-invalid", text: "%E0%A4%A" });
+    expect(parseRoute("#/c/")).toEqual({ page: "public-invalid", text: "" });
+  });
+
+  it("opens the navigation's pages, and the reader's page for anything else", () => {
+    expect(parseRoute("#/popular")).toEqual({ page: "popular" });
+    expect(parseRoute("#/creator")).toEqual({ page: "creator" });
+    expect(parseRoute("#/status")).toEqual({ page: "status" });
+    for (const hash of ["", "#", "#/", "#/nowhere", "#/toString", "#/c"])
+      expect(parseRoute(hash)).toEqual({ page: "reader" });
+  });
+});
