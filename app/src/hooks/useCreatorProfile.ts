@@ -87,7 +87,9 @@ export function useCreatorProfile(creator: Address) {
           ? profile.data.profile.version
           : profile.data.version,
     ensName: ensName.data ?? undefined,
-    isLoading: (keeper !== undefined && profile.isLoading) || (ens !== undefined && ensName.isLoading),
-    error: profile.error ?? ensName.error,
+    /** Loading and failure of the profile; an ENS name that cannot be read is only not shown. */
+    isLoading: keeper !== undefined && profile.isLoading,
+    error: profile.error,
+    ensError: ensName.error,
   };
 }
