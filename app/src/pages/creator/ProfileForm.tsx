@@ -122,9 +122,7 @@ function ProfileForm({
         {publish.pending === "signing" && <span className="note">Sign the profile in your wallet…</span>}
         {publish.pending === "publishing" && <span className="note">Publishing to the keeper…</span>}
         {publish.pending === undefined && publish.problem !== undefined && (
-          <span className="error" role="alert">
-            {publish.problem}
-          </span>
+          <span className="error">{publish.problem}</span>
         )}
         {publish.pending === undefined && publish.problem === undefined && publish.result !== undefined && (
           <span className="ok">
