@@ -34,6 +34,14 @@ describe("ensLookupWith", () => {
     expect(await ensLookupWith(client, 1).nameOf(ada)).toBeNull();
   });
 
+  it("shows no reverse record that is not a name in normal form (markup, invisible characters, capitals)", async () => {
+    for (const record of ["<img src=x onerror=alert(1)>.eth", "ad\u202ea.eth", "Ada.eth"]) {
+      const client = mainnetClient({ "60": record });
+      expect(await ensLookupWith(client, 1).nameOf(ada)).toBeNull();
+    }
+    expect(await ensLookupWith(mainnetClient({ "60": "ada.eth" }), 1).nameOf(ada)).toBe("ada.eth");
+  });
+
   it("resolves a normalised name for the pool's chain, else its ETH address, and names nobody for an invalid name", async () => {
     const client = mainnetClient({}, { "60": ada });
     const lookup = ensLookupWith(client, 8453, (name) => {

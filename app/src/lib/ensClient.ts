@@ -10,7 +10,8 @@ const ENS_RETRIES = 1;
 
 /**
  * The lookups through `client` (a mainnet client): `getEnsName` with the pool chain's ENSIP-19 coin
- * type (the Universal Resolver checks the name resolves back to the address), `getEnsAddress` of the
+ * type (the Universal Resolver checks the name resolves back to the address; a name not in normal form
+ * is not shown), `getEnsAddress` of the
  * normalised name with the same coin type, else its ETH address.
  */
 export function ensLookupWith(
@@ -22,7 +23,14 @@ export function ensLookupWith(
   return {
     nameOf: async (address) => {
       const name = await client.getEnsName({ address, coinType });
-      return name === null || name.length > MAX_ENS_NAME_LENGTH ? null : name;
+      if (name === null || name.length > MAX_ENS_NAME_LENGTH) return null;
+      // A reverse record is any text its owner set: only a name already in normal form (ENSIP-15, which
+      // allows no markup, controls or invisible characters) is shown.
+      try {
+        return normalizeName(name) === name ? name : null;
+      } catch {
+        return null;
+      }
     },
     addressOf: async (name) => {
       let normalized: string;
