@@ -6,7 +6,8 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { Address } from "viem";
+import { isAddressEqual, type Address } from "viem";
+import { useConnection } from "wagmi";
 
 import { isPlainHttpUrl, type SignedProfile } from "@plaudit/protocol";
 import { AsyncState } from "../components/AsyncState.js";
@@ -76,6 +77,7 @@ export function CreatorByNamePage({ name }: { name: string }) {
 
 function ProfileSection({ creator }: { creator: Address }) {
   const { keeper } = useServices();
+  const { address } = useConnection();
   const who = useCreatorProfile(creator);
   return (
     <section aria-labelledby="public-creator-title" data-testid="public-profile">
@@ -91,6 +93,11 @@ function ProfileSection({ creator }: { creator: Address }) {
           </>
         )}
       </p>
+      {address !== undefined && isAddressEqual(address, creator) && (
+        <p className="note">
+          This is you: <a href="#/creator">edit your public profile</a>.
+        </p>
+      )}
       {keeper === undefined ? (
         <p className="note">No keeper is configured: profiles and items are published to a keeper.</p>
       ) : (
