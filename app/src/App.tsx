@@ -3,27 +3,19 @@ import { useEffect, useState } from "react";
 import { ConnectBar } from "./components/ConnectBar.js";
 import { useServices } from "./hooks/services.js";
 import { useOutbox } from "./hooks/useOutbox.js";
+import { NAV_PAGES, parseRoute, type NavPage, type Route } from "./lib/routes.js";
 import { ApplaudPage } from "./pages/ApplaudPage.js";
 import { CreatorPage } from "./pages/CreatorPage.js";
+import { CreatorByNamePage, CreatorPublicPage } from "./pages/CreatorPublicPage.js";
+import { PopularPage } from "./pages/PopularPage.js";
 import { ReaderPage } from "./pages/ReaderPage.js";
 import { StatusPage } from "./pages/StatusPage.js";
-import { TipPage, tipCreatorOf } from "./pages/TipPage.js";
-
-const ROUTES = { reader: "Reader", applaud: "Applaud a page", creator: "Creator", status: "Status" } as const;
-/** The pages of the navigation, and the tip page (`#/tip/<address>`), which is opened by a link only. */
-type Route = keyof typeof ROUTES | "tip";
-
-function routeOf(hash: string): Route {
-  if (tipCreatorOf(hash) !== undefined) return "tip";
-  // A route may carry a query (`#/applaud?url=…`).
-  const name = hash.replace(/^#\/?/, "").split("?")[0];
-  return name === "creator" || name === "status" || name === "applaud" ? name : "reader";
-}
+import { TipPage } from "./pages/TipPage.js";
 
 export function App() {
-  // The hash itself, not only its route: `#/tip/<a>` to `#/tip/<b>` is the same route for another creator.
+  // The hash itself, not only its route: `#/tip/<a>` to `#/tip/<b>` is the same page for another creator.
   const [hash, setHash] = useState(() => location.hash);
-  const route = routeOf(hash);
+  const route: Route = parseRoute(hash);
   useEffect(() => {
     const onHash = () => setHash(location.hash);
     window.addEventListener("hashchange", onHash);
@@ -38,9 +30,9 @@ export function App() {
           <strong style={{ marginRight: 16 }}>
             <span aria-hidden="true">👏</span> Plaudit
           </strong>
-          {(Object.keys(ROUTES) as (keyof typeof ROUTES)[]).map((r) => (
-            <a key={r} href={`#/${r}`} aria-current={route === r ? "page" : undefined}>
-              {ROUTES[r]}
+          {(Object.keys(NAV_PAGES) as NavPage[]).map((r) => (
+            <a key={r} href={`#/${r}`} aria-current={route.page === r ? "page" : undefined}>
+              {NAV_PAGES[r]}
             </a>
           ))}
         </nav>
@@ -56,11 +48,22 @@ export function App() {
             {outbox.last?.lastError ?? ""}
           </p>
         )}
-        {route === "reader" && <ReaderPage outbox={outbox} />}
-        {route === "applaud" && <ApplaudPage key={hash} />}
-        {route === "creator" && <CreatorPage />}
-        {route === "status" && <StatusPage />}
-        {route === "tip" && <TipPage key={hash} creator={tipCreatorOf(hash) ?? null} />}
+        {route.page === "reader" && <ReaderPage outbox={outbox} />}
+        {route.page === "applaud" && <ApplaudPage key={hash} />}
+        {route.page === "creator" && <CreatorPage />}
+        {route.page === "popular" && <PopularPage />}
+        {route.page === "status" && <StatusPage />}
+        {route.page === "public" && <CreatorPublicPage key={route.creator} creator={route.creator} />}
+        {route.page === "public-name" && <CreatorByNamePage key={route.name} name={route.name} />}
+        {route.page === "tip" && <TipPage key={hash} creator={route.creator} />}
+        {route.page === "public-invalid" && (
+          <>
+            <h1>Creator</h1>
+            <p className="banner error" role="alert" data-testid="creator-route-invalid">
+              “{route.text}” is neither an address (0x and 40 hexadecimal digits) nor an ENS name.
+            </p>
+          </>
+        )}
       </main>
     </>
   );

@@ -7,18 +7,29 @@ import type { Address } from "viem";
 import { z } from "zod";
 
 import {
+  creatorItemsResponseSchema,
   currentEpochResponseSchema,
+  discoverResponseSchema,
   epochStatusResponseSchema,
   KEEPER_ERROR_CODES,
   itemClicksResponseSchema,
   keeperConfigResponseSchema,
+  popularCreatorsResponseSchema,
+  popularItemsResponseSchema,
   postTallyResponseSchema,
+  profileResponseSchema,
+  putProfileResponseSchema,
   readerTalliesResponseSchema,
+  type CreatorItems,
   type CurrentEpoch,
+  type Discovered,
   type EpochStatus,
+  type PopularCreators,
+  type PopularItems,
   type PostTallyResult,
   type ReaderTallies,
 } from "./keeper-api.js";
+import type { SignedProfile, SignedProfileInput } from "./profile.js";
 import {
   RELAY_ERROR_CODES,
   relayPolicyResponseSchema,
@@ -61,6 +72,18 @@ export interface KeeperClient {
   itemClicks(creator: Address, url: string, epoch: bigint): Promise<number>;
   config(): Promise<z.output<typeof keeperConfigResponseSchema>>;
   health(): Promise<boolean>;
+  /** `GET /v1/creators/:address/profile`: the signed profile as published (verify it with `verifyProfile`), or null when none. */
+  getProfile(creator: Address): Promise<SignedProfile | null>;
+  /** `PUT /v1/creators/:address/profile`: publishes a signed profile (a version above the stored one). */
+  putProfile(profile: SignedProfileInput): Promise<z.output<typeof putProfileResponseSchema>>;
+  /** `GET /v1/creators/:address/items`: the creator's items of `epoch` (default: the current one), most readers first. */
+  creatorItems(creator: Address, epoch?: bigint, cursor?: string, limit?: number): Promise<CreatorItems>;
+  /** `GET /v1/popular/items`: every creator's items of `epoch` by distinct readers, paged with `nextCursor`. */
+  popularItems(epoch?: bigint, cursor?: string, limit?: number): Promise<PopularItems>;
+  /** `GET /v1/popular/creators`: creators of `epoch` by distinct readers, paged with `nextCursor`. */
+  popularCreators(epoch?: bigint, cursor?: string, limit?: number): Promise<PopularCreators>;
+  /** `POST /v1/discover`: the creator (and title) of a page without a button; `no_creator_found` when none. */
+  discover(url: string): Promise<Discovered>;
   /** `GET /v1/relay/policy`: what the keeper relays and the least relayer fee, to show before the reader signs. */
   relayPolicy(): Promise<RelayPolicy>;
   /** `POST /v1/relay/<action>`: the keeper simulates, then sends; the answer names the transaction. */
@@ -105,6 +128,12 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
     return parsed.data;
   }
 
+  const sendJson = (body: unknown, method: "POST" | "PUT"): RequestInit => ({
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
   return {
     url: root,
     postTally: (tally, item, title) =>
@@ -124,6 +153,23 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
       return (await request(`/v1/items/clicks?${query.toString()}`, itemClicksResponseSchema)).clicks;
     },
     config: () => request("/v1/config", keeperConfigResponseSchema),
+    getProfile: async (creator) => {
+      try {
+        return await request(`/v1/creators/${creator}/profile`, profileResponseSchema);
+      } catch (error) {
+        if (error instanceof KeeperError && error.status === 404 && error.code === "not_found") return null;
+        throw error;
+      }
+    },
+    putProfile: (profile) =>
+      request(`/v1/creators/${profile.creator}/profile`, putProfileResponseSchema, sendJson(profile, "PUT")),
+    creatorItems: (creator, epoch, cursor, limit) =>
+      request(`/v1/creators/${creator}/items${pageQuery(epoch, cursor, limit)}`, creatorItemsResponseSchema),
+    popularItems: (epoch, cursor, limit) =>
+      request(`/v1/popular/items${pageQuery(epoch, cursor, limit)}`, popularItemsResponseSchema),
+    popularCreators: (epoch, cursor, limit) =>
+      request(`/v1/popular/creators${pageQuery(epoch, cursor, limit)}`, popularCreatorsResponseSchema),
+    discover: (url) => request("/v1/discover", discoverResponseSchema, sendJson({ url }, "POST")),
     relayPolicy: () => request("/v1/relay/policy", relayPolicyResponseSchema),
     relay: (action, body) =>
       request(`/v1/relay/${action}`, relaySubmittedResponseSchema, {
@@ -141,6 +187,16 @@ export function createKeeperClient(baseUrl: string, options: KeeperClientOptions
       }
     },
   };
+}
+
+/** The query of a paged listing: only the parameters given, in a fixed order (`?epoch=&cursor=&limit=`). */
+function pageQuery(epoch: bigint | undefined, cursor: string | undefined, limit: number | undefined): string {
+  const query = new URLSearchParams();
+  if (epoch !== undefined) query.set("epoch", epoch.toString());
+  if (cursor !== undefined) query.set("cursor", cursor);
+  if (limit !== undefined) query.set("limit", String(limit));
+  const text = query.toString();
+  return text === "" ? "" : `?${text}`;
 }
 
 /** Whether a failed post is worth retrying later (the tally itself is fine). */

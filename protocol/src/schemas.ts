@@ -134,6 +134,11 @@ export const deploymentSchema = z.strictObject({
   indexerUrl: z.string().url().optional(),
   /** The largest `eth_getLogs` block range the RPC accepts (10 on Alchemy's free tier); unset: learnt from its errors. */
   logRange: z.number().int().positive().optional(),
+  /**
+   * An Ethereum mainnet JSON-RPC URL for ENS: the dApp shows creators' primary names (ENSIP-19 reverse
+   * records for an L2) and resolves names typed in. Unset: no ENS lookup at all.
+   */
+  ensRpcUrl: z.string().url().optional(),
 });
 
 export type Deployment = z.output<typeof deploymentSchema>;

@@ -7,7 +7,10 @@
 import type { Address } from "viem";
 
 import { useServices } from "../hooks/services.js";
-import { formatRounded, formatToken, roundParts, ROUNDED_DIGITS, shortAddress } from "../lib/format.js";
+import { useItemTitles } from "../hooks/useItemTitles.js";
+import { formatRounded, formatToken, roundParts, ROUNDED_DIGITS } from "../lib/format.js";
+import { CreatorName } from "./CreatorName.js";
+import { ItemLink } from "./ItemLink.js";
 
 export interface SplitRow {
   creator: Address;
@@ -25,7 +28,10 @@ export function SplitTable({
   exact,
   caption,
   testId,
+  epoch,
 }: {
+  /** The month split: items show by the titles the keeper has for it. */
+  epoch: bigint;
   rows: readonly SplitRow[];
   tip: bigint;
   budget: bigint;
@@ -68,17 +74,13 @@ export function SplitTable({
         {shownRows.map((row) => (
           <tr key={row.creator} data-testid="split-row">
             <th scope="row">
-              <code title={row.creator}>{shortAddress(row.creator)}</code>
+              <CreatorName address={row.creator} />
             </th>
             <td>
               {row.items === undefined || row.items.length === 0 ? (
                 <span className="note">—</span>
               ) : (
-                <ul className="items">
-                  {row.items.map((url) => (
-                    <li key={url}>{url}</li>
-                  ))}
-                </ul>
+                <CreatorItems creator={row.creator} epoch={epoch} urls={row.items} />
               )}
             </td>
             <td>{row.clicks ?? <span className="note">—</span>}</td>
@@ -121,5 +123,19 @@ export function SplitTable({
         </tr>
       </tfoot>
     </table>
+  );
+}
+
+/** A creator's items in the split, by the titles the keeper knows (else by URL), as text. */
+function CreatorItems({ creator, epoch, urls }: { creator: Address; epoch: bigint; urls: readonly string[] }) {
+  const titles = useItemTitles(creator, epoch);
+  return (
+    <ul className="items">
+      {urls.map((url) => (
+        <li key={url}>
+          <ItemLink url={url} title={titles.get(url)} />
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -6,6 +6,7 @@ import { createIndexerClient, type EpochSchedule, type IndexerClient } from "@pl
 import type { AppDeployment } from "../config/deployment.js";
 import { browserEnv } from "../lib/browserEnv.js";
 import { scheduleOf } from "../lib/clickService.js";
+import { ensLookupFor, type EnsLookup } from "../lib/ens.js";
 import type { ErrorContext } from "../lib/errors.js";
 import { indexerHistory, logHistory, type HistorySource } from "../lib/history.js";
 import { createLogScanner } from "../lib/logScanner.js";
@@ -26,6 +27,8 @@ export interface Services {
   indexer: IndexerClient | undefined;
   /** Where history is read: the indexer, or bounded log reads when there is none. */
   history: HistorySource;
+  /** ENS on mainnet (loaded on first use) when the deployment names `ensRpcUrl`; else no ENS at all. */
+  ens: (() => Promise<EnsLookup>) | undefined;
   errorContext: ErrorContext;
   chainTime: () => Promise<bigint>;
   now: () => number;
@@ -54,6 +57,7 @@ export function ServicesProvider({ deployment, children }: { deployment: AppDepl
       ...env,
       indexer,
       history,
+      ens: ensLookupFor(deployment),
       scope: { chainId: deployment.chainId, pool: deployment.pool },
       schedule: scheduleOf(deployment),
       errorContext: { tokenSymbol: deployment.tokenSymbol, tokenDecimals: deployment.tokenDecimals },

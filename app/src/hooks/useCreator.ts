@@ -11,19 +11,25 @@ import { plauditPoolAbi } from "@plaudit/protocol";
 import { useServices } from "./services.js";
 import { HISTORY_QUERY_KEY, useLiveRefresh } from "./useLiveRefresh.js";
 
+/** A creator's earnings per month and claims (history: the indexer, or bounded log reads), shared by every page. */
+export function useCreatorEarnings(creator: Address) {
+  const { history } = useServices();
+  return useQuery({
+    queryKey: [HISTORY_QUERY_KEY, history.kind, "creator", creator],
+    placeholderData: (previous) => previous,
+    queryFn: () => history.creator(creator),
+  });
+}
+
 export function useCreator(creator: Address) {
-  const { deployment, history } = useServices();
+  const { deployment } = useServices();
   const claimable = useReadContract({
     address: deployment.pool,
     abi: plauditPoolAbi,
     functionName: "claimableOf",
     args: [creator],
   });
-  const past = useQuery({
-    queryKey: [HISTORY_QUERY_KEY, history.kind, "creator", creator],
-    placeholderData: (previous) => previous,
-    queryFn: () => history.creator(creator),
-  });
+  const past = useCreatorEarnings(creator);
   const { refetch } = claimable;
   useLiveRefresh(
     creator,

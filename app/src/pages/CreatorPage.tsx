@@ -4,7 +4,7 @@
  * button snippets.
  */
 import { useState } from "react";
-import type { Address } from "viem";
+import { isAddressEqual, type Address } from "viem";
 import { useConnection } from "wagmi";
 
 import { addressSchema, BUTTON_HEIGHT, BUTTON_WIDTH, MAX_ITEM_TITLE_LENGTH } from "@plaudit/protocol";
@@ -16,8 +16,10 @@ import { useCreator } from "../hooks/useCreator.js";
 import { useRelayPolicy } from "../hooks/useRelay.js";
 import { useTx } from "../hooks/useTx.js";
 import { relays } from "../lib/relay.js";
+import { creatorPageHref } from "../lib/routes.js";
 import { formatToken } from "../lib/format.js";
 import { snippetForm } from "../lib/snippetForm.js";
+import { ProfileSection } from "./creator/ProfileForm.js";
 
 export function CreatorPage() {
   const { address } = useConnection();
@@ -114,6 +116,14 @@ function CreatorView({ creator }: { creator: Address }) {
           )}
         </AsyncState>
       </section>
+      {address !== undefined && isAddressEqual(address, creator) ? (
+        <ProfileSection creator={creator} />
+      ) : (
+        <p className="note">
+          <a href={creatorPageHref(creator)}>This creator's public page</a> · connect as the creator to edit its public
+          profile.
+        </p>
+      )}
       <SnippetGenerator creator={creator} />
     </>
   );

@@ -2,22 +2,9 @@
  * `#/tip/<address>`: the tip form for one creator, alone on the page, so a creator's button can open it in
  * a first-party window. Not in the navigation. The address comes from the URL, so it is checked before use.
  */
-import { getAddress, isAddress, type Address } from "viem";
+import type { Address } from "viem";
 
 import { TipForm } from "../components/TipForm.js";
-
-/** The creator a `#/tip/<address>` hash names, or null when the hash is not such a route or not an address. */
-export function tipCreatorOf(hash: string): Address | null | undefined {
-  const match = /^#\/tip\/([^/?#]*)$/.exec(hash);
-  if (match === null) return undefined;
-  let candidate: string;
-  try {
-    candidate = decodeURIComponent(match[1] ?? "");
-  } catch {
-    return null; // a malformed escape (`%E0%A4%A`) names nothing
-  }
-  return isAddress(candidate, { strict: false }) ? getAddress(candidate) : null;
-}
 
 export function TipPage({ creator }: { creator: Address | null }) {
   return (

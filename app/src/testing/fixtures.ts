@@ -6,9 +6,13 @@ import {
   postTallyRequestSchema,
   RELAY_ACTIONS,
   RELAY_REQUEST_SCHEMAS,
+  profileTypedData,
+  signedProfileSchema,
   toWireTally,
   type RelayAction,
+  type ProfileMessage,
   type RelayStatus,
+  type SignedProfile,
   type SignedTally,
 } from "@plaudit/protocol";
 import { createKeeperClient, type KeeperClient } from "@plaudit/protocol";
@@ -137,4 +141,32 @@ export function fakeRelay(statuses: RelayStatus[] = ["pending", "confirmed"]) {
   };
   const client: KeeperClient = createKeeperClient("http://keeper.test", { fetch: fetchImpl, timeoutMs: 1000 });
   return { client, posted, state, hash };
+}
+
+/** A creator's profile signed by `account` (an EOA) on the scope's chain, as a keeper serves it. */
+export async function signedProfileBy(
+  account: ReturnType<typeof privateKeyToAccount>,
+  fields: Partial<Omit<ProfileMessage, "creator">> = {},
+): Promise<SignedProfile> {
+  const message: ProfileMessage = {
+    creator: account.address,
+    name: "Ada Lovelace",
+    bio: "Notes on the analytical engine.",
+    avatar: "https://ada.example/avatar.png",
+    website: "https://ada.example/",
+    links: ["https://social.example/@ada"],
+    version: 1n,
+    ...fields,
+  };
+  const typed = profileTypedData(scope.chainId, message);
+  const signature = await account.signTypedData({
+    ...typed,
+    message: { ...typed.message, links: [...typed.message.links] },
+  });
+  return signedProfileSchema.parse({
+    chainId: scope.chainId,
+    ...message,
+    version: message.version.toString(),
+    signature,
+  });
 }

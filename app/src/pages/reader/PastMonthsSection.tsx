@@ -205,6 +205,7 @@ function SettledView({ reader, month }: { reader: Address; month: SettledMonth }
       </p>
       {month.payments !== undefined ? (
         <SplitTable
+          epoch={month.epoch}
           caption={`Where your ${fmt(month.budget)} of month ${month.epoch} went`}
           testId={`paid-${month.epoch}`}
           exact

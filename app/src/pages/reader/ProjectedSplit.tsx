@@ -42,6 +42,7 @@ export function ProjectedSplit({
               </p>
               {projection.clicks > 0 && budget > 0n && (
                 <SplitTable
+                  epoch={epoch}
                   caption={caption}
                   testId={`projected-${epoch}`}
                   exact={false}
