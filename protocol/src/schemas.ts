@@ -37,12 +37,13 @@ export const addressSchema = z
 export const MAX_SIGNATURE_BYTES = 1024;
 export const signatureSchema = z
   .string()
-  .regex(/^0x([0-9a-fA-F]{2})+$/, "not hex bytes")
+  .regex(/^0x(?:[0-9a-fA-F]{2})+$/, "not hex bytes")
   .refine((value) => (value.length - 2) / 2 <= MAX_SIGNATURE_BYTES, { message: "signature too long" })
   .transform((value) => value.toLowerCase() as Hex);
 
 const uint64Schema = z
-  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[0-9]{1,20}$/)])
+  // The wire form (a decimal string, as toWireTally writes it) first: a union tries its options in order.
+  .union([z.string().regex(/^[0-9]{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
   .transform((value) => BigInt(value))
   .refine((value) => value < 2n ** 64n, { message: "exceeds uint64" });
 
