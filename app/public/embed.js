@@ -18,7 +18,7 @@
   var frame = document.createElement("iframe");
   frame.src = src.href;
   frame.title = "Plaudit button";
-  frame.width = "180";
+  frame.width = "260"; // protocol BUTTON_WIDTH
   frame.height = "44";
   frame.style.border = "0";
   frame.style.overflow = "hidden";

@@ -41,8 +41,8 @@ export interface SystemOptions {
   keeperTipBps: number;
   /** The least relayer fee the keeper publishes, in token units. */
   relayMinFee: bigint;
-  /** Buttons on the other site's page. */
-  buttons: { creator: Address; itemUrl: string }[];
+  /** Buttons on the other site's page (with the title their snippet declares, if any). */
+  buttons: { creator: Address; itemUrl: string; title?: string }[];
   /** Where screenshots go. */
   artifacts: string;
 }
@@ -76,6 +76,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     ...testKeeperOptions(chain.rpcUrl, deployed.pool, dataDir, new URL(app.url).origin),
     relayKey: relayAccount.privateKey,
     relayMinFee: options.relayMinFee,
+    // "Applaud a page" may look up the test's own pages on this host.
+    discoverAllowHosts: ["127.0.0.1"],
   });
   const deployment = {
     chainId: CHAIN_ID,
@@ -95,7 +97,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const embed =
     await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
 <body><h1>A creator's site on another origin</h1>
-${options.buttons.map((b) => `<p>${b.itemUrl}</p>${scriptSnippet({ appUrl, creator: b.creator, itemUrl: b.itemUrl })}`).join("\n")}
+${options.buttons.map((b) => `<p>${b.itemUrl}</p>${scriptSnippet({ appUrl, ...b })}`).join("\n")}
 </body></html>`);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",

@@ -49,7 +49,8 @@ export interface SnippetInput {
   title?: string;
 }
 
-export const BUTTON_WIDTH = 180;
+/** Room for the button and, beside it, "by <creator name>" and "Tip". */
+export const BUTTON_WIDTH = 260;
 export const BUTTON_HEIGHT = 44;
 
 function escapeAttribute(value: string): string {

@@ -128,7 +128,7 @@ export function SplitTable({
 
 /** A creator's items in the split, by the titles the keeper knows (else by URL), as text. */
 function CreatorItems({ creator, epoch, urls }: { creator: Address; epoch: bigint; urls: readonly string[] }) {
-  const titles = useItemTitles(creator, epoch);
+  const titles = useItemTitles(creator, epoch, urls);
   return (
     <ul className="items">
       {urls.map((url) => (
