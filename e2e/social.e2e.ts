@@ -162,6 +162,8 @@ test(
     await page.getByTestId("tip-amount").fill("2");
     await page.getByTestId("tip-send").click();
     await page.getByText("Tip: done").waitFor({ timeout: 60_000 });
+    // The month's tips join the creator's earnings (history follows the creator's activity).
+    await page.getByTestId("public-earnings").getByText("2 USD").waitFor({ timeout: 60_000 });
     await system.screenshot(page, "public-page-tipped");
     const claimableAfter = await publicClient.readContract({
       address: system.deployed.pool,

@@ -21,6 +21,39 @@ export function useCreatorEarnings(creator: Address) {
   });
 }
 
+/** The tips a creator received, per month (history, like its earnings). */
+export function useCreatorTips(creator: Address) {
+  const { history } = useServices();
+  return useQuery({
+    queryKey: [HISTORY_QUERY_KEY, history.kind, "creator-tips", creator],
+    placeholderData: (previous) => previous,
+    queryFn: () => history.creatorTips(creator),
+  });
+}
+
+/** A month's earnings from settlements and from tips, oldest month first. */
+export interface MonthIncome {
+  epoch: bigint;
+  settled: bigint;
+  tips: bigint;
+}
+
+/** Settlement earnings and tips side by side per month, with every month that has either. */
+export function incomeByMonth(
+  settled: readonly { epoch: bigint; amount: bigint }[],
+  tips: readonly { epoch: bigint; amount: bigint }[],
+): MonthIncome[] {
+  const months = new Map<bigint, MonthIncome>();
+  const month = (epoch: bigint) => {
+    let entry = months.get(epoch);
+    if (entry === undefined) months.set(epoch, (entry = { epoch, settled: 0n, tips: 0n }));
+    return entry;
+  };
+  for (const { epoch, amount } of settled) month(epoch).settled += amount;
+  for (const { epoch, amount } of tips) month(epoch).tips += amount;
+  return [...months.values()].sort((a, b) => (a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0));
+}
+
 export function useCreator(creator: Address) {
   const { deployment } = useServices();
   const claimable = useReadContract({

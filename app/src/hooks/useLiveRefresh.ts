@@ -57,7 +57,6 @@ export function useLiveRefresh(address: Address | undefined, onRefresh: () => vo
         if (reason === "start") return;
         void queryClient.invalidateQueries({ queryKey: [HISTORY_QUERY_KEY] });
         void queryClient.invalidateQueries({ queryKey: [ACCOUNT_STATE_QUERY_KEY] });
-        void queryClient.invalidateQueries({ queryKey: [ACCOUNT_STATE_QUERY_KEY] });
         latest.current();
       },
     });

@@ -16,9 +16,10 @@ import { ItemLink, USER_LINK_REL } from "../components/ItemLink.js";
 import { TipForm } from "../components/TipForm.js";
 import { useServices } from "../hooks/services.js";
 import { useChainClock } from "../hooks/useChainClock.js";
-import { useCreatorEarnings } from "../hooks/useCreator.js";
+import { incomeByMonth, useCreatorEarnings, useCreatorTips } from "../hooks/useCreator.js";
 import { useCreatorProfile } from "../hooks/useCreatorProfile.js";
 import { creatorItemsQuery } from "../hooks/useItemTitles.js";
+import { useLiveRefresh } from "../hooks/useLiveRefresh.js";
 import { formatToken } from "../lib/format.js";
 
 /** Months of items shown at first (this one and the ones before); "Show earlier months" adds as many. */
@@ -226,33 +227,49 @@ function MonthItems({ creator, epoch, current }: { creator: Address; epoch: bigi
   );
 }
 
+/** The public page has no wagmi reads of its own to refresh beside the history queries. */
+const noRefresh = () => undefined;
+
 function EarningsSection({ creator }: { creator: Address }) {
   const { deployment } = useServices();
   const earnings = useCreatorEarnings(creator);
+  const tips = useCreatorTips(creator);
+  // Read again when the creator's account sees activity (a settlement, a tip): history queries only.
+  useLiveRefresh(creator, noRefresh);
   const fmt = (v: bigint) => formatToken(v, deployment.tokenDecimals, deployment.tokenSymbol);
+  const months =
+    earnings.data !== undefined && tips.data !== undefined ? incomeByMonth(earnings.data.months, tips.data) : undefined;
   return (
     <section aria-labelledby="public-earnings-title">
       <h2 id="public-earnings-title">Earned per month</h2>
-      <AsyncState loading={earnings.isLoading} error={earnings.error} what="earnings">
-        {earnings.data !== undefined &&
-          (earnings.data.months.length === 0 ? (
+      <AsyncState
+        loading={months === undefined && earnings.error === null && tips.error === null}
+        error={earnings.error ?? tips.error}
+        what="earnings"
+      >
+        {months !== undefined &&
+          (months.length === 0 ? (
             <p className="note">Nothing earned yet.</p>
           ) : (
             <table data-testid="public-earnings">
-              <caption className="visually-hidden">Earned per month</caption>
+              <caption className="visually-hidden">Earned per month, from readers' budgets and from tips</caption>
               <thead>
                 <tr>
                   <th scope="col">Month</th>
                   <th scope="col" className="amount">
-                    Earned
+                    From budgets
+                  </th>
+                  <th scope="col" className="amount">
+                    Tips
                   </th>
                 </tr>
               </thead>
               <tbody>
-                {earnings.data.months.map(({ epoch, amount }) => (
+                {months.map(({ epoch, settled, tips }) => (
                   <tr key={epoch.toString()}>
                     <th scope="row">{epoch.toString()}</th>
-                    <td className="amount">{fmt(amount)}</td>
+                    <td className="amount">{fmt(settled)}</td>
+                    <td className="amount">{fmt(tips)}</td>
                   </tr>
                 ))}
               </tbody>
