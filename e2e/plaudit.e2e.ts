@@ -47,6 +47,8 @@ const TIP_BPS = 50;
 const USD = 1_000_000n;
 const READER_FUNDS = 100n * USD;
 const PER_MONTH = 10n * USD;
+/** The embedding page's title: what its script snippets declare as their items' title by default. */
+const SITE_TITLE = "A creator's site";
 const ITEM_A = "https://creator-a.example/essay";
 const ITEM_B = "https://creator-b.example/song";
 const ITEM_A2 = "https://creator-a.example/second-essay";
@@ -111,8 +113,7 @@ before(async () => {
   };
   deploymentJson = deploymentFile({ ...deploymentBase, keeperUrl: keeper.url });
   const appUrl = app.url;
-  embed =
-    await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>A creator's site</title></head>
+  embed = await serveEmbeddingPage(`<!doctype html><html><head><meta charset="utf-8"><title>${SITE_TITLE}</title></head>
 <body><h1>A creator's site on another origin</h1>
 <p>Essay by creator A</p>${scriptSnippet({ appUrl, creator: accounts.creatorA.address, itemUrl: ITEM_A })}
 <p>Song by creator B</p>${scriptSnippet({ appUrl, creator: accounts.creatorB.address, itemUrl: ITEM_B })}
@@ -326,7 +327,15 @@ test("a reader subscribes, applauds on another site, settles; creators claim", {
   for (const creator of creators)
     assert.equal(await rowOf(creator).getByTestId("split-amount").textContent(), mUSD(share(creator)));
   const rowA = rowOf(accounts.creatorA.address);
-  assert.deepEqual(await rowA.locator("li").allTextContents(), [ITEM_A, ITEM_A2], "creator A's items are named");
+  // Each item links to its URL, named by the title its button declared: the script snippet's default,
+  // the embedding page's own title.
+  const itemLinks = rowA.locator("li").getByTestId("item-link");
+  assert.deepEqual(
+    await itemLinks.evaluateAll((links) => links.map((a) => a.getAttribute("href"))),
+    [ITEM_A, ITEM_A2],
+    "creator A's items are listed",
+  );
+  assert.deepEqual(await itemLinks.allTextContents(), [SITE_TITLE, SITE_TITLE], "creator A's items are named");
   assert.equal(await paid.getByTestId("split-to-creators").textContent(), mUSD(PER_MONTH - expected.tip));
   assert.equal(await paid.getByTestId("split-tip").textContent(), mUSD(expected.tip));
   assert.equal(await paid.getByTestId("split-budget").textContent(), "10 mUSD");
