@@ -116,21 +116,11 @@ export function useSubscribe(reader: Address, clock: ChainClock, balance: bigint
       if (route === undefined) throw new Error("Still reading what the token and your wallet support; try again.");
       if (route.kind === "needs-gas") throw new Error(planWords(route, fmt(relayerFee)));
       const action = await subscribeAction(route, plan, context(relayerFee, clock.now), progress.step);
-      switch (action.via) {
-        case "relay":
-          return action.action === "subscribe-with-authorization"
-            ? tx.relay(action.action, action.request, progress)
-            : tx.relay(action.action, action.request, progress);
-        case "wallet":
-          return tx.sendPoolCall(action.call, progress);
-        case "calls":
-          return tx.sendCalls(
-            action.calls,
-            action.atomic,
-            (call, index, calls) => describeCall(call, index, calls, deployment.token),
-            progress,
-          );
-      }
+      return tx.sendAction(
+        action,
+        (call, index, calls) => describeCall(call, index, calls, deployment.token),
+        progress,
+      );
     });
 
   return {

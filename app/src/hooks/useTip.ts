@@ -113,21 +113,11 @@ export function useTip(reader: Address, creator: Address, now: bigint, balance: 
       if (route === undefined) throw new Error("Still reading what the token and your wallet support; try again.");
       if (route.kind === "needs-gas") throw new Error(tipWords(route, fmt(relayerFee)));
       const action = await tipAction(route, { creator, amount: plan.amount }, context(relayerFee, now), progress.step);
-      switch (action.via) {
-        case "relay":
-          return action.action === "tip-with-authorization"
-            ? tx.relay(action.action, action.request, progress)
-            : tx.relay(action.action, action.request, progress);
-        case "wallet":
-          return tx.sendPoolCall(action.call, progress);
-        case "calls":
-          return tx.sendCalls(
-            action.calls,
-            action.atomic,
-            (call, index, calls) => describeCall(call, index, calls, deployment.token, "send the tip"),
-            progress,
-          );
-      }
+      return tx.sendAction(
+        action,
+        (call, index, calls) => describeCall(call, index, calls, deployment.token, "send the tip"),
+        progress,
+      );
     });
 
   return {

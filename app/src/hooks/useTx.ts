@@ -59,6 +59,15 @@ export interface Sent {
 /** Names what each call of a sequence does, for the on-screen steps ("allow the pool to take the amount"). */
 export type CallWords = (call: Call, index: number, calls: readonly Call[]) => string;
 
+/**
+ * What a funded action (a subscription, a tip) comes to once planned and signed: a request the keeper
+ * relays (one of the relay actions `A`), one pool call from the wallet, or calls the wallet sends.
+ */
+export type FundedAction<A extends RelayAction> =
+  | (A extends RelayAction ? { via: "relay"; action: A; request: RelayRequestInput<A> } : never)
+  | { via: "wallet"; call: PoolCall }
+  | { via: "calls"; calls: Call[]; atomic: boolean };
+
 export function useTx() {
   const config = useConfig();
   const { deployment, client, errorContext, keeper } = useServices();
@@ -177,5 +186,30 @@ export function useTx() {
 
   const busy =
     state.phase === "preparing" || state.phase === "wallet" || state.phase === "pending" || state.phase === "batch";
-  return { state, run, track, sendPoolCall, relay, sendCalls, busy, reset: () => setState({ phase: "idle" }) };
+  /** Sends a funded action by whichever way it was planned: the keeper's relay, a pool call or calls. */
+  const sendAction = useCallback(
+    async <A extends RelayAction>(action: FundedAction<A>, words: CallWords, progress: Progress): Promise<Sent> => {
+      switch (action.via) {
+        case "relay":
+          return relay(action.action, action.request, progress);
+        case "wallet":
+          return sendPoolCall(action.call, progress);
+        case "calls":
+          return sendCalls(action.calls, action.atomic, words, progress);
+      }
+    },
+    [relay, sendPoolCall, sendCalls],
+  );
+
+  return {
+    state,
+    run,
+    track,
+    sendPoolCall,
+    relay,
+    sendCalls,
+    sendAction,
+    busy,
+    reset: () => setState({ phase: "idle" }),
+  };
 }

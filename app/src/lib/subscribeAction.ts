@@ -25,7 +25,7 @@ import {
   type SubscribePlan,
   type SubscriptionMessage,
 } from "@plaudit/protocol";
-import type { PoolCall, Step } from "../hooks/useTx.js";
+import type { FundedAction, Step } from "../hooks/useTx.js";
 import type { SignTypedData } from "./signedIntents.js";
 
 /** How long permits, authorizations and signed terms stay valid. */
@@ -57,11 +57,7 @@ export interface FundingContext {
   sign: SignTypedData;
 }
 
-export type SubscribeAction =
-  | { via: "relay"; action: "subscribe-with-authorization"; request: RelayRequestInput<"subscribe-with-authorization"> }
-  | { via: "relay"; action: "subscribe-by-signature"; request: RelayRequestInput<"subscribe-by-signature"> }
-  | { via: "wallet"; call: PoolCall }
-  | { via: "calls"; calls: Call[]; atomic: boolean };
+export type SubscribeAction = FundedAction<"subscribe-with-authorization" | "subscribe-by-signature">;
 
 /** The token's EIP-712 domain, which every signed path needs. */
 export function needDomain(ctx: FundingContext): TypedDataDomain {

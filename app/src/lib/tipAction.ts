@@ -15,12 +15,10 @@ import {
   tipTypedData,
   tipValue,
   tipWithAuthorizationArgs,
-  type Call,
-  type RelayRequestInput,
   type TipMessage,
   type TipPlan,
 } from "@plaudit/protocol";
-import type { PoolCall, Step } from "../hooks/useTx.js";
+import type { FundedAction, Step } from "../hooks/useTx.js";
 import {
   daiTokenPermit,
   needDomain,
@@ -37,11 +35,7 @@ export interface TipTerms {
   amount: bigint;
 }
 
-export type TipAction =
-  | { via: "relay"; action: "tip-with-authorization"; request: RelayRequestInput<"tip-with-authorization"> }
-  | { via: "relay"; action: "tip-by-signature"; request: RelayRequestInput<"tip-by-signature"> }
-  | { via: "wallet"; call: PoolCall }
-  | { via: "calls"; calls: Call[]; atomic: boolean };
+export type TipAction = FundedAction<"tip-with-authorization" | "tip-by-signature">;
 
 async function tipMessage(ctx: FundingContext, terms: TipTerms, relayerFee: bigint): Promise<TipMessage> {
   return {
