@@ -3,7 +3,7 @@
  * `#/creator`, `#/popular`, `#/status`, a creator's public page `#/c/<address>` or `#/c/<ENS name>`, and
  * the tip page `#/tip/<address>` (opened by a button's link, not in the navigation).
  */
-import { getAddress, isAddress, type Address } from "viem";
+import type { Address } from "viem";
 
 import { addressSchema } from "@plaudit/protocol";
 import { looksLikeEnsName } from "./ens.js";
@@ -41,7 +41,8 @@ export function tipCreatorOf(hash: string): Address | null | undefined {
   } catch {
     return null; // a malformed escape (`%E0%A4%A`) names nothing
   }
-  return isAddress(candidate, { strict: false }) ? getAddress(candidate) : null;
+  const address = addressSchema.safeParse(candidate);
+  return address.success ? address.data : null;
 }
 
 export function parseRoute(hash: string): Route {
