@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
 import type { Address } from "viem";
 
-import { type Deployment, mockStablecoinAbi, plauditPoolAbi, scriptSnippet } from "@plaudit/protocol";
+import { BUTTON_WIDTH, type Deployment, mockStablecoinAbi, plauditPoolAbi, scriptSnippet } from "@plaudit/protocol";
 import { keys } from "../app/src/lib/recordKeys.js";
 import { newSessionKey, saveSession, sessionRequest } from "../app/src/lib/session.js";
 import { memoryStore } from "../app/src/lib/storage.js";
@@ -106,7 +106,7 @@ function embeddingPage(
     .map((item) => `<div class="slot">${scriptSnippet({ appUrl, creator: item.creator, itemUrl: item.url })}</div>`)
     .join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A creator's works</title>
-<style>main{display:grid;grid-template-columns:repeat(3,200px);gap:8px}</style></head>
+<style>main{display:grid;grid-template-columns:repeat(3,${BUTTON_WIDTH + 10}px);gap:8px}</style></head>
 <body><h1>Works</h1><main>${buttons}</main>
 ${widget === undefined ? "" : `<iframe id="widget" src="${widget}" title="A widget from another site" width="420" height="150"></iframe>`}
 <script>window.__observed=[];window.addEventListener("message",(e)=>{try{window.__observed.push(JSON.stringify(e.data))}catch{window.__observed.push(String(e.data))}});</script>
