@@ -1,10 +1,8 @@
-import { decodeFunctionData, erc20Abi, getAddress, recoverTypedDataAddress, type TypedDataDomain } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { decodeFunctionData, erc20Abi, recoverTypedDataAddress } from "viem";
 import { describe, expect, it, vi } from "vitest";
 
 import {
   permitTypedData,
-  plauditDomain,
   plauditPoolAbi,
   relaySubscribeBySignatureSchema,
   relaySubscribeWithAuthorizationSchema,
@@ -13,51 +11,14 @@ import {
   subscriptionTypedData,
 } from "@plaudit/protocol";
 import { scope } from "../testing/fixtures.js";
-import {
-  describeCall,
-  SIGNATURE_LIFETIME_SECONDS,
-  subscribeAction,
-  type FundingContext,
-  type SubscribeAction,
-} from "./subscribeAction.js";
+import { FEE, fundingReader, NOW, onlyVia, poolDomain, token, tokenDomain, USD } from "../testing/funding.js";
+import { describeCall, SIGNATURE_LIFETIME_SECONDS, subscribeAction, type FundingContext } from "./subscribeAction.js";
 
-const USD = 1_000_000n;
-const NOW = 1_700_000_000n;
-const FEE = 10_000n;
-const token = getAddress("0x00000000000000000000000000000000000070c1");
-/** A token domain as the detection derives it for a USDC-like token (no ERC-5267). */
-const tokenDomain: TypedDataDomain = {
-  name: "USD Coin",
-  version: "2",
-  chainId: scope.chainId,
-  verifyingContract: token,
-};
-const poolDomain = plauditDomain(scope.chainId, scope.pool);
 const terms = { perEpoch: 10n * USD, epochs: 3, firstEpoch: 2n };
 
-function reader(overrides: Partial<FundingContext> = {}) {
-  const account = privateKeyToAccount(generatePrivateKey());
-  const ctx: FundingContext = {
-    reader: account.address,
-    pool: scope.pool,
-    token,
-    chainId: scope.chainId,
-    tokenDomain,
-    relayerFee: FEE,
-    allowance: 0n,
-    now: NOW,
-    readIntentNonce: async () => 3n,
-    readPermitNonce: async () => 8n,
-    sign: (typedData) => account.signTypedData(typedData),
-    ...overrides,
-  };
-  return { account, ctx };
-}
+const reader = (overrides: Partial<FundingContext> = {}) => fundingReader({ intent: 3n, permit: 8n }, overrides);
 
-function only<V extends SubscribeAction["via"]>(action: SubscribeAction, via: V) {
-  expect(action.via).toBe(via);
-  return action as Extract<SubscribeAction, { via: V }>;
-}
+const only = onlyVia;
 
 describe("subscribeAction", () => {
   it("relays one EIP-3009 authorization whose nonce commits to the terms and the fee the reader saw", async () => {

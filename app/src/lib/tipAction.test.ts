@@ -1,10 +1,8 @@
-import { decodeFunctionData, erc20Abi, getAddress, recoverTypedDataAddress, type TypedDataDomain } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { decodeFunctionData, erc20Abi, recoverTypedDataAddress } from "viem";
 import { describe, expect, it } from "vitest";
 
 import {
   permitTypedData,
-  plauditDomain,
   plauditPoolAbi,
   relayTipBySignatureSchema,
   relayTipWithAuthorizationSchema,
@@ -13,45 +11,15 @@ import {
   tipTypedData,
 } from "@plaudit/protocol";
 import { creatorA, scope } from "../testing/fixtures.js";
+import { FEE, fundingReader, NOW, onlyVia, poolDomain, token, tokenDomain, USD } from "../testing/funding.js";
 import { describeCall, SIGNATURE_LIFETIME_SECONDS, type FundingContext } from "./subscribeAction.js";
-import { tipAction, type TipAction } from "./tipAction.js";
+import { tipAction } from "./tipAction.js";
 
-const USD = 1_000_000n;
-const NOW = 1_700_000_000n;
-const FEE = 10_000n;
-const token = getAddress("0x00000000000000000000000000000000000070c1");
-const tokenDomain: TypedDataDomain = {
-  name: "USD Coin",
-  version: "2",
-  chainId: scope.chainId,
-  verifyingContract: token,
-};
-const poolDomain = plauditDomain(scope.chainId, scope.pool);
 const terms = { creator: creatorA, amount: 2n * USD };
 
-function reader(overrides: Partial<FundingContext> = {}) {
-  const account = privateKeyToAccount(generatePrivateKey());
-  const ctx: FundingContext = {
-    reader: account.address,
-    pool: scope.pool,
-    token,
-    chainId: scope.chainId,
-    tokenDomain,
-    relayerFee: FEE,
-    allowance: 0n,
-    now: NOW,
-    readIntentNonce: async () => 4n,
-    readPermitNonce: async () => 9n,
-    sign: (typedData) => account.signTypedData(typedData),
-    ...overrides,
-  };
-  return { account, ctx };
-}
+const reader = (overrides: Partial<FundingContext> = {}) => fundingReader({ intent: 4n, permit: 9n }, overrides);
 
-function only<V extends TipAction["via"]>(action: TipAction, via: V) {
-  expect(action.via).toBe(via);
-  return action as Extract<TipAction, { via: V }>;
-}
+const only = onlyVia;
 
 const noStep = () => undefined;
 
