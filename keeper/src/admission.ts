@@ -6,7 +6,7 @@ import type { Address, Hex } from "viem";
 
 import { clicksProblem, epochAt, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "./chain.js";
-import type { DigestJob, DigestResult, VerifyPool } from "./verify-pool.js";
+import type { DigestJob, DigestResult, IntakeResult, TallySignatures, VerifyPool } from "./verify-pool.js";
 
 export type RejectionCode =
   "wrong_chain" | "wrong_pool" | "bad_clicks" | "wrong_epoch" | "bad_signature" | "bad_session" | "no_budget";
@@ -47,12 +47,21 @@ export class TallyAdmission {
   }
 
   /**
+   * A `POST /v1/tallies` body parsed (JSON, the protocol's schema) and its signers recovered, off the
+   * main thread when the pool has workers. Pass its signatures to `check`.
+   */
+  intake(text: string): Promise<IntakeResult> {
+    return this.verifyPool.intake(text);
+  }
+
+  /**
    * Throws a Rejection unless the contract would accept `tally` when settling its epoch. What costs no
    * chain call comes first, and the budget is read only once every signature is known to be the
    * reader's: an unsigned request costs at most an ERC-1271 call of a contract reader (whose refusals
-   * are cached), never a budget read.
+   * are cached), never a budget read. `signatures`: the digests and recovered signers `intake` found for
+   * this tally; computed here when absent.
    */
-  async check(tally: SignedTally): Promise<void> {
+  async check(tally: SignedTally, signatures?: TallySignatures | null): Promise<void> {
     const { chainId, pool, token } = this.chain.deployment;
     if (tally.chainId !== chainId) {
       throw new Rejection("wrong_chain", `chainId ${tally.chainId} is not this keeper's chain ${chainId}`);
@@ -91,28 +100,8 @@ export class TallyAdmission {
     }
     const sessionId =
       session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
-    const jobs: DigestJob[] = [
-      {
-        kind: "Tally",
-        message: {
-          reader: tally.reader,
-          epoch: tally.epoch,
-          seq: tally.seq,
-          creators: tally.creators,
-          counts: tally.counts,
-        },
-        signature: tally.signature,
-      },
-    ];
-    if (session !== null && !this.verifiedSessions.has(sessionId)) {
-      jobs.push({
-        kind: "Session",
-        message: { reader: tally.reader, key: tally.signer, expiry: session.expiry, nonce: session.nonce },
-        signature: session.signature,
-      });
-    }
-    const [tallyResult, sessionResult] = await this.verifyPool.run(jobs);
-    const { digest, recovered } = tallyResult as DigestResult;
+    const [tallyResult, sessionResult] = await this.signatures(tally, sessionId, signatures ?? undefined);
+    const { digest, recovered } = tallyResult;
     if (session === null) {
       if (!(await this.isReaderSignature(tally.reader, digest, tally.signature, recovered))) {
         throw new Rejection("bad_signature", "signature: not the reader's signature of this tally");
@@ -158,6 +147,44 @@ export class TallyAdmission {
         `session.nonce ${session.nonce} is ahead of the reader's session nonce ${budget.sessionNonce} on chain`,
       );
     }
+  }
+
+  /**
+   * The tally's digest and recovered signer, and its session delegation's unless that was verified
+   * before (undefined then, and without a session): from `given` when intake computed them, else here.
+   */
+  private async signatures(
+    tally: SignedTally,
+    sessionId: string,
+    given: TallySignatures | undefined,
+  ): Promise<[DigestResult, DigestResult | undefined]> {
+    const session = tally.session;
+    const needSession = session !== null && !this.verifiedSessions.has(sessionId);
+    if (given !== undefined && (!needSession || given.session !== null)) {
+      return [given.tally, needSession ? (given.session ?? undefined) : undefined];
+    }
+    const jobs: DigestJob[] = [
+      {
+        kind: "Tally",
+        message: {
+          reader: tally.reader,
+          epoch: tally.epoch,
+          seq: tally.seq,
+          creators: tally.creators,
+          counts: tally.counts,
+        },
+        signature: tally.signature,
+      },
+    ];
+    if (needSession) {
+      jobs.push({
+        kind: "Session",
+        message: { reader: tally.reader, key: tally.signer, expiry: session.expiry, nonce: session.nonce },
+        signature: session.signature,
+      });
+    }
+    const [tallyResult, sessionResult] = await this.verifyPool.run(jobs);
+    return [tallyResult as DigestResult, sessionResult];
   }
 
   /** The reader's ECDSA signature or, for a contract wallet, its ERC-1271 approval. */

@@ -1,19 +1,19 @@
 /**
- * Signature work (EIP-712 digests and libsecp256k1 recovery, keeper/src/verify-core.cjs) on worker
- * threads, so that ingest uses more than one core. Requests of up to 1 ms travel to a worker in one
- * message. With size 0 the same code runs in the main thread.
+ * The ingest path's CPU work on worker threads (keeper/src/verify-core.mjs: a posted tally's JSON and
+ * zod parse, EIP-712 digests and libsecp256k1 recovery), so that ingest uses more than one core and the
+ * main thread keeps HTTP and storage. Requests of up to 1 ms travel to a worker in one message. With
+ * size 0 the same code runs in the main thread.
  *
  * The digest constants (domain separator, type hashes) come from the protocol's EIP-712 types through
  * viem, and the fast digest is checked against viem's hashTypedData at construction: a drift fails at
  * start, not at settlement.
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { getTypesForEIP712Domain, hashDomain, hashTypedData, keccak256, toHex, type Address, type Hex } from "viem";
 
 import {
+  postTallyRequestSchema,
   sessionTypedData,
   sessionTypes,
   tallyTypedData,
@@ -22,29 +22,29 @@ import {
   type SessionMessage,
   type TallyMessage,
 } from "@plaudit/protocol";
+import {
+  createIntake,
+  createVerifier,
+  type DigestConstants,
+  type DigestJob,
+  type DigestResult,
+  type Intake,
+  type IntakeResult,
+  type Verify,
+} from "./verify-core.mjs";
 
-export type DigestJob =
-  | { kind: "Tally"; message: TallyMessage; signature: Hex }
-  | { kind: "Session"; message: SessionMessage; signature: Hex };
+export type {
+  DigestConstants,
+  DigestJob,
+  DigestResult,
+  IntakeResult,
+  IssueSummary,
+  TallySignatures,
+} from "./verify-core.mjs";
 
-export interface DigestResult {
-  digest: Hex;
-  /** Lowercase recovered address, or null when the contract would refuse the signature. */
-  recovered: Address | null;
-}
-
-export interface DigestConstants {
-  domainSeparator: Hex;
-  tallyTypeHash: Hex;
-  sessionTypeHash: Hex;
-}
-
-type Verify = (jobs: readonly DigestJob[]) => DigestResult[];
-
-const CORE_PATH = new URL("./verify-core.cjs", import.meta.url);
-const core = createRequire(import.meta.url)(fileURLToPath(CORE_PATH)) as {
-  createVerifier(constants: DigestConstants): Verify;
-};
+const CORE_PATH = new URL("./verify-core.mjs", import.meta.url);
+/** The protocol module this thread uses, for the workers to load the same (source or build). */
+const PROTOCOL_URL = import.meta.resolve("@plaudit/protocol");
 
 /** keccak256 of the EIP-712 type string, e.g. `Tally(address reader,uint64 epoch,...)` (no nested structs). */
 function typeHash(name: string, fields: readonly { name: string; type: string }[]): Hex {
@@ -89,8 +89,18 @@ const FLUSH_AFTER_MS = 1;
 /** ... or go at once when this many are waiting. */
 const FLUSH_AT = 64;
 
+/** A request to a worker: signature jobs (settlement), or a posted tally's body (ingest). */
+type WorkerRequest = { id: number; jobs: readonly DigestJob[] } | { id: number; text: string };
+/** Its answer: one of results, intake and error. */
+interface WorkerAnswer {
+  id: number;
+  results?: DigestResult[];
+  intake?: IntakeResult;
+  error?: string;
+}
+
 interface Pending {
-  resolve(results: DigestResult[]): void;
+  resolve(answer: WorkerAnswer): void;
   reject(error: Error): void;
 }
 
@@ -98,10 +108,12 @@ export class VerifyPool {
   private readonly workers: {
     worker: Worker;
     pending: Map<number, Pending>;
-    queue: { id: number; jobs: readonly DigestJob[] }[];
+    queue: WorkerRequest[];
   }[] = [];
   private readonly inline: Verify;
+  private readonly inlineIntake: Intake;
   private readonly constants: DigestConstants;
+  private readonly deployment: { chainId: number; pool: Address };
   private nextId = 0;
   private turn = 0;
   private queued = 0;
@@ -110,7 +122,9 @@ export class VerifyPool {
 
   constructor(domain: PlauditDomain, size: number) {
     this.constants = digestConstants(domain);
-    this.inline = core.createVerifier(this.constants);
+    this.deployment = { chainId: domain.chainId, pool: domain.verifyingContract };
+    this.inline = createVerifier(this.constants);
+    this.inlineIntake = createIntake(this.inline, this.deployment, postTallyRequestSchema);
     selfCheck(domain, this.inline);
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
@@ -121,14 +135,23 @@ export class VerifyPool {
 
   private spawn() {
     const slot = {
-      worker: new Worker(CORE_PATH, { workerData: { plauditVerifier: true, constants: this.constants } }),
+      worker: new Worker(CORE_PATH, {
+        workerData: {
+          plauditVerifier: true,
+          constants: this.constants,
+          deployment: this.deployment,
+          protocolUrl: PROTOCOL_URL,
+        },
+      }),
       pending: new Map<number, Pending>(),
-      queue: [] as { id: number; jobs: readonly DigestJob[] }[],
+      queue: [] as WorkerRequest[],
     };
-    slot.worker.on("message", (batch: { id: number; results: DigestResult[] }[]) => {
-      for (const { id, results } of batch) {
-        slot.pending.get(id)?.resolve(results);
-        slot.pending.delete(id);
+    slot.worker.on("message", (batch: WorkerAnswer[]) => {
+      for (const answer of batch) {
+        const pending = slot.pending.get(answer.id);
+        slot.pending.delete(answer.id);
+        if (answer.error !== undefined) pending?.reject(new Error(`signature worker: ${answer.error}`));
+        else pending?.resolve(answer);
       }
       if (slot.pending.size === 0) slot.worker.unref();
     });
@@ -147,20 +170,28 @@ export class VerifyPool {
   }
 
   /** Digest and recovered signer of each job, in order. */
-  run(jobs: readonly DigestJob[]): Promise<DigestResult[]> {
-    if (this.workers.length === 0) {
-      try {
-        return Promise.resolve(this.inline(jobs));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
+  async run(jobs: readonly DigestJob[]): Promise<DigestResult[]> {
+    if (this.workers.length === 0) return this.inline(jobs);
+    return (await this.send({ id: this.nextId++, jobs })).results ?? [];
+  }
+
+  /**
+   * A `POST /v1/tallies` body parsed by the protocol's schema, with the digests and recovered signers
+   * of its tally and session when it names this keeper's chain and pool.
+   */
+  async intake(text: string): Promise<IntakeResult> {
+    if (this.workers.length === 0) return this.inlineIntake(text);
+    const { intake } = await this.send({ id: this.nextId++, text });
+    if (intake === undefined) throw new Error("signature worker: no intake in its answer");
+    return intake;
+  }
+
+  private send(request: WorkerRequest): Promise<WorkerAnswer> {
     const slot = this.workers[this.turn++ % this.workers.length] as VerifyPool["workers"][number];
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(request.id, { resolve, reject });
       slot.worker.ref();
-      slot.queue.push({ id, jobs });
+      slot.queue.push(request);
       if (++this.queued >= FLUSH_AT) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
     });

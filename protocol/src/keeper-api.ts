@@ -87,6 +87,8 @@ export const postTallyRequestSchema = z.strictObject({
   title: itemTitleSchema.optional(),
 });
 export type PostTallyRequest = z.input<typeof postTallyRequestSchema>;
+/** A `POST /v1/tallies` body as the keeper reads it (checksummed addresses, bigints). */
+export type ParsedPostTallyRequest = z.output<typeof postTallyRequestSchema>;
 
 /** `POST /v1/tallies`: 201 stored, or 200 unchanged for the identical stored tally. */
 export const postTallyResponseSchema = z.union([

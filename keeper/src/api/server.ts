@@ -18,7 +18,6 @@ import {
   MAX_PAGE_LIMIT,
   MAX_RANKED,
   discoverRequestSchema,
-  postTallyRequestSchema,
   signedProfileSchema,
   toWireProfile,
   totalClicks,
@@ -153,8 +152,11 @@ export function clip(text: string, max = MAX_ERROR_MESSAGE_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
-function zodMessage(error: z.ZodError, root = "body"): string {
-  return error.issues
+/** The fields of a zod issue an answer names (IssueSummary is what the signature workers send). */
+type Issue = Pick<z.core.$ZodIssue, "code" | "message"> & { path: readonly PropertyKey[] };
+
+function zodMessage(issues: readonly Issue[], root = "body"): string {
+  return issues
     .slice(0, MAX_ISSUES_REPORTED)
     .map((issue) => {
       const path =
@@ -165,11 +167,11 @@ function zodMessage(error: z.ZodError, root = "body"): string {
 }
 
 /** The zero or negative click counts of a body that is otherwise well formed (`bad_clicks`, as documented). */
-function nonPositiveCounts(error: z.ZodError): string | undefined {
-  const counts = error.issues.filter(
+function nonPositiveCounts(issues: readonly Issue[]): string | undefined {
+  const counts = issues.filter(
     (i) => i.code === "too_small" && i.path.length === 3 && i.path[0] === "tally" && i.path[1] === "counts",
   );
-  if (counts.length === 0 || counts.length !== error.issues.length) return undefined;
+  if (counts.length === 0 || counts.length !== issues.length) return undefined;
   return counts
     .slice(0, MAX_ISSUES_REPORTED)
     .map((i) => `counts[${String(i.path[2])}]: a click count is at least 1`)
@@ -178,7 +180,7 @@ function nonPositiveCounts(error: z.ZodError): string | undefined {
 
 function parseParam<T extends z.ZodType>(name: string, schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new HttpError(400, "invalid_query", zodMessage(result.error, name));
+  if (!result.success) throw new HttpError(400, "invalid_query", zodMessage(result.error.issues, name));
   return result.data;
 }
 
@@ -335,16 +337,27 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
     });
   }
 
+  /** The text of a body declared as JSON (415 for another content type). */
+  function readJsonText(req: IncomingMessage): Promise<string> {
+    if (!isJsonContentType(req.headers["content-type"])) {
+      return Promise.reject(
+        new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)"),
+      );
+    }
+    return readBody(req);
+  }
+
+  function malformedJson(message: string): HttpError {
+    return new HttpError(400, "malformed_json", `body is not valid JSON: ${message}`);
+  }
+
   /** A JSON body (415 for another content type, 400 for malformed JSON). */
   async function readJson(req: IncomingMessage): Promise<unknown> {
-    if (!isJsonContentType(req.headers["content-type"])) {
-      throw new HttpError(415, "unsupported_media_type", "content-type: must be application/json (UTF-8)");
-    }
-    const text = await readBody(req);
+    const text = await readJsonText(req);
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new HttpError(400, "malformed_json", `body is not valid JSON: ${(error as Error).message}`);
+      throw malformedJson((error as Error).message);
     }
   }
 
@@ -378,7 +391,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   async function putProfile({ req, params }: RequestContext): Promise<Reply> {
     const creator = creatorParam(params[0] as string);
     const parsed = signedProfileSchema.safeParse(await readJson(req));
-    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error.issues));
     const profile = parsed.data;
     if (profile.creator !== creator) {
       throw new HttpError(400, "creator_mismatch", `creator: ${profile.creator} is not the path's ${creator}`);
@@ -421,7 +434,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
   async function discover({ req }: RequestContext): Promise<Reply> {
     const ip = req.socket.remoteAddress ?? "unknown";
     const parsed = discoverRequestSchema.safeParse(await readJson(req));
-    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+    if (!parsed.success) throw new HttpError(400, "invalid_body", zodMessage(parsed.error.issues));
     const wait = discoverLimiter.take(ip);
     if (wait > 0) {
       throw new HttpError(429, "rate_limited", `too many discoveries from ${ip}; retry in ${wait}s`, {
@@ -456,14 +469,15 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
 
   async function postTally({ req }: RequestContext): Promise<Reply> {
     const started = performance.now();
-    const json = await readJson(req);
-    const parsed = postTallyRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const counts = nonPositiveCounts(parsed.error);
+    // JSON, schema and signature recovery in one trip to a signature worker.
+    const intake = await admission.intake(await readJsonText(req));
+    if (intake.kind === "malformed_json") throw malformedJson(intake.message);
+    if (intake.kind === "invalid") {
+      const counts = nonPositiveCounts(intake.issues);
       if (counts !== undefined) throw new HttpError(422, "bad_clicks", counts);
-      throw new HttpError(400, "invalid_body", zodMessage(parsed.error));
+      throw new HttpError(400, "invalid_body", zodMessage(intake.issues));
     }
-    const { tally, item, title } = parsed.data;
+    const { tally, item, title } = intake.request;
 
     // The reader's limit is charged only for tallies it signed and the keeper stored (below), so
     // unsigned junk or replays that name a reader cannot use it up.
@@ -474,7 +488,7 @@ export function createApiServer(deps: ApiDeps, options: ApiOptions): Server {
       });
     }
     try {
-      await admission.check(tally);
+      await admission.check(tally, intake.signatures);
     } catch (error) {
       if (error instanceof Rejection) {
         const status = error.code === "wrong_chain" || error.code === "wrong_pool" ? 400 : 422;
