@@ -1,5 +1,5 @@
 /**
- * The ingest path's own EIP-712 digests and signature recovery (keeper/src/verify-core.cjs) against
+ * The ingest path's own EIP-712 digests and signature recovery (keeper/src/verify-core.mjs) against
  * viem, on random messages and hostile signatures (fast-check): the same digest as hashTypedData, the
  * same signer as recoverAddress for every signature the contract accepts, and null for every one it
  * refuses (wrong length, v not 27/28, r or s zero, high s).
