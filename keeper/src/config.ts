@@ -143,7 +143,7 @@ export const SETTINGS = {
   verifyWorkers: {
     flag: "verify-workers",
     env: "PLAUDIT_VERIFY_WORKERS",
-    help: "worker threads for signature checks, 0 = in the main thread (default 1 on multi-core)",
+    help: "worker threads for a posted tally's parse and signature checks, 0 = in the main thread (default 1 on multi-core)",
   },
   logLevel: { flag: "log-level", env: "PLAUDIT_LOG_LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   ...RELAY_SETTINGS,
