@@ -6,7 +6,14 @@ import type { Address, Hex } from "viem";
 
 import { clicksProblem, epochAt, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "./chain.js";
-import type { DigestJob, DigestResult, IntakeResult, TallySignatures, VerifyPool } from "./verify-pool.js";
+import {
+  sessionJob,
+  tallyJob,
+  type DigestResult,
+  type IntakeResult,
+  type TallySignatures,
+  type VerifyPool,
+} from "./verify-pool.js";
 
 export type RejectionCode =
   "wrong_chain" | "wrong_pool" | "bad_clicks" | "wrong_epoch" | "bad_signature" | "bad_session" | "no_budget";
@@ -163,26 +170,7 @@ export class TallyAdmission {
     if (given !== undefined && (!needSession || given.session !== null)) {
       return [given.tally, needSession ? (given.session ?? undefined) : undefined];
     }
-    const jobs: DigestJob[] = [
-      {
-        kind: "Tally",
-        message: {
-          reader: tally.reader,
-          epoch: tally.epoch,
-          seq: tally.seq,
-          creators: tally.creators,
-          counts: tally.counts,
-        },
-        signature: tally.signature,
-      },
-    ];
-    if (needSession) {
-      jobs.push({
-        kind: "Session",
-        message: { reader: tally.reader, key: tally.signer, expiry: session.expiry, nonce: session.nonce },
-        signature: session.signature,
-      });
-    }
+    const jobs = needSession ? [tallyJob(tally), sessionJob(tally, session)] : [tallyJob(tally)];
     const [tallyResult, sessionResult] = await this.verifyPool.run(jobs);
     return [tallyResult as DigestResult, sessionResult];
   }

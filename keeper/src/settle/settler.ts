@@ -28,7 +28,7 @@ import {
   type Store,
   type TxRecord,
 } from "../store/types.js";
-import type { DigestJob, VerifyPool } from "../verify-pool.js";
+import { sessionJob, tallyJob, type DigestJob, type VerifyPool } from "../verify-pool.js";
 import { batchGasLimit, readerGasHint, walletWorstCaseGas, type WalletCheckGas } from "./gas-policy.js";
 import {
   groupByReader,
@@ -464,24 +464,9 @@ export class Settler {
 /** The verification job of the signature the pool checks as the reader's (see readerSignatureOf). */
 function readerSignatureJob(tally: SignedTally): DigestJob {
   const { kind, signature } = readerSignatureOf(tally);
-  if (kind === "Session" && tally.session !== null) {
-    return {
-      kind,
-      message: { reader: tally.reader, key: tally.signer, expiry: tally.session.expiry, nonce: tally.session.nonce },
-      signature,
-    };
-  }
-  return {
-    kind: "Tally",
-    message: {
-      reader: tally.reader,
-      epoch: tally.epoch,
-      seq: tally.seq,
-      creators: tally.creators,
-      counts: tally.counts,
-    },
-    signature,
-  };
+  return kind === "Session" && tally.session !== null
+    ? sessionJob(tally, tally.session, signature)
+    : tallyJob(tally, signature);
 }
 
 function revertName(error: unknown): string {
