@@ -8,6 +8,7 @@ import { clicksProblem, epochAt, type SignedTally } from "@plaudit/protocol";
 import type { ChainView } from "./chain.js";
 import {
   sessionJob,
+  sessionKey,
   tallyJob,
   type DigestResult,
   type IntakeResult,
@@ -105,8 +106,7 @@ export class TallyAdmission {
     if (session !== null && session.expiry < bounds.end) {
       throw new Rejection("bad_session", `session.expiry ${session.expiry} is before the epoch's end ${bounds.end}`);
     }
-    const sessionId =
-      session === null ? "" : `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
+    const sessionId = session === null ? "" : sessionKey(tally, session);
     const [tallyResult, sessionResult] = await this.signatures(tally, sessionId, signatures ?? undefined);
     const { digest, recovered } = tallyResult;
     if (session === null) {

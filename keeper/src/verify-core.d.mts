@@ -6,6 +6,7 @@ import type {
   ParsedPostTallyRequest,
   postTallyRequestSchema as PostTallyRequestSchema,
   SessionMessage,
+  SignedTally,
   TallyMessage,
 } from "@plaudit/protocol";
 
@@ -47,6 +48,15 @@ export type IntakeResult =
   | { kind: "parsed"; request: ParsedPostTallyRequest; signatures: TallySignatures | null };
 
 export type Intake = (text: string) => IntakeResult;
+
+type TallySession = NonNullable<SignedTally["session"]>;
+
+/** The job that checks `tally`'s own signature (by its signer). */
+export function tallyJob(tally: SignedTally, signature?: Hex): DigestJob;
+/** The job that checks `session`, the reader's delegation of `tally`'s signer. */
+export function sessionJob(tally: SignedTally, session: TallySession, signature?: Hex): DigestJob;
+/** A session delegation's identity: the reader, the key, and all the reader signed for it. */
+export function sessionKey(tally: SignedTally, session: TallySession): string;
 
 export function createVerifier(constants: DigestConstants): Verify;
 export function createIntake(

@@ -113,6 +113,26 @@ export function createVerifier(constants) {
   };
 }
 
+/**
+ * The job that checks `tally`'s own signature (by its signer).
+ * @param {{ reader: string, epoch: bigint, seq: bigint, creators: string[], counts: number[], signature: string }} tally
+ */
+export function tallyJob(tally, signature = tally.signature) {
+  const { reader, epoch, seq, creators, counts } = tally;
+  return { kind: "Tally", message: { reader, epoch, seq, creators, counts }, signature };
+}
+
+/** The job that checks `session`, the reader's delegation of `tally`'s signer. */
+export function sessionJob(tally, session, signature = session.signature) {
+  const { expiry, nonce } = session;
+  return { kind: "Session", message: { reader: tally.reader, key: tally.signer, expiry, nonce }, signature };
+}
+
+/** A session delegation's identity: the reader, the key, and all the reader signed for it. */
+export function sessionKey(tally, session) {
+  return `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
+}
+
 /** Recovered session delegations remembered per thread, until this many (then forgotten at once). */
 const MAX_MEMOIZED_SESSIONS = 100_000;
 
@@ -150,27 +170,14 @@ export function createIntake(verify, deployment, postTallyRequestSchema) {
     if (tally.chainId !== deployment.chainId || tally.pool.toLowerCase() !== pool) {
       return { kind: "parsed", request: parsed.data, signatures: null };
     }
-    const message = {
-      reader: tally.reader,
-      epoch: tally.epoch,
-      seq: tally.seq,
-      creators: tally.creators,
-      counts: tally.counts,
-    };
-    const [tallyResult] = verify([{ kind: "Tally", message, signature: tally.signature }]);
+    const [tallyResult] = verify([tallyJob(tally)]);
     const session = tally.session;
     let sessionResult = null;
     if (session !== null) {
-      const key = `${tally.reader}:${tally.signer}:${session.expiry}:${session.nonce}:${session.signature}`;
+      const key = sessionKey(tally, session);
       sessionResult = sessions.get(key) ?? null;
       if (sessionResult === null) {
-        [sessionResult] = verify([
-          {
-            kind: "Session",
-            message: { reader: tally.reader, key: tally.signer, expiry: session.expiry, nonce: session.nonce },
-            signature: session.signature,
-          },
-        ]);
+        [sessionResult] = verify([sessionJob(tally, session)]);
         if (sessions.size >= MAX_MEMOIZED_SESSIONS) sessions.clear();
         sessions.set(key, sessionResult);
       }

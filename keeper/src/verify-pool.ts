@@ -20,7 +20,6 @@ import {
   tallyTypes,
   type PlauditDomain,
   type SessionMessage,
-  type SignedTally,
   type TallyMessage,
 } from "@plaudit/protocol";
 import {
@@ -42,26 +41,11 @@ export type {
   IssueSummary,
   TallySignatures,
 } from "./verify-core.mjs";
+export { sessionJob, sessionKey, tallyJob } from "./verify-core.mjs";
 
 const CORE_PATH = new URL("./verify-core.mjs", import.meta.url);
 /** The protocol module this thread uses, for the workers to load the same (source or build). */
 const PROTOCOL_URL = import.meta.resolve("@plaudit/protocol");
-
-/** The job that checks `tally`'s own signature (by its signer). */
-export function tallyJob(tally: SignedTally, signature: Hex = tally.signature): DigestJob {
-  const { reader, epoch, seq, creators, counts } = tally;
-  return { kind: "Tally", message: { reader, epoch, seq, creators, counts }, signature };
-}
-
-/** The job that checks `session`, the reader's delegation of `tally`'s signer. */
-export function sessionJob(
-  tally: SignedTally,
-  session: NonNullable<SignedTally["session"]>,
-  signature: Hex = session.signature,
-): DigestJob {
-  const { expiry, nonce } = session;
-  return { kind: "Session", message: { reader: tally.reader, key: tally.signer, expiry, nonce }, signature };
-}
 
 /** keccak256 of the EIP-712 type string, e.g. `Tally(address reader,uint64 epoch,...)` (no nested structs). */
 function typeHash(name: string, fields: readonly { name: string; type: string }[]): Hex {
