@@ -2,6 +2,9 @@
  * Keeper benchmark (not a test): ingest throughput of signed tallies verified and stored per second
  * with concurrent HTTP clients (a process of their own: scripts/bench/ingest-clients.ts), and the
  * time to settle the epoch (1,000 readers by default) on a local Hardhat chain with the real contracts.
+ * The chain is a `hardhat node` process reached over HTTP, as a keeper reaches its RPC (BENCH_CHAIN=node,
+ * the default), or Hardhat's chain inside this process (BENCH_CHAIN=in-process: its JavaScript then
+ * shares the keeper's main thread, which no deployed keeper does).
  * One keeper in this process on SQLite by default; with BENCH_INSTANCES=N (N > 1) and
  * PLAUDIT_TEST_PG_URL, N `keeper serve` processes on one fresh PostgreSQL database: ingest spread over
  * them, settlement by whichever takes the settlement lock.
@@ -39,9 +42,17 @@ import {
   type Clicks,
 } from "@plaudit/protocol";
 import { startKeeper } from "../keeper/src/index.js";
-import { createLocalChain, deployPool, EPOCH_LENGTH, USD, type Reader } from "../test/keeper/chain-fixture.js";
+import {
+  connectLocalChain,
+  createLocalChain,
+  deployPool,
+  EPOCH_LENGTH,
+  USD,
+  type Reader,
+} from "../test/keeper/chain-fixture.js";
 import { tempDir } from "../test/keeper/keeper-fixture.js";
 import { serveRpc } from "../test/keeper/rpc-fakes.js";
+import { startHardhatNode } from "./local/hardhat-node.js";
 
 const READERS = Number(process.env["BENCH_READERS"] ?? 1000);
 /** Keeper instances: 1 runs in this process; more run as `keeper serve` processes on one PostgreSQL. */
@@ -56,7 +67,9 @@ const TALLIES_PER_READER = Number(process.env["BENCH_TALLIES_PER_READER"] ?? 6);
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
 /** Signature worker threads of the keeper; unset = the keeper's default. */
 const VERIFY_WORKERS = process.env["BENCH_VERIFY_WORKERS"];
+const CHAIN = process.env["BENCH_CHAIN"] ?? "node";
 
+if (CHAIN !== "node" && CHAIN !== "in-process") throw new Error("BENCH_CHAIN: node or in-process");
 if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error("BENCH_INSTANCES: a positive integer");
 if (STORAGE !== "sqlite" && STORAGE !== "postgres") throw new Error("BENCH_STORAGE: sqlite or postgres");
 if (STORAGE === "sqlite" && INSTANCES > 1) throw new Error("BENCH_INSTANCES > 1 needs PostgreSQL (one SQLite file)");
@@ -75,7 +88,19 @@ function sign(digest: Hex, key: Hex): Hex {
 
 const log = (message: string) => console.log(`[bench:keeper] ${message}`);
 
-const chain = await createLocalChain();
+/** The chain's JSON-RPC URL when it runs as a `hardhat node` process. */
+let chainUrl: string | undefined;
+async function benchChain() {
+  if (CHAIN === "in-process") return createLocalChain();
+  const node = await startHardhatNode();
+  chainUrl = node.rpcUrl;
+  const chain = connectLocalChain(node.rpcUrl, () => node.stop());
+  // `hardhat node` logs every call it answers; a production RPC's logging is not the keeper's cost.
+  await chain.rpc("hardhat_setLoggingEnabled", [false]);
+  return chain;
+}
+
+const chain = await benchChain();
 const fixture = await deployPool(chain);
 await fixture.goToEpoch(0n, 5n);
 const domain = plauditDomain(fixture.chainId, fixture.pool);
@@ -234,7 +259,8 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
 async function inProcessKeeper(databaseUrl: string | undefined): Promise<BenchKeepers> {
   const dir = tempDir();
   const keeper = await startKeeper({
-    transport: chain.transport,
+    // Over HTTP the keeper builds its own transport from the URL, as `keeper serve` does.
+    ...(chainUrl === undefined ? { transport: chain.transport } : { rpcUrl: chainUrl }),
     pool: fixture.pool,
     chainId: fixture.chainId,
     dataDir: dir.path,
@@ -271,10 +297,10 @@ function processCpuMs(pid: number): number {
 
 /**
  * N `keeper serve` processes on one PostgreSQL database, each with its own key and its settlement loop
- * on, reaching this process's chain over HTTP. Whichever takes the settlement lock settles.
+ * on, reaching the chain over HTTP. Whichever takes the settlement lock settles.
  */
 async function keeperProcesses(databaseUrl: string, count: number): Promise<BenchKeepers> {
-  const rpc = await serveRpc(chain.provider);
+  const rpc = chainUrl === undefined ? await serveRpc(chain.provider) : { url: chainUrl, close: async () => {} };
   const children: ChildProcess[] = [];
   const urls = await Promise.all(
     Array.from({ length: count }, async () => {

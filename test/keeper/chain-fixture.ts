@@ -11,6 +11,7 @@ import {
   custom,
   encodeFunctionData,
   getAddress,
+  http,
   type Address,
   type EIP1193Provider,
   type Hex,
@@ -63,10 +64,29 @@ export interface LocalChain {
   close(): Promise<void>;
 }
 
+/** Hardhat's in-process chain (EDR), one per call. */
 export async function createLocalChain(): Promise<LocalChain> {
   const connection = await network.create();
   const provider = connection.provider as unknown as EIP1193Provider;
-  const transport = custom(provider, { retryCount: 0 });
+  return localChain(provider, custom(provider, { retryCount: 0 }), () => connection.close());
+}
+
+/**
+ * The chain of a Hardhat node at `rpcUrl` (another process, reached over HTTP as a keeper reaches its
+ * RPC); `close` stops it.
+ */
+export function connectLocalChain(rpcUrl: string, close: () => Promise<void>): LocalChain {
+  const transport = http(rpcUrl, { retryCount: 0 });
+  const { request } = transport({ retryCount: 0 });
+  const provider: EIP1193Provider = {
+    request: request as EIP1193Provider["request"],
+    on: () => undefined,
+    removeListener: () => undefined,
+  };
+  return localChain(provider, transport, close);
+}
+
+function localChain(provider: EIP1193Provider, transport: Transport, close: () => Promise<void>): LocalChain {
   const publicClient = createPublicClient({ chain: hardhat, transport });
   const rpc = <T>(method: string, params: unknown[] = []) =>
     provider.request({ method, params } as never) as Promise<T>;
@@ -88,7 +108,7 @@ export async function createLocalChain(): Promise<LocalChain> {
       await rpc("evm_setNextBlockTimestamp", [`0x${timestamp.toString(16)}`]);
       await rpc("evm_mine");
     },
-    close: () => connection.close(),
+    close,
   };
 }
 
