@@ -9,6 +9,7 @@ import { decryptKeystore } from "./keystore.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { Settler, type SettlerFaults } from "./settle/settler.js";
+import { rpcFetch } from "./rpc-fetch.js";
 import { openStore } from "./store/index.js";
 import { VerifyPool } from "./verify-pool.js";
 import { plauditDomain } from "@plaudit/protocol";
@@ -33,7 +34,9 @@ export function transportFor(config: KeeperConfig, transport?: Transport): Trans
   if (config.rpcUrl === undefined) throw new ConfigError("--rpc-url (PLAUDIT_RPC_URL): missing");
   // The keeper retries with its own backoff (429s included); viem's retries would multiply it.
   const one = (url: string) =>
-    url.startsWith("ws") ? webSocket(url, { retryCount: 0 }) : http(url, { retryCount: 0, timeout: 20_000 });
+    url.startsWith("ws")
+      ? webSocket(url, { retryCount: 0 })
+      : http(url, { retryCount: 0, timeout: 20_000, fetchFn: rpcFetch });
   const urls = rpcUrlList(config.rpcUrl);
   // Several URLs: each call goes to the first that answers (viem `fallback`), in the order given.
   return urls.length === 1 ? one(urls[0] as string) : fallback(urls.map(one), { retryCount: 0 });

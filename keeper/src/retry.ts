@@ -41,7 +41,11 @@ export function rateLimitWaitMs(error: unknown): number | undefined {
       (e instanceof RpcRequestError && e.code === RATE_LIMITED),
   );
   if (limited === null) return undefined;
-  const header = limited instanceof HttpRequestError ? limited.headers?.get("retry-after") : null;
+  // viem keeps the HTTP answer's headers on both (a 429 whose body is a JSON-RPC error is the latter).
+  const header =
+    limited instanceof HttpRequestError || limited instanceof RpcRequestError
+      ? limited.headers?.get("retry-after")
+      : null;
   const seconds = header === null || header === undefined ? Number.NaN : Number(header);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_WAIT_MS;
 }
