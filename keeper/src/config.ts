@@ -143,7 +143,7 @@ export const SETTINGS = {
   verifyWorkers: {
     flag: "verify-workers",
     env: "PLAUDIT_VERIFY_WORKERS",
-    help: "worker threads for a posted tally's parse and signature checks, 0 = in the main thread (default 1 on multi-core)",
+    help: "worker threads for a posted tally's parse and signature checks, 0 = in the main thread (default 1 on more than 2 cores, else 0)",
   },
   logLevel: { flag: "log-level", env: "PLAUDIT_LOG_LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   ...RELAY_SETTINGS,
@@ -205,7 +205,7 @@ export const keeperConfigSchema = z
       .pipe(z.array(z.union([z.ipv4("must be an IP address"), z.ipv6("must be an IP address")])))
       .default([]),
     logRangeBlocks: intFrom(1, 100_000).default(DEFAULT_LOG_RANGE_BLOCKS),
-    verifyWorkers: intFrom(0, 64).default(availableParallelism() > 1 ? 1 : 0),
+    verifyWorkers: intFrom(0, 64).default(availableParallelism() > 2 ? 1 : 0),
     logLevel: z.enum(LOG_LEVELS).default("info"),
     ...relayConfigShape,
   })
