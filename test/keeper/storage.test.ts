@@ -3,7 +3,9 @@
  * which .ci/run sets; skipped with a visible message only when it is not configured).
  */
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 
 import { expect } from "chai";
 import pg from "pg";
@@ -22,7 +24,7 @@ import { MIGRATIONS } from "../../keeper/src/store/migrations.js";
 import { SETTLEMENT_LEASE } from "../../keeper/src/store/lease.js";
 import { openPostgresDriver, SETTLEMENT_LOCK } from "../../keeper/src/store/postgres.js";
 import { migrate, type SqlDriver } from "../../keeper/src/store/sql-store.js";
-import { openSqliteDriver } from "../../keeper/src/store/sqlite.js";
+import { CHECKPOINT_EVERY_MS, openSqliteDriver } from "../../keeper/src/store/sqlite.js";
 import { SettlementLockLost, type SettlementLock, type Store, type TxRecord } from "../../keeper/src/store/types.js";
 import { tempDir } from "./keeper-fixture.js";
 
@@ -365,6 +367,30 @@ describe("keeper storage (sqlite): the settlement lease", () => {
     const lock = await mustLock(env.store);
     await lock.saveOutcomes(1n, [{ reader: address(), outcome: "dropped", reason: "x", txHash: null }]);
     await lock.release();
+  });
+});
+
+describe("keeper storage (sqlite): WAL checkpoints on a thread of their own", () => {
+  it("copies committed pages into the database file while the keeper's connection never checkpoints", async () => {
+    const dir = tempDir();
+    const driver = await migrated(openSqliteDriver(dir.path));
+    try {
+      expect(await driver.query("PRAGMA wal_autocheckpoint")).to.deep.equal([{ wal_autocheckpoint: 0 }]);
+      await driver.run("CREATE TABLE filler (body TEXT)");
+      const file = join(dir.path, "keeper.sqlite");
+      const before = statSync(file).size;
+      for (let i = 0; i < 200; i++)
+        await driver.groupedWrite((tx) => tx.run("INSERT INTO filler VALUES ($1)", ["x".repeat(4000)]));
+      // Committed to the WAL: the database file grows only when a checkpoint copies the pages back.
+      const copied = before + 200 * 4000;
+      for (let waited = 0; statSync(file).size < copied && waited < 5 * CHECKPOINT_EVERY_MS; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(statSync(file).size).to.be.at.least(copied);
+    } finally {
+      await driver.close();
+      dir.remove();
+    }
   });
 });
 

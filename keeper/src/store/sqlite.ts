@@ -1,12 +1,13 @@
 /**
  * The embedded default: node:sqlite in a data directory, WAL journal, synchronous=NORMAL, prepared
  * statements. Short writes of one event-loop turn (tallies, item clicks) share one transaction: one
- * commit for many requests (group commit), each in its own savepoint. Transient failures (locked, busy,
- * I/O) become StoreUnavailableError.
+ * commit for many requests (group commit), each in its own savepoint. WAL checkpoints run on a thread of
+ * their own (checkpointer.mjs). Transient failures (locked, busy, I/O) become StoreUnavailableError.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { Worker } from "node:worker_threads";
 
 import { classifySqliteError } from "./errors.js";
 import { takeLease } from "./lease.js";
@@ -23,6 +24,41 @@ function toSqlite(sql: string): string {
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 50;
 
+/** How often the checkpointer thread copies the WAL into the database file. */
+export const CHECKPOINT_EVERY_MS = 1000;
+/** SQLite's own automatic checkpoint threshold (WAL pages), restored if the checkpointer thread dies. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+const CHECKPOINTER = new URL("./checkpointer.mjs", import.meta.url);
+
+/**
+ * Moves WAL checkpoints off the main thread: `db` stops checkpointing inside its commits, a thread
+ * checkpoints every `CHECKPOINT_EVERY_MS`. Should that thread die, `db` checkpoints itself again.
+ */
+function startCheckpointer(db: DatabaseSync, path: string): { close(): Promise<void> } {
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+  let closing = false;
+  const worker = new Worker(CHECKPOINTER, {
+    workerData: { path, everyMs: CHECKPOINT_EVERY_MS },
+    // node:sqlite's experimental warning was printed once already, by this thread.
+    execArgv: ["--no-warnings"],
+  });
+  worker.unref();
+  worker.on("error", () => undefined); // "exit" follows
+  const exited = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      if (!closing && db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      resolve();
+    }),
+  );
+  return {
+    close: async () => {
+      closing = true;
+      worker.postMessage("close");
+      await exited;
+    },
+  };
+}
+
 interface GroupedJob {
   fn: (tx: SqlTx) => Promise<unknown>;
   resolve(value: unknown): void;
@@ -37,6 +73,7 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
   }
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`);
+  const checkpointer = path === ":memory:" ? undefined : startCheckpointer(db, path);
   const statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
@@ -145,6 +182,7 @@ export function openSqliteDriver(dataDir: string): SqlDriver {
     lockSettlement: () => takeLease((fn) => driver.groupedWrite(fn)),
     close: async () => {
       await waitGate();
+      await checkpointer?.close();
       statements.clear();
       db.close();
     },
