@@ -428,7 +428,7 @@ log(
   `ingest: ${stored} stored in ${result.seconds.toFixed(2)}s = ${ingestPerSec}/s; statuses ${JSON.stringify(result.statuses)}`,
 );
 log(
-  `ingest CPU per stored tally: keeper ${perTally(keeperCpuMs).toFixed(3)} ms (all its threads, with the in-process chain), clients ${perTally(result.cpuMs).toFixed(3)} ms; both = ${Math.round(2000 / perTally(keeperCpuMs + result.cpuMs))}/s on 2 idle cores; load average ${loadavg()
+  `ingest CPU per stored tally: keeper ${perTally(keeperCpuMs).toFixed(3)} ms (all its threads${CHAIN === "in-process" ? ", with the in-process chain" : ""}), clients ${perTally(result.cpuMs).toFixed(3)} ms; both = ${Math.round(2000 / perTally(keeperCpuMs + result.cpuMs))}/s on 2 idle cores; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );
