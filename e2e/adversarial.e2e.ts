@@ -30,6 +30,7 @@ import {
   type Deployed,
   type LocalChain,
 } from "./harness/chain.js";
+import { clickClosingButton } from "./harness/popup.js";
 import { injectWallet, WALLET_NAME } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
@@ -475,7 +476,8 @@ test(
     const window = context.waitForEvent("page");
     for (let i = 0; i < 15; i++) await site.mouse.click(x, y, { delay: 5 });
     // The first window on the site asks whether its buttons may skip the window: not now.
-    await (await window).getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
+    const popup = await window;
+    await clickClosingButton(popup, popup.getByRole("button", { name: "Not now" }));
     await popupsClosed();
     await frame.waitForSelector('#plaudit-button[data-clicked="true"]', { timeout: 30_000 });
     // More real clicks once the first one was counted.

@@ -36,6 +36,7 @@ import {
 import { deploymentFile } from "../scripts/local/deployment.js";
 import { serveApp, serveEmbeddingPage, type Served } from "../scripts/local/servers.js";
 import { expectAccessible } from "./harness/axe.js";
+import { clickClosingButton } from "./harness/popup.js";
 import { injectWallet, WALLET_NAME, type TestWallet } from "./harness/wallet.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
 
@@ -163,7 +164,7 @@ async function clickThroughPopup(frame: Frame, outcome: string, { notNow = false
   const popup = await popupPromise;
   assert.match(popup.url(), /\/click\.html$/);
   const closed = popup.waitForEvent("close", { timeout: 30_000 });
-  if (notNow) await popup.getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
+  if (notNow) await clickClosingButton(popup, popup.getByRole("button", { name: "Not now" }));
   await closed.catch(async () => {
     await screenshot(popup, "popup-stuck");
     throw new Error(`the click pop-up stayed open: ${await popup.textContent("body")}`);

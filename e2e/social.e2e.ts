@@ -18,6 +18,7 @@ import type { Page } from "playwright-core";
 import { plauditPoolAbi } from "@plaudit/protocol";
 import { serveEmbeddingPage, type Served } from "../scripts/local/servers.js";
 import { accounts, clients } from "./harness/chain.js";
+import { clickClosingButton } from "./harness/popup.js";
 import { injectWallet, WALLET_NAME } from "./harness/wallet.js";
 import { buttonFrame, readerContext, startSystem, type System } from "./harness/system.js";
 
@@ -113,7 +114,7 @@ test(
     await first.click("#plaudit-button");
     const popup = await popupOpened;
     const popupClosed = popup.waitForEvent("close", { timeout: 30_000 });
-    await popup.getByRole("button", { name: /^Allow on 127\.0\.0\.1$/ }).click({ noWaitAfter: true });
+    await clickClosingButton(popup, popup.getByRole("button", { name: /^Allow on 127\.0\.0\.1$/ }));
     await popupClosed;
     await first.waitForSelector('#plaudit-button[data-clicked="true"]', { timeout: 30_000 });
     await second.click("#plaudit-button");

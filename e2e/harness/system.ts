@@ -28,6 +28,7 @@ import {
   type LocalChain,
   type TestToken,
 } from "./chain.js";
+import { clickClosingButton } from "./popup.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./keeper.js";
 import { injectWallet, WALLET_NAME, type TestWallet, type TestWalletOptions } from "./wallet.js";
 
@@ -178,7 +179,7 @@ export async function clickThroughPopup(context: BrowserContext, frame: Frame, {
   const popup = await popupPromise;
   assert.match(popup.url(), /\/click\.html$/);
   const closed = popup.waitForEvent("close", { timeout: 30_000 });
-  if (notNow) await popup.getByRole("button", { name: "Not now" }).click({ noWaitAfter: true });
+  if (notNow) await clickClosingButton(popup, popup.getByRole("button", { name: "Not now" }));
   await closed.catch(async () => {
     throw new Error(`the click pop-up stayed open: ${await popup.textContent("body")}`);
   });
