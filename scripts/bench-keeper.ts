@@ -68,6 +68,8 @@ const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32);
 /** Signature worker threads of the keeper; unset = the keeper's default. */
 const VERIFY_WORKERS = process.env["BENCH_VERIFY_WORKERS"];
 const CHAIN = process.env["BENCH_CHAIN"] ?? "node";
+/** A pause for socket closures to be read after a long synchronous stretch (see the tallies' signing). */
+const IDLE_CONNECTIONS_SETTLE_MS = 50;
 
 if (CHAIN !== "node" && CHAIN !== "in-process") throw new Error("BENCH_CHAIN: node or in-process");
 if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error("BENCH_INSTANCES: a positive integer");
@@ -227,6 +229,10 @@ const perReader: string[][] = readers.map((reader, r) => {
   }
   return bodies;
 });
+// Signing held the event loop for longer than the node's keep-alive timeout (seconds with 10,000 readers):
+// let the HTTP client see the connections the node closed meanwhile, or its next request goes out on one
+// of them and fails with "other side closed".
+await new Promise((resolve) => setTimeout(resolve, IDLE_CONNECTIONS_SETTLE_MS));
 
 /** The keepers under test: one in this process (the default), or N `keeper serve` processes. */
 interface BenchKeepers {
