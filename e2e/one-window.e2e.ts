@@ -44,6 +44,7 @@ import {
 } from "./harness/chain.js";
 import { expectAccessible } from "./harness/axe.js";
 import { startKeeper, testKeeperOptions, type RunningKeeper } from "./harness/keeper.js";
+import { clickClosingButton } from "./harness/popup.js";
 
 const appRoot = fileURLToPath(new URL("../app/", import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL("artifacts/one-window", import.meta.url));
@@ -297,7 +298,7 @@ test(
     await screenshot(clickWindow, "window-asks");
     await expectAccessible(clickWindow, "click.html (asking)");
     const closed = clickWindow.waitForEvent("close");
-    await clickWindow.getByRole("button", { name: /^Allow on/ }).click();
+    await clickClosingButton(clickWindow, clickWindow.getByRole("button", { name: /^Allow on/ }));
     await closed;
     assert.equal(windows.length, opened + 1, "the first click on the site opened one window");
 
@@ -372,7 +373,7 @@ test(
       /copy of your one-click key, on 127\.0\.0\.3 only/,
     );
     const closed = clickWindow.waitForEvent("close");
-    await clickWindow.getByRole("button", { name: /^Allow on/ }).click();
+    await clickClosingButton(clickWindow, clickWindow.getByRole("button", { name: /^Allow on/ }));
     await closed;
     const grants = async (frame: Frame) =>
       frame.evaluate('Object.keys(localStorage).filter((k) => k.endsWith(":frame-grant")).length');
