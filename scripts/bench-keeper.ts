@@ -42,6 +42,7 @@ import {
   type Clicks,
 } from "@plaudit/protocol";
 import { startKeeper } from "../keeper/src/index.js";
+import { sleep } from "../keeper/src/retry.js";
 import {
   connectLocalChain,
   createLocalChain,
@@ -232,7 +233,7 @@ const perReader: string[][] = readers.map((reader, r) => {
 // Signing held the event loop for longer than the node's keep-alive timeout (seconds with 10,000 readers):
 // let the HTTP client see the connections the node closed meanwhile, or its next request goes out on one
 // of them and fails with "other side closed".
-await new Promise((resolve) => setTimeout(resolve, IDLE_CONNECTIONS_SETTLE_MS));
+await sleep(IDLE_CONNECTIONS_SETTLE_MS);
 
 /** The keepers under test: one in this process (the default), or N `keeper serve` processes. */
 interface BenchKeepers {
@@ -365,7 +366,7 @@ async function keeperProcesses(databaseUrl: string, count: number): Promise<Benc
           const transactions = await query(`SELECT COUNT(*) AS n FROM settle_transactions WHERE epoch = $1`);
           return { settled, skipped, dropped, readers, transactions };
         }
-        await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+        await sleep(SETTLE_POLL_MS);
       }
     },
     stop: async () => {

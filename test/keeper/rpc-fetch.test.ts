@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { BaseError, createPublicClient, http } from "viem";
 
 import { isTransportFailure } from "../../keeper/src/chain.js";
-import { rateLimitWaitMs } from "../../keeper/src/retry.js";
+import { rateLimitWaitMs, sleep } from "../../keeper/src/retry.js";
 import { MAX_RPC_ANSWER_BYTES, RpcAnswerTooLarge, rpcFetch } from "../../keeper/src/rpc-fetch.js";
 
 interface Received {
@@ -49,6 +49,21 @@ async function endpoint(answer: (res: ServerResponse, received: Received) => voi
   };
 }
 
+type Endpoint = Awaited<ReturnType<typeof endpoint>>;
+
+/** Runs `check` against an endpoint answering with `answer`, and closes the endpoint whatever happens. */
+async function withEndpoint(
+  answer: (res: ServerResponse, received: Received) => void,
+  check: (rpc: Endpoint) => Promise<void>,
+): Promise<void> {
+  const rpc = await endpoint(answer);
+  try {
+    await check(rpc);
+  } finally {
+    await rpc.close();
+  }
+}
+
 async function failure(call: Promise<unknown>): Promise<BaseError> {
   try {
     await call;
@@ -61,83 +76,83 @@ async function failure(call: Promise<unknown>): Promise<BaseError> {
 
 describe("rpcFetch (the keeper's JSON-RPC transport)", function () {
   it("posts the JSON-RPC call as JSON and hands viem the result", async function () {
-    const rpc = await endpoint((res, { body }) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, result: "0x7a69" }));
-    });
-    try {
-      expect(await rpc.client().getChainId()).to.equal(31337);
-      expect(rpc.received[0]?.body.method).to.equal("eth_chainId");
-      expect(rpc.received[0]?.headers["content-type"]).to.equal("application/json");
-    } finally {
-      await rpc.close();
-    }
+    await withEndpoint(
+      (res, { body }) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, result: "0x7a69" }));
+      },
+      async (rpc) => {
+        expect(await rpc.client().getChainId()).to.equal(31337);
+        expect(rpc.received[0]?.body.method).to.equal("eth_chainId");
+        expect(rpc.received[0]?.headers["content-type"]).to.equal("application/json");
+      },
+    );
   });
 
   it("keeps a 429's status and Retry-After, so the keeper backs off as asked", async function () {
-    const rpc = await endpoint((res) => {
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "7" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: 429, message: "rate limited" } }));
-    });
-    try {
-      const error = await failure(rpc.client().getChainId());
-      expect(rateLimitWaitMs(error)).to.equal(7000);
-    } finally {
-      await rpc.close();
-    }
+    await withEndpoint(
+      (res) => {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "7" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: 429, message: "rate limited" } }));
+      },
+      async (rpc) => {
+        const error = await failure(rpc.client().getChainId());
+        expect(rateLimitWaitMs(error)).to.equal(7000);
+      },
+    );
   });
 
   it("tells an RPC error answer apart from a failing endpoint", async function () {
-    const rpc = await endpoint((res, { body }) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, error: { code: -32602, message: "invalid params" } }));
-    });
-    try {
-      const error = await failure(rpc.client().getChainId());
-      expect(error.shortMessage).to.match(/invalid/i);
-      expect(isTransportFailure(error)).to.equal(false);
-      expect(rateLimitWaitMs(error)).to.equal(undefined);
-    } finally {
-      await rpc.close();
-    }
+    await withEndpoint(
+      (res, { body }) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, error: { code: -32602, message: "invalid params" } }));
+      },
+      async (rpc) => {
+        const error = await failure(rpc.client().getChainId());
+        expect(error.shortMessage).to.match(/invalid/i);
+        expect(isTransportFailure(error)).to.equal(false);
+        expect(rateLimitWaitMs(error)).to.equal(undefined);
+      },
+    );
   });
 
   it("refuses an answer larger than the limit instead of reading it whole", async function () {
-    const rpc = await endpoint((res) => {
-      // No Content-Length: the size shows only while reading.
-      res.writeHead(200, { "content-type": "application/json" });
-      const chunk = "x".repeat(1024 * 1024);
-      const write = (left: number): void => {
-        if (left <= 0 || res.destroyed) return void res.end();
-        if (res.write(chunk)) write(left - chunk.length);
-        else res.once("drain", () => write(left - chunk.length));
-      };
-      write(MAX_RPC_ANSWER_BYTES + 2 * chunk.length);
-    });
-    try {
-      const error = await failure(rpc.client().getChainId());
-      expect(error.walk((e) => e instanceof RpcAnswerTooLarge)).to.be.instanceOf(RpcAnswerTooLarge);
-      expect(isTransportFailure(error)).to.equal(true);
-    } finally {
-      await rpc.close();
-    }
+    await withEndpoint(
+      (res) => {
+        // No Content-Length: the size shows only while reading.
+        res.writeHead(200, { "content-type": "application/json" });
+        const chunk = "x".repeat(1024 * 1024);
+        const write = (left: number): void => {
+          if (left <= 0 || res.destroyed) return void res.end();
+          if (res.write(chunk)) write(left - chunk.length);
+          else res.once("drain", () => write(left - chunk.length));
+        };
+        write(MAX_RPC_ANSWER_BYTES + 2 * chunk.length);
+      },
+      async (rpc) => {
+        const error = await failure(rpc.client().getChainId());
+        expect(error.walk((e) => e instanceof RpcAnswerTooLarge)).to.be.instanceOf(RpcAnswerTooLarge);
+        expect(isTransportFailure(error)).to.equal(true);
+      },
+    );
   });
 
   it("gives up on a stalled answer at the timeout and closes the connection", async function () {
-    const rpc = await endpoint((res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.write('{"jsonrpc":"2.0",');
-    });
-    try {
-      const error = await failure(rpc.client(200).getChainId());
-      expect(error.name).to.equal("TimeoutError");
-      expect(isTransportFailure(error)).to.equal(true);
-      for (let waited = 0; rpc.closed() === 0 && waited < 2000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(rpc.closed()).to.equal(1);
-    } finally {
-      await rpc.close();
-    }
+    await withEndpoint(
+      (res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"jsonrpc":"2.0",');
+      },
+      async (rpc) => {
+        const error = await failure(rpc.client(200).getChainId());
+        expect(error.name).to.equal("TimeoutError");
+        expect(isTransportFailure(error)).to.equal(true);
+        for (let waited = 0; rpc.closed() === 0 && waited < 2000; waited += 20) {
+          await sleep(20);
+        }
+        expect(rpc.closed()).to.equal(1);
+      },
+    );
   });
 });

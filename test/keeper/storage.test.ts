@@ -19,6 +19,7 @@ import {
   toWireTally,
   type SignedTally,
 } from "@plaudit/protocol";
+import { sleep } from "../../keeper/src/retry.js";
 import { openStore } from "../../keeper/src/store/index.js";
 import { MIGRATIONS } from "../../keeper/src/store/migrations.js";
 import { SETTLEMENT_LEASE } from "../../keeper/src/store/lease.js";
@@ -384,7 +385,7 @@ describe("keeper storage (sqlite): WAL checkpoints on a thread of their own", ()
       // Committed to the WAL: the database file grows only when a checkpoint copies the pages back.
       const copied = before + 200 * 4000;
       for (let waited = 0; statSync(file).size < copied && waited < 5 * CHECKPOINT_EVERY_MS; waited += 50) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
       }
       expect(statSync(file).size).to.be.at.least(copied);
     } finally {
